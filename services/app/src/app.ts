@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.ts'
+import configPlugin from './plugins/config.ts'
+import drainingPlugin from './plugins/draining.ts'
+import errorsPlugin from './plugins/errors.ts'
+import postgresPlugin from './plugins/postgres.ts'
+import redisPlugin from './plugins/redis.ts'
+import replicaHeaderPlugin from './plugins/replica-header.ts'
+import healthRoutes from './routes/health.ts'
+import whoamiRoutes from './routes/whoami.ts'
+
+/**
+ * Builds the replica without listening: server.ts listens, tests inject or listen on port 0.
+ * `options` carries what belongs to the process (logger, timeouts).
+ */
+export async function buildApp(config: Config, options: FastifyServerOptions = {}) {
+  const app = Fastify({
+    // nginx sets X-Request-ID; using it as Fastify's request id ties the access log line to
+    // the replica's log lines for the same request.
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'requestId',
+    genReqId: () => randomUUID(),
+    // Only the proxy may tell us the client's address (X-Forwarded-For).
+    trustProxy: config.TRUST_PROXY.split(',').map((entry) => entry.trim()),
+    ...options,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(configPlugin, { config })
+  await app.register(errorsPlugin)
+  await app.register(replicaHeaderPlugin)
+  await app.register(drainingPlugin)
+  await app.register(redisPlugin)
+  await app.register(postgresPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(whoamiRoutes)
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,49 @@
+import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: Redis
+  }
+}
+
+/** The Redis client. Tuned to fail fast while Redis is away and to reconnect on its own. */
+export default fp(
+  async (app) => {
+    const { REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, DEPENDENCY_TIMEOUT_MS } = app.config
+    const redis = new Redis({
+      host: REDIS_HOST,
+      port: REDIS_PORT,
+      password: REDIS_PASSWORD,
+      connectTimeout: DEPENDENCY_TIMEOUT_MS,
+      // A frozen (SIGSTOPped) Redis keeps the socket open: only a command timeout notices.
+      commandTimeout: DEPENDENCY_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+      // Without this, commands issued while disconnected wait in a queue until Redis returns,
+      // and requests hang instead of answering 503.
+      enableOfflineQueue: false,
+      retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+    })
+
+    // ioredis emits 'error' on every failed reconnect; log transitions, not each retry.
+    let lastError = ''
+    redis.on('error', (err) => {
+      if (err.message !== lastError) app.log.warn({ err }, 'redis unavailable')
+      lastError = err.message
+    })
+    redis.on('ready', () => {
+      if (lastError) app.log.info('redis reconnected')
+      lastError = ''
+    })
+
+    app.decorate('redis', redis)
+    app.addHook('onClose', async () => {
+      try {
+        await redis.quit()
+      } catch {
+        redis.disconnect()
+      }
+    })
+  },
+  { name: 'redis', dependencies: ['config'] },
+)

@@ -1,0 +1,34 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig } from './config.ts'
+
+let config: ReturnType<typeof loadConfig>
+try {
+  config = loadConfig()
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  // Before the logger exists: one plain line that says exactly what to fix.
+  console.error(`app: ${err.message}`)
+  process.exit(1)
+}
+
+const app = await buildApp(config, {
+  logger: {
+    level: config.LOG_LEVEL,
+    base: { replica: config.REPLICA_ID, pid: process.pid },
+  },
+  // Longer than nginx's upstream keepalive_timeout: the proxy, not the replica, closes idle
+  // keep-alive connections, so nginx never reuses a socket the replica is closing.
+  keepAliveTimeout: 65_000,
+  // Bounds slow or stuck clients; nginx buffers the client side, so this only guards the hop.
+  requestTimeout: 30_000,
+})
+
+closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, logger: app.log }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an uncaught error')
+  else app.log.info({ signal }, 'shutting down')
+  await app.close()
+  app.log.info('closed cleanly')
+})
+
+await app.listen({ host: config.HOST, port: config.PORT })

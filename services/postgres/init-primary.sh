@@ -1,0 +1,42 @@
+#!/bin/sh
+# Prepares a Postgres primary for the lab: the app's non-superuser role and database, the
+# replication role and physical slot the streaming replica uses, and the hba line letting the
+# replica stream from another host.
+#
+# Docker mode: copied to /docker-entrypoint-initdb.d/, run once on a new data directory.
+# Native mode: the lab runs it after every start of pg-primary; every step is idempotent and
+# passwords are re-applied, so editing .env and running `make up` takes effect.
+#
+# Needs: psql reaching the primary as a superuser (libpq env: PGHOST, PGPORT, PGUSER...),
+# PGDATA, and the PG_* variables below.
+set -eu
+: "${PGDATA:?}" "${PG_DATABASE:?}" "${PG_USER:?}" "${PG_PASSWORD:?}"
+: "${PG_REPLICATION_USER:?}" "${PG_REPLICATION_PASSWORD:?}" "${PG_REPLICATION_SLOT:?}"
+
+psql -v ON_ERROR_STOP=1 --no-psqlrc --quiet --dbname postgres \
+  -v app_user="$PG_USER" -v app_password="$PG_PASSWORD" -v app_db="$PG_DATABASE" \
+  -v repl_user="$PG_REPLICATION_USER" -v repl_password="$PG_REPLICATION_PASSWORD" \
+  -v slot="$PG_REPLICATION_SLOT" <<'SQL'
+-- \gexec runs each generated statement: it gives CREATE ... IF NOT EXISTS to roles and
+-- databases, which Postgres lacks, while psql variables stay safely quoted (%I, %L).
+SELECT format('CREATE ROLE %I LOGIN', :'app_user')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_user') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L',
+              :'app_user', :'app_password') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_user')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'app_db') \gexec
+
+SELECT format('CREATE ROLE %I REPLICATION LOGIN', :'repl_user')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'repl_user') \gexec
+SELECT format('ALTER ROLE %I WITH REPLICATION LOGIN PASSWORD %L', :'repl_user', :'repl_password') \gexec
+-- The slot makes the primary keep WAL the replica has not received yet, so a replica that was
+-- stopped or paused catches up instead of needing a new base backup.
+SELECT pg_create_physical_replication_slot(:'slot')
+ WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = :'slot');
+SQL
+
+line="host replication $PG_REPLICATION_USER all scram-sha-256"
+if ! grep -qxF "$line" "$PGDATA/pg_hba.conf"; then
+  printf '%s\n' "$line" >> "$PGDATA/pg_hba.conf"
+  psql -v ON_ERROR_STOP=1 --no-psqlrc --quiet --dbname postgres -c 'SELECT pg_reload_conf()' > /dev/null
+fi

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { repoRoot } from './paths.ts'
+
+export const STRATEGIES = [
+  'least_conn',
+  'round_robin',
+  'ip_hash',
+  'hash_cookie',
+  'weighted',
+  'random_two',
+] as const
+export type Strategy = (typeof STRATEGIES)[number]
+
+/** Parses KEY=VALUE lines (comments, blank lines, optional quotes), as Compose reads .env files. */
+export function parseEnvFile(text: string, file: string): Map<string, string> {
+  const out = new Map<string, string>()
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) return
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line)
+    if (!match) throw new Error(`${file}:${index + 1}: expected KEY=VALUE, got ${JSON.stringify(raw)}`)
+    const [, key, value = ''] = match
+    out.set(key as string, value.replace(/^(["'])(.*)\1$/, '$2'))
+  })
+  return out
+}
+
+export class LabEnv {
+  readonly values: ReadonlyMap<string, string>
+  constructor(values: Map<string, string>) {
+    this.values = values
+  }
+
+  get(key: string): string {
+    const value = this.values.get(key)
+    if (value === undefined || value === '') throw new Error(`${key} is not set (see .env.example)`)
+    return value
+  }
+
+  port(key: string): number {
+    const value = this.get(key)
+    const port = Number(value)
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`${key}=${value} is not a port number`)
+    return port
+  }
+
+  strategy(): Strategy {
+    const value = this.get('LB_STRATEGY')
+    if (!(STRATEGIES as readonly string[]).includes(value)) {
+      throw new Error(`LB_STRATEGY=${value} is not one of ${STRATEGIES.join(', ')}`)
+    }
+    return value as Strategy
+  }
+
+  /** app1..app3 weights: LB_WEIGHTS under `weighted`, equal otherwise (nginx honours weights in every method). */
+  weights(count: number): number[] {
+    if (this.strategy() !== 'weighted') return Array(count).fill(1)
+    const weights = this.get('LB_WEIGHTS')
+      .split(',')
+      .map((w) => Number(w.trim()))
+    if (weights.length !== count || weights.some((w) => !Number.isInteger(w) || w < 1)) {
+      throw new Error(`LB_WEIGHTS=${this.get('LB_WEIGHTS')} must be ${count} positive integers, e.g. 5,3,2`)
+    }
+    return weights
+  }
+}
+
+/**
+ * .env.example gives every name and its default; .env (optional) overrides; the process
+ * environment overrides both, but only for names .env.example declares.
+ */
+export function loadLabEnv(env: NodeJS.ProcessEnv = process.env): LabEnv {
+  const examplePath = join(repoRoot, '.env.example')
+  const values = parseEnvFile(readFileSync(examplePath, 'utf8'), examplePath)
+  const localPath = join(repoRoot, '.env')
+  if (existsSync(localPath)) {
+    for (const [key, value] of parseEnvFile(readFileSync(localPath, 'utf8'), localPath))
+      values.set(key, value)
+  }
+  for (const key of values.keys()) {
+    const value = env[key]
+    if (value !== undefined && value !== '') values.set(key, value)
+  }
+  return new LabEnv(values)
+}

@@ -1,0 +1,18 @@
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The repository root: every path the lab uses is derived from it. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+/** Native-mode state (data, logs, pid files, rendered configs); git-ignored, wiped by `reset`. */
+export const stateRoot = process.env.LAB_STATE_DIR
+  ? resolve(process.env.LAB_STATE_DIR)
+  : join(repoRoot, '.lab')
+
+export function serviceDir(service: string): string {
+  return join(stateRoot, service)
+}
+
+export function logFile(service: string): string {
+  return join(serviceDir(service), 'log', `${service}.log`)
+}

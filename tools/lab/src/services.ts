@@ -1,0 +1,431 @@
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { join } from 'node:path'
+import type { LabEnv } from './env.ts'
+import { logFile, repoRoot, serviceDir, stateRoot } from './paths.ts'
+import { httpOk, redisPing, run } from './probes.ts'
+import type { SpawnSpec } from './procs.ts'
+import { fingerprint, renderFile } from './render.ts'
+import { postgresUser, scriptPath, which } from './system.ts'
+
+/** A failure that belongs to one service: the CLI prints it with that service's log. */
+export class ServiceError extends Error {
+  readonly service: string
+  constructor(service: string, message: string) {
+    super(message)
+    this.service = service
+  }
+}
+
+export interface Service {
+  name: string
+  dependsOn: string[]
+  /** The port it listens on, checked to be free before it starts. */
+  port: number
+  /** Binaries it needs (see PACKAGES in system.ts). */
+  binaries: string[]
+  /** What `stop` sends; the official images' STOPSIGNAL where they set one. */
+  stopSignal: NodeJS.Signals
+  stopTimeoutMs: number
+  startTimeoutMs: number
+  /** Creates data directories, bootstraps, renders config; true when a rendered config changed. */
+  prepare?(): Promise<boolean>
+  command(): SpawnSpec
+  healthy(): Promise<boolean>
+  /** Runs once the service is healthy (e.g. the primary's roles and slot). */
+  afterStart?(): Promise<void>
+  /** For a service already running: applies a changed config (re-rendered by prepare) in place. */
+  reload?(pid: number): Promise<void>
+  url?: string
+}
+
+const LOCALHOST = '127.0.0.1'
+
+function ensureDir(path: string, owner?: { uid: number; gid: number }, mode = 0o755): string {
+  mkdirSync(path, { recursive: true, mode })
+  if (owner) chownSync(path, owner.uid, owner.gid)
+  chmodSync(path, mode)
+  return path
+}
+
+/** Writes a file only when its content changes; true when it did. */
+function writeIfChanged(path: string, content: string, mode = 0o644): boolean {
+  if (existsSync(path) && readFileSync(path, 'utf8') === content) return false
+  writeFileSync(`${path}.new`, content, { mode })
+  renameSync(`${path}.new`, path)
+  return true
+}
+
+function bin(name: string): string {
+  const path = which(name)
+  if (!path) throw new Error(`${name} not found`)
+  return path
+}
+
+async function runChecked(service: string, what: string, ...args: Parameters<typeof run>): Promise<string> {
+  const { code, output } = await run(...args)
+  if (code !== 0) throw new ServiceError(service, `${what} failed (exit ${code}):\n${output.trim()}`)
+  return output
+}
+
+function redis(env: LabEnv): Service {
+  const port = env.port('REDIS_PORT')
+  const dir = serviceDir('redis')
+  const conf = join(dir, 'redis.conf')
+  return {
+    name: 'redis',
+    dependsOn: [],
+    port,
+    binaries: ['redis-server'],
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 10_000,
+    startTimeoutMs: 10_000,
+    async prepare() {
+      ensureDir(join(dir, 'data'))
+      // A file, not flags: keeps the password out of `ps`.
+      const lines = [
+        `port ${port}`,
+        `bind ${LOCALHOST}`,
+        `dir ${join(dir, 'data')}`,
+        `requirepass ${env.get('REDIS_PASSWORD')}`,
+        'daemonize no',
+        'logfile ""',
+        'appendonly yes',
+        'save ""',
+      ]
+      return writeIfChanged(conf, `${lines.join('\n')}\n`, 0o600)
+    },
+    command: () => ({ command: bin('redis-server'), args: [conf], env: {}, cwd: dir }),
+    healthy: () => redisPing(port, env.get('REDIS_PASSWORD')),
+  }
+}
+
+function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
+  const name = `pg-${role}`
+  const port = env.port(role === 'primary' ? 'PG_PRIMARY_PORT' : 'PG_REPLICA_PORT')
+  const primaryPort = env.port('PG_PRIMARY_PORT')
+  const dir = serviceDir(name)
+  const data = join(dir, 'data')
+  const socketDir = join(dir, 'run')
+  const owner = postgresUser()
+  const asOwner = owner ?? {}
+  // The variables the shared bootstrap scripts in services/postgres/ read.
+  const scriptEnv = {
+    PATH: scriptPath(),
+    PGDATA: data,
+    PG_DATABASE: env.get('PG_DATABASE'),
+    PG_USER: env.get('PG_USER'),
+    PG_PASSWORD: env.get('PG_PASSWORD'),
+    PG_PRIMARY_HOST: LOCALHOST,
+    PG_PRIMARY_PORT: String(primaryPort),
+    PG_REPLICATION_USER: env.get('PG_REPLICATION_USER'),
+    PG_REPLICATION_PASSWORD: env.get('PG_REPLICATION_PASSWORD'),
+    PG_REPLICATION_SLOT: env.get('PG_REPLICATION_SLOT'),
+  }
+
+  async function initPrimary() {
+    const pwfile = join(dir, 'pwfile')
+    writeFileSync(pwfile, `${env.get('POSTGRES_PASSWORD')}\n`, { mode: 0o600 })
+    if (owner) chownSync(pwfile, owner.uid, owner.gid)
+    try {
+      await runChecked(
+        name,
+        'initdb',
+        bin('initdb'),
+        [
+          '-D',
+          data,
+          '-U',
+          'postgres',
+          `--pwfile=${pwfile}`,
+          '--auth-local=peer',
+          '--auth-host=scram-sha-256',
+        ],
+        { ...asOwner, cwd: dir, env: { PATH: scriptPath(), LANG: 'C.UTF-8' } },
+      )
+    } finally {
+      rmSync(pwfile, { force: true })
+    }
+  }
+
+  return {
+    name,
+    dependsOn: role === 'primary' ? [] : ['pg-primary'],
+    port,
+    binaries: ['postgres', 'initdb', 'pg_basebackup', 'pg_isready', 'psql'],
+    // Postgres's "fast" shutdown, as the official image's STOPSIGNAL: SIGTERM would wait for
+    // every client (the replicas' pools) to disconnect first.
+    stopSignal: 'SIGINT',
+    stopTimeoutMs: 20_000,
+    startTimeoutMs: 60_000,
+    async prepare() {
+      ensureDir(dir)
+      ensureDir(socketDir, owner)
+      if (existsSync(join(data, 'PG_VERSION'))) return false
+      ensureDir(data, owner, 0o700)
+      if (role === 'primary') await initPrimary()
+      else {
+        const script = join(repoRoot, 'services/postgres/init-replica.sh')
+        await runChecked(name, 'init-replica.sh (pg_basebackup)', 'sh', [script], {
+          ...asOwner,
+          cwd: dir,
+          env: scriptEnv,
+        })
+      }
+      return true
+    },
+    command: () => ({
+      command: bin('postgres'),
+      args: [
+        '-D',
+        data,
+        '-c',
+        `port=${port}`,
+        '-c',
+        `listen_addresses=${LOCALHOST}`,
+        '-c',
+        `unix_socket_directories=${socketDir}`,
+      ],
+      env: { LANG: 'C.UTF-8' },
+      cwd: dir,
+      ...asOwner,
+    }),
+    healthy: async () =>
+      (
+        await run(bin('pg_isready'), ['-q', '-h', LOCALHOST, '-p', String(port), '-t', '1'], {
+          timeoutMs: 3000,
+        })
+      ).code === 0,
+    afterStart:
+      role === 'primary'
+        ? async () => {
+            const script = join(repoRoot, 'services/postgres/init-primary.sh')
+            await runChecked(name, 'init-primary.sh', 'sh', [script], {
+              ...asOwner,
+              cwd: dir,
+              env: {
+                ...scriptEnv,
+                PGHOST: LOCALHOST,
+                PGPORT: String(port),
+                PGUSER: 'postgres',
+                PGPASSWORD: env.get('POSTGRES_PASSWORD'),
+              },
+            })
+          }
+        : undefined,
+  }
+}
+
+function app(env: LabEnv, n: number): Service {
+  const name = `app${n}`
+  const port = env.port(`APP${n}_PORT`)
+  const passThrough = [
+    'NODE_ENV',
+    'LOG_LEVEL',
+    'SHUTDOWN_TIMEOUT_MS',
+    'DEPENDENCY_TIMEOUT_MS',
+    'REDIS_PASSWORD',
+    'PG_DATABASE',
+    'PG_USER',
+    'PG_PASSWORD',
+    'PG_POOL_MAX',
+    'PG_QUERY_TIMEOUT_MS',
+  ]
+  return {
+    name,
+    dependsOn: ['redis', 'pg-primary'],
+    port,
+    binaries: [],
+    stopSignal: 'SIGTERM',
+    // Longer than the replica's own drain budget, like compose's stop_grace_period.
+    stopTimeoutMs: Number(env.get('SHUTDOWN_TIMEOUT_MS')) + 5000,
+    startTimeoutMs: 20_000,
+    command: () => ({
+      command: process.execPath,
+      args: [join(repoRoot, 'services/app/src/server.ts')],
+      cwd: join(repoRoot, 'services/app'),
+      env: {
+        ...Object.fromEntries(passThrough.map((key) => [key, env.get(key)])),
+        REPLICA_ID: name,
+        HOST: LOCALHOST,
+        PORT: String(port),
+        TRUST_PROXY: LOCALHOST,
+        REDIS_HOST: LOCALHOST,
+        REDIS_PORT: String(env.port('REDIS_PORT')),
+        PG_PRIMARY_HOST: LOCALHOST,
+        PG_PRIMARY_PORT: String(env.port('PG_PRIMARY_PORT')),
+      },
+    }),
+    // Ready, not merely alive: nginx should only get replicas that can serve.
+    healthy: () => httpOk(`http://${LOCALHOST}:${port}/ready`),
+    url: `http://${LOCALHOST}:${port}`,
+  }
+}
+
+export const APP_COUNT = 3
+
+/** nginx's template variables for this run mode; the values are what differs between modes. */
+export function nginxVars(env: LabEnv): Record<string, string | number> {
+  const weights = env.weights(APP_COUNT)
+  const vars: Record<string, string | number> = {
+    LB_STRATEGY: env.strategy(),
+    SESSION_COOKIE_NAME: env.get('SESSION_COOKIE_NAME'),
+    UPSTREAM_MAX_FAILS: env.get('UPSTREAM_MAX_FAILS'),
+    UPSTREAM_FAIL_TIMEOUT: env.get('UPSTREAM_FAIL_TIMEOUT'),
+    UPSTREAM_CONNECT_TIMEOUT: env.get('UPSTREAM_CONNECT_TIMEOUT'),
+    UPSTREAM_READ_TIMEOUT: env.get('UPSTREAM_READ_TIMEOUT'),
+    NGINX_HTTP_LISTEN: `${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
+    NGINX_SNIPPETS_DIR: join(repoRoot, 'nginx'),
+    NGINX_STATE_DIR: serviceDir('nginx'),
+    NGINX_ACCESS_LOG: join(serviceDir('nginx'), 'log', 'access.log'),
+    STATIC_ROOT: join(repoRoot, 'static'),
+  }
+  for (let n = 1; n <= APP_COUNT; n++) {
+    vars[`APP${n}_SERVER`] = `${LOCALHOST}:${env.port(`APP${n}_PORT`)}`
+    vars[`APP${n}_WEIGHT`] = weights[n - 1] ?? 1
+  }
+  return vars
+}
+
+function nginx(env: LabEnv): Service {
+  const port = env.port('NGINX_HTTP_PORT')
+  const dir = serviceDir('nginx')
+  const confDir = join(dir, 'conf')
+  const mainConf = join(confDir, 'nginx.conf')
+  const lbConf = join(confDir, 'lb.conf')
+  const templates = join(repoRoot, 'nginx/templates')
+  let version = ''
+  const nginxArgs = ['-p', dir, '-e', 'stderr', '-c', mainConf]
+
+  return {
+    name: 'nginx',
+    dependsOn: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}`),
+    port,
+    binaries: ['nginx'],
+    // Graceful: workers finish the requests they hold, as the official image's STOPSIGNAL.
+    stopSignal: 'SIGQUIT',
+    stopTimeoutMs: 10_000,
+    startTimeoutMs: 10_000,
+    async prepare() {
+      for (const sub of ['log', 'tmp']) ensureDir(join(dir, sub))
+      ensureDir(confDir)
+      const vars = nginxVars(env)
+      // The version is a hash of everything rendered; /nginx-health echoes it after a reload.
+      version = fingerprint(JSON.stringify(vars), readFileSync(join(templates, 'lb.conf.template'), 'utf8'))
+      const mainChanged = writeIfChanged(
+        mainConf,
+        renderFile(join(templates, 'native-main.conf.template'), vars),
+      )
+      const rendered = renderFile(join(templates, 'lb.conf.template'), { ...vars, CONFIG_VERSION: version })
+      if (!mainChanged && existsSync(lbConf) && readFileSync(lbConf, 'utf8') === rendered) return false
+      // Test the candidate before it replaces the config a running nginx may reload from.
+      const candidate = `${lbConf}.candidate`
+      writeFileSync(candidate, rendered)
+      const testConf = join(confDir, 'test.conf')
+      writeFileSync(testConf, readFileSync(mainConf, 'utf8').replace(lbConf, candidate))
+      try {
+        await runChecked('nginx', 'nginx -t', bin('nginx'), [
+          '-t',
+          '-q',
+          '-p',
+          dir,
+          '-e',
+          'stderr',
+          '-c',
+          testConf,
+        ])
+      } finally {
+        rmSync(testConf, { force: true })
+      }
+      renameSync(candidate, lbConf)
+      return true
+    },
+    command: () => ({ command: bin('nginx'), args: nginxArgs, env: {}, cwd: dir }),
+    healthy: async () => {
+      try {
+        const response = await fetch(`http://${LOCALHOST}:${port}/nginx-health`, {
+          signal: AbortSignal.timeout(1000),
+        })
+        return (await response.text()).trim() === `ok ${version}`
+      } catch {
+        return false
+      }
+    },
+    async reload(pid) {
+      process.kill(pid, 'SIGHUP')
+    },
+    url: `http://${LOCALHOST}:${port}`,
+  }
+}
+
+function prometheus(env: LabEnv): Service {
+  const port = env.port('PROMETHEUS_PORT')
+  const dir = serviceDir('prometheus')
+  const conf = join(dir, 'prometheus.yml')
+  return {
+    name: 'prometheus',
+    dependsOn: [],
+    port,
+    binaries: ['prometheus', 'promtool'],
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 10_000,
+    startTimeoutMs: 30_000,
+    async prepare() {
+      ensureDir(join(dir, 'data'))
+      const vars: Record<string, string> = { PROMETHEUS_TARGET: `${LOCALHOST}:${port}` }
+      for (let n = 1; n <= APP_COUNT; n++) vars[`APP${n}_TARGET`] = `${LOCALHOST}:${env.port(`APP${n}_PORT`)}`
+      const rendered = renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
+      if (existsSync(conf) && readFileSync(conf, 'utf8') === rendered) return false
+      const candidate = `${conf}.candidate`
+      writeFileSync(candidate, rendered)
+      await runChecked('prometheus', 'promtool check config', bin('promtool'), [
+        'check',
+        'config',
+        '--syntax-only',
+        candidate,
+      ])
+      renameSync(candidate, conf)
+      return true
+    },
+    command: () => ({
+      command: bin('prometheus'),
+      args: [
+        `--config.file=${conf}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=${LOCALHOST}:${port}`,
+        '--web.enable-lifecycle',
+      ],
+      env: {},
+      cwd: dir,
+    }),
+    healthy: () => httpOk(`http://${LOCALHOST}:${port}/-/ready`),
+    async reload(pid) {
+      process.kill(pid, 'SIGHUP')
+    },
+    url: `http://${LOCALHOST}:${port}`,
+  }
+}
+
+/** Every service of the native stack, in an order where dependencies come first. */
+export function services(env: LabEnv): Service[] {
+  return [
+    redis(env),
+    postgres(env, 'primary'),
+    postgres(env, 'replica'),
+    prometheus(env),
+    ...Array.from({ length: APP_COUNT }, (_, i) => app(env, i + 1)),
+    nginx(env),
+  ]
+}
+
+export function describeLog(service: string): string {
+  return logFile(service).replace(`${stateRoot}/`, `${stateRoot.replace(`${repoRoot}/`, '')}/`)
+}

@@ -1,0 +1,144 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { portFree } from './probes.ts'
+import {
+  forgetPid,
+  livePid,
+  signalGroup,
+  signalMain,
+  spawnService,
+  stateOf,
+  waitForGroupExit,
+} from './procs.ts'
+import { type Service, ServiceError } from './services.ts'
+import { installPackages, missingPackages } from './system.ts'
+
+export class Stack {
+  readonly services: Service[]
+  constructor(services: Service[]) {
+    this.services = services
+  }
+
+  get(name: string): Service {
+    const service = this.services.find((s) => s.name === name)
+    if (!service)
+      throw new Error(`no service "${name}"; services: ${this.services.map((s) => s.name).join(', ')}`)
+    return service
+  }
+
+  /** Installs what is missing, then starts every service once its dependencies are healthy. */
+  async up(): Promise<void> {
+    installPackages(missingPackages(this.services.flatMap((s) => s.binaries)))
+    const startedNow: Service[] = []
+    const starting = new Map<string, Promise<void>>()
+    const ensure = (service: Service): Promise<void> => {
+      let promise = starting.get(service.name)
+      if (!promise) {
+        promise = Promise.all(service.dependsOn.map((dep) => ensure(this.get(dep)))).then(() =>
+          this.bringUp(service, startedNow),
+        )
+        starting.set(service.name, promise)
+      }
+      return promise
+    }
+    const results = await Promise.allSettled(this.services.map(ensure))
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failure) {
+      // Leave nothing half-up: stop what this call started, newest first.
+      for (const service of startedNow.reverse()) await this.stop(service.name)
+      throw failure.reason
+    }
+  }
+
+  /** Starts one service if it is not running; if it is, applies a changed config in place. */
+  private async bringUp(service: Service, startedNow: Service[]): Promise<void> {
+    const pid = livePid(service.name)
+    if (pid !== undefined) {
+      if (!service.reload || !(await service.prepare?.())) return
+      await service.reload(pid)
+      await this.waitHealthy(service, 'reload')
+      return
+    }
+    await this.start(service.name, startedNow)
+  }
+
+  async start(name: string, startedNow: Service[] = []): Promise<void> {
+    const service = this.get(name)
+    if (livePid(name) !== undefined) return
+    await service.prepare?.()
+    if (!(await portFree(service.port))) {
+      throw new ServiceError(
+        name,
+        `port ${service.port} is already in use by another process (change it in .env)`,
+      )
+    }
+    spawnService(name, service.command())
+    startedNow.push(service)
+    await this.waitHealthy(service, 'start')
+    await service.afterStart?.()
+  }
+
+  private async waitHealthy(service: Service, during: string): Promise<void> {
+    const deadline = Date.now() + service.startTimeoutMs
+    while (Date.now() < deadline) {
+      if (livePid(service.name) === undefined) throw new ServiceError(service.name, `exited during ${during}`)
+      if (await service.healthy()) return
+      await sleep(100)
+    }
+    throw new ServiceError(service.name, `not healthy ${service.startTimeoutMs / 1000} s after ${during}`)
+  }
+
+  /** Compose's stop: the service's stop signal, then SIGKILL to all its processes after a grace period. */
+  async stop(name: string): Promise<void> {
+    const service = this.get(name)
+    const pid = livePid(name)
+    if (pid === undefined) return
+    // A paused (SIGSTOPped) process cannot act on a stop signal until it runs again.
+    signalGroup(pid, 'SIGCONT')
+    signalMain(pid, service.stopSignal)
+    if (await waitForGroupExit(pid, service.stopTimeoutMs)) return
+    console.error(`lab: ${name} did not stop within ${service.stopTimeoutMs / 1000} s; killing it`)
+    await this.kill(name)
+  }
+
+  /** Compose's kill: SIGKILL to every process of the service at once. */
+  async kill(name: string): Promise<void> {
+    this.get(name)
+    const pid = livePid(name)
+    if (pid === undefined) return
+    signalGroup(pid, 'SIGKILL')
+    if (!(await waitForGroupExit(pid, 5000)))
+      throw new ServiceError(name, `processes of group ${pid} survived SIGKILL`)
+  }
+
+  async restart(name: string): Promise<void> {
+    await this.stop(name)
+    await this.start(name)
+  }
+
+  pause(name: string): void {
+    this.signalRunning(name, 'SIGSTOP')
+  }
+
+  unpause(name: string): void {
+    this.signalRunning(name, 'SIGCONT')
+  }
+
+  private signalRunning(name: string, signal: NodeJS.Signals): void {
+    this.get(name)
+    const pid = livePid(name)
+    if (pid === undefined) throw new ServiceError(name, 'is not running')
+    signalGroup(pid, signal)
+  }
+
+  /** Stops everything, dependents first, and forgets the pids (data stays, as with compose down). */
+  async down(): Promise<void> {
+    for (const service of [...this.services].reverse()) {
+      await this.stop(service.name)
+      forgetPid(service.name)
+    }
+  }
+
+  status() {
+    return this.services.map((s) => ({ service: s, state: stateOf(s.name), pid: livePid(s.name) }))
+  }
+}
