@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
 import type { Config } from './config.ts'
 import configPlugin from './plugins/config.ts'
 import drainingPlugin from './plugins/draining.ts'
@@ -11,6 +11,8 @@ import replicaHeaderPlugin from './plugins/replica-header.ts'
 import healthRoutes from './routes/health.ts'
 import whoamiRoutes from './routes/whoami.ts'
 
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics'])
+
 /**
  * Builds the replica without listening: server.ts listens, tests inject or listen on port 0.
  * `options` carries what belongs to the process (logger, timeouts).
@@ -20,8 +22,12 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     // nginx sets X-Request-ID; using it as Fastify's request id ties the access log line to
     // the replica's log lines for the same request.
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
     genReqId: () => randomUUID(),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Probes and scrapes arrive every few seconds; logging them would bury the traffic.
+      disableRequestLogging: (request) => QUIET_PATHS.has(request.url),
+    }),
     // Only the proxy may tell us the client's address (X-Forwarded-For).
     trustProxy: config.TRUST_PROXY.split(',').map((entry) => entry.trim()),
     ...options,

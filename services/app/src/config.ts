@@ -12,6 +12,9 @@ const ConfigSchema = Type.Object({
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   // Addresses (comma-separated IPs or CIDRs) allowed to set X-Forwarded-*: only the proxy.
   TRUST_PROXY: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  // After SIGTERM: first SHUTDOWN_DELAY_MS of serving with /ready at 503 (for balancers that
+  // probe readiness), then the listener closes and in-flight requests get SHUTDOWN_TIMEOUT_MS.
+  SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 0 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
   DEPENDENCY_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 1000 }),
 

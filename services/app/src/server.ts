@@ -24,11 +24,14 @@ const app = await buildApp(config, {
   requestTimeout: 30_000,
 })
 
-closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, logger: app.log }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'shutting down after an uncaught error')
-  else app.log.info({ signal }, 'shutting down')
-  await app.close()
-  app.log.info('closed cleanly')
-})
+closeWithGrace(
+  { delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS, logger: app.log },
+  async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an uncaught error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.drainAndClose()
+    app.log.info('closed cleanly')
+  },
+)
 
 await app.listen({ host: config.HOST, port: config.PORT })

@@ -230,6 +230,7 @@ function app(env: LabEnv, n: number): Service {
   const passThrough = [
     'NODE_ENV',
     'LOG_LEVEL',
+    'SHUTDOWN_DELAY_MS',
     'SHUTDOWN_TIMEOUT_MS',
     'DEPENDENCY_TIMEOUT_MS',
     'REDIS_PASSWORD',
@@ -246,7 +247,7 @@ function app(env: LabEnv, n: number): Service {
     binaries: [],
     stopSignal: 'SIGTERM',
     // Longer than the replica's own drain budget, like compose's stop_grace_period.
-    stopTimeoutMs: Number(env.get('SHUTDOWN_TIMEOUT_MS')) + 5000,
+    stopTimeoutMs: Number(env.get('SHUTDOWN_DELAY_MS')) + Number(env.get('SHUTDOWN_TIMEOUT_MS')) + 5000,
     startTimeoutMs: 20_000,
     command: () => ({
       command: process.execPath,

@@ -36,6 +36,16 @@ export default fp(
       lastError = ''
     })
 
+    // Wait (bounded) for the first connection, so a replica started next to a healthy Redis is
+    // ready at once; one started while Redis is down still starts, and /ready says why.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, DEPENDENCY_TIMEOUT_MS)
+      redis.once('ready', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+
     app.decorate('redis', redis)
     app.addHook('onClose', async () => {
       try {

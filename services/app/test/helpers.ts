@@ -1,0 +1,48 @@
+import { createServer } from 'node:net'
+import { loadLabEnv } from '../../../tools/lab/src/env.ts'
+import { buildApp } from '../src/app.ts'
+import { type Config, loadConfig } from '../src/config.ts'
+
+/** The environment the lab gives a replica, pointed at the lab's real Redis and Postgres. */
+export function replicaEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const lab = loadLabEnv()
+  return {
+    REPLICA_ID: 'test-replica',
+    LOG_LEVEL: 'silent',
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: lab.get('REDIS_PORT'),
+    REDIS_PASSWORD: lab.get('REDIS_PASSWORD'),
+    PG_PRIMARY_HOST: '127.0.0.1',
+    PG_PRIMARY_PORT: lab.get('PG_PRIMARY_PORT'),
+    PG_DATABASE: lab.get('PG_DATABASE'),
+    PG_USER: lab.get('PG_USER'),
+    PG_PASSWORD: lab.get('PG_PASSWORD'),
+    ...overrides,
+  }
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig(replicaEnv(overrides))
+}
+
+/** Builds the app (not listening) and closes it, pools and clients included, after the test. */
+export async function appFor(
+  t: { after: (fn: () => Promise<unknown>) => void },
+  overrides: Record<string, string> = {},
+) {
+  const app = await buildApp(testConfig(overrides), { logger: false })
+  t.after(() => app.close())
+  return app
+}
+
+/** A port nothing listens on: bound once by us, then released. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { logFile } from '../../tools/lab/src/paths.ts'
+import { BASE, hit } from '../lib/stack.ts'
+
+describe('the edge: what nginx serves, forwards and refuses', () => {
+  it('keeps replica metrics private, however the path is spelled', async () => {
+    for (const path of ['/metrics', '/metrics/', '//metrics', '/%6Detrics', '/metrics?x=1']) {
+      const response = await hit(path)
+      assert.equal(response.status, 404, path)
+      assert.equal(response.replica, null, `${path} reached ${response.replica}`)
+    }
+  })
+
+  it('serves /static/ from disk without involving a replica', async () => {
+    const page = await hit('/static/index.html')
+    assert.equal(page.status, 200)
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/)
+    assert.equal(page.replica, null)
+    assert.equal(page.headers.get('x-upstream'), null)
+  })
+
+  it('forwards the client address, overwriting a spoofed X-Forwarded-For', async () => {
+    const response = await fetch(`${BASE}/api/whoami`, { headers: { 'x-forwarded-for': '203.0.113.7' } })
+    const body = (await response.json()) as { clientIp: string }
+    assert.equal(body.clientIp, '127.0.0.1')
+  })
+
+  it('tags each proxied response with its upstream and a request id the replica logs', async () => {
+    const response = await hit('/api/whoami')
+    const replica = response.replica ?? ''
+    const requestId = response.headers.get('x-request-id') ?? ''
+    assert.match(replica, /^app[123]$/)
+    assert.match(response.headers.get('x-upstream') ?? '', /^127\.0\.0\.1:\d+$/)
+    assert.match(requestId, /^[0-9a-f]{32}$/)
+
+    let logged = false
+    for (let i = 0; i < 20 && !logged; i++, await sleep(50)) {
+      logged = readFileSync(logFile(replica), 'utf8').includes(`"requestId":"${requestId}"`)
+    }
+    assert.ok(logged, `${replica}'s log has no line with requestId ${requestId}`)
+  })
+})

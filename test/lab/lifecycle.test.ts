@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { lab } from '../lib/stack.ts'
+
+// A second, throw-away stack: its own state folder and ports, so these stories can start it
+// from nothing and tear it down without touching the stack the other tests use.
+const PORTS = {
+  NGINX_HTTP_PORT: '18080',
+  NGINX_HTTPS_PORT: '18443',
+  APP1_PORT: '13001',
+  APP2_PORT: '13002',
+  APP3_PORT: '13003',
+  REDIS_PORT: '26379',
+  PG_PRIMARY_PORT: '25432',
+  PG_REPLICA_PORT: '25433',
+  PROMETHEUS_PORT: '19090',
+}
+
+/** Live (non-zombie) pids per process group, read from /proc. */
+function liveGroups(): Map<number, number[]> {
+  const groups = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (state === 'Z' || state === 'X') continue
+      groups.set(Number(pgrp), [...(groups.get(Number(pgrp)) ?? []), Number(entry)])
+    } catch {}
+  }
+  return groups
+}
+
+describe('the lab CLI, on a stack of its own', () => {
+  let state = ''
+  const run = (...args: string[]) => lab(args, { LAB_STATE_DIR: state, ...PORTS })
+  /** Pids of each service from `lab ps` (only running ones). */
+  const servicePids = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(
+      (await run('ps'))
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(/\s+/))
+        .filter(([, status]) => status === 'running')
+        .map(([service, , pid]) => [service, Number(pid)]),
+    )
+
+  before(() => {
+    state = mkdtempSync(join(tmpdir(), 'lb-lab-test-'))
+    // Postgres runs as its own user when the lab runs as root: it must reach its data dir.
+    chmodSync(state, 0o755)
+  })
+  after(async () => {
+    await run('down').catch(() => {})
+    rmSync(state, { recursive: true, force: true })
+  })
+
+  it('refuses a busy port, names the service and its log, and leaves nothing running', async () => {
+    const squatter = createServer().listen(Number(PORTS.NGINX_HTTP_PORT), '127.0.0.1')
+    try {
+      await assert.rejects(run('up'), (err: Error) => {
+        assert.match(err.message, /lab: nginx: port 18080 is already in use/)
+        assert.match(err.message, /log: .*nginx\.log/)
+        return true
+      })
+    } finally {
+      squatter.close()
+    }
+    assert.deepEqual(await servicePids(), {})
+  })
+
+  it('comes up from an empty state folder and serves; `up` again changes nothing', async () => {
+    await run('up')
+    const first = await servicePids()
+    assert.equal(Object.keys(first).length, 8, JSON.stringify(first))
+    const response = await fetch(`http://127.0.0.1:${PORTS.NGINX_HTTP_PORT}/api/whoami`)
+    assert.equal(response.status, 200)
+    assert.match(response.headers.get('x-replica') ?? '', /^app[123]$/)
+
+    await run('up')
+    assert.deepEqual(await servicePids(), first)
+  })
+
+  it('down leaves no process of the stack behind', async () => {
+    const pids = Object.values(await servicePids())
+    const groups = liveGroups()
+    const members = pids.flatMap((pgid) => groups.get(pgid) ?? [])
+    assert.ok(members.length > pids.length, 'expected child processes too (Postgres backends, nginx workers)')
+
+    await run('down')
+    const alive = new Set([...liveGroups().values()].flat())
+    assert.deepEqual(
+      members.filter((pid) => alive.has(pid)),
+      [],
+    )
+  })
+})

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { loadLabEnv } from '../../tools/lab/src/env.ts'
+
+const cli = fileURLToPath(new URL('../../tools/lab/src/cli.ts', import.meta.url))
+
+export const env = loadLabEnv()
+export const BASE = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+export const REPLICAS = ['app1', 'app2', 'app3'] as const
+
+const execFileAsync = promisify(execFile)
+
+/**
+ * Runs a lab verb (the same CLI `make` calls); rejects with its output if it fails. Async on
+ * purpose: while it runs, this process must keep noticing keep-alive sockets nginx closes
+ * (a reload retires old workers), or the next requests would be sent on dead sockets.
+ */
+export async function lab(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [cli, ...args], {
+      env: { ...process.env, ...extraEnv },
+      timeout: 120_000,
+    })
+    return stdout
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string }
+    throw new Error(`lab ${args.join(' ')} failed:\n${stdout}${stderr}`)
+  }
+}
+
+export interface Hit {
+  status: number
+  replica: string | null
+  ms: number
+  headers: Headers
+}
+
+export async function hit(path: string, init: RequestInit = {}): Promise<Hit> {
+  const started = performance.now()
+  const response = await fetch(`${BASE}${path}`, { ...init, signal: AbortSignal.timeout(10_000) })
+  await response.arrayBuffer()
+  return {
+    status: response.status,
+    replica: response.headers.get('x-replica'),
+    ms: performance.now() - started,
+    headers: response.headers,
+  }
+}
+
+/** `count` GETs with `concurrency` in flight at once; network errors come back as status 0. */
+export async function burst(path: string, count: number, concurrency: number): Promise<Hit[]> {
+  const hits: Hit[] = []
+  let next = 0
+  const worker = async () => {
+    while (next < count) {
+      next++
+      const started = performance.now()
+      hits.push(
+        await hit(path).catch(() => ({
+          status: 0,
+          replica: null,
+          ms: performance.now() - started,
+          headers: new Headers(),
+        })),
+      )
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return hits
+}
+
+export function shares(hits: Hit[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const h of hits) counts[h.replica ?? 'none'] = (counts[h.replica ?? 'none'] ?? 0) + 1
+  return Object.fromEntries(Object.entries(counts).map(([replica, n]) => [replica, n / hits.length]))
+}
+
+/** Polls until a response comes from `replica`; resolves with the seconds it took. */
+export async function waitForReplica(replica: string, timeoutMs: number): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < timeoutMs) {
+    const h = await hit('/api/whoami').catch(() => undefined)
+    if (h?.replica === replica) return (performance.now() - started) / 1000
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${replica} got no traffic within ${timeoutMs / 1000} s`)
+}
