@@ -73,6 +73,15 @@ describe('the lab CLI, on a stack of its own', () => {
     assert.deepEqual(await servicePids(), {})
   })
 
+  it('stops at a replica that cannot start, names it with its log, and rolls back', async () => {
+    await assert.rejects(lab(['up'], { LAB_STATE_DIR: state, ...PORTS, PG_POOL_MAX: '0' }), (err: Error) => {
+      assert.match(err.message, /lab: app\d: exited during start/)
+      assert.match(err.message, /invalid configuration: PG_POOL_MAX must be >= 1/)
+      return true
+    })
+    assert.deepEqual(await servicePids(), {})
+  })
+
   it('comes up from an empty state folder and serves; `up` again changes nothing', async () => {
     await run('up')
     const first = await servicePids()

@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
 
   switch (verb) {
     case 'up': {
+      stack.install()
       const started = performance.now()
       await stack.up()
       const seconds = ((performance.now() - started) / 1000).toFixed(1)

@@ -402,7 +402,6 @@ function prometheus(env: LabEnv): Service {
         `--config.file=${conf}`,
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=${LOCALHOST}:${port}`,
-        '--web.enable-lifecycle',
       ],
       env: {},
       cwd: dir,

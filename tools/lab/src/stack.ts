@@ -25,9 +25,13 @@ export class Stack {
     return service
   }
 
-  /** Installs what is missing, then starts every service once its dependencies are healthy. */
-  async up(): Promise<void> {
+  /** Installs the Debian packages that provide missing binaries (or says how to). */
+  install(): void {
     installPackages(missingPackages(this.services.flatMap((s) => s.binaries)))
+  }
+
+  /** Starts every service once its dependencies are healthy; reloads changed configs. */
+  async up(): Promise<void> {
     const startedNow: Service[] = []
     const starting = new Map<string, Promise<void>>()
     const ensure = (service: Service): Promise<void> => {
