@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { processTree } from '../../tools/lab/src/procs.ts'
 import { lab } from '../lib/stack.ts'
 
 // A second, throw-away stack: its own state folder and ports, so these stories can start it
@@ -20,18 +21,14 @@ const PORTS = {
   PROMETHEUS_PORT: '19090',
 }
 
-/** Live (non-zombie) pids per process group, read from /proc. */
-function liveGroups(): Map<number, number[]> {
-  const groups = new Map<number, number[]>()
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (state === 'Z' || state === 'X') continue
-      groups.set(Number(pgrp), [...(groups.get(Number(pgrp)) ?? []), Number(entry)])
-    } catch {}
+/** True while the process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))
+  } catch {
+    return false
   }
-  return groups
 }
 
 describe('the lab CLI, on a stack of its own', () => {
@@ -95,16 +92,11 @@ describe('the lab CLI, on a stack of its own', () => {
   })
 
   it('down leaves no process of the stack behind', async () => {
-    const pids = Object.values(await servicePids())
-    const groups = liveGroups()
-    const members = pids.flatMap((pgid) => groups.get(pgid) ?? [])
-    assert.ok(members.length > pids.length, 'expected child processes too (Postgres backends, nginx workers)')
+    // Every process of every service, children included (Postgres backends, nginx workers).
+    const processes = Object.values(await servicePids()).flatMap(processTree)
+    assert.ok(processes.length > 8, 'expected child processes too')
 
     await run('down')
-    const alive = new Set([...liveGroups().values()].flat())
-    assert.deepEqual(
-      members.filter((pid) => alive.has(pid)),
-      [],
-    )
+    assert.deepEqual(processes.filter(alive), [])
   })
 })

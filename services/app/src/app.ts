@@ -5,11 +5,17 @@ import type { Config } from './config.ts'
 import configPlugin from './plugins/config.ts'
 import drainingPlugin from './plugins/draining.ts'
 import errorsPlugin from './plugins/errors.ts'
+import metricsPlugin from './plugins/metrics.ts'
 import postgresPlugin from './plugins/postgres.ts'
 import redisPlugin from './plugins/redis.ts'
 import replicaHeaderPlugin from './plugins/replica-header.ts'
+import sessionPlugin from './plugins/session.ts'
+import workLimiterPlugin from './plugins/work-limiter.ts'
 import healthRoutes from './routes/health.ts'
+import notesRoutes from './routes/notes.ts'
+import visitsRoutes from './routes/visits.ts'
 import whoamiRoutes from './routes/whoami.ts'
+import workRoutes from './routes/work.ts'
 
 const QUIET_PATHS = new Set(['/health', '/ready', '/metrics'])
 
@@ -30,6 +36,14 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     }),
     // Only the proxy may tell us the client's address (X-Forwarded-For).
     trustProxy: config.TRUST_PROXY.split(',').map((entry) => entry.trim()),
+    ajv: {
+      customOptions: {
+        // {"text": 123} is a wrong type, not the string "123"; unknown fields are an error, not
+        // silently dropped. Path and query values are strings, validated by pattern.
+        coerceTypes: false,
+        removeAdditional: false,
+      },
+    },
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -37,11 +51,21 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   await app.register(errorsPlugin)
   await app.register(replicaHeaderPlugin)
   await app.register(drainingPlugin)
+  await app.register(metricsPlugin)
   await app.register(redisPlugin)
   await app.register(postgresPlugin)
+  await app.register(workLimiterPlugin)
 
   await app.register(healthRoutes)
   await app.register(whoamiRoutes)
+  await app.register(workRoutes)
+  // Sessions in a scope of their own: their hooks (and so Redis) run for these routes only,
+  // never for /health, /ready or /metrics.
+  await app.register(async (scope) => {
+    await scope.register(sessionPlugin)
+    await scope.register(visitsRoutes)
+    await scope.register(notesRoutes)
+  })
   return app
 }
 

@@ -1,9 +1,9 @@
 import { envSchema } from 'env-schema'
-import { type Static, Type } from 'typebox'
+import { type Static, type TSchema, Type } from 'typebox'
 
 // Everything the replica reads from its environment, read once at start-up. Names match
 // .env.example; the lab (native) and compose.yaml (Docker) set them per replica.
-const ConfigSchema = Type.Object({
+export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3000 }),
@@ -16,19 +16,32 @@ const ConfigSchema = Type.Object({
   // probe readiness), then the listener closes and in-flight requests get SHUTDOWN_TIMEOUT_MS.
   SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 0 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
-  DEPENDENCY_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 1000 }),
+  // Budget for any one call to Redis or to a Postgres connect: a dead or frozen dependency
+  // costs a request at most this long before it answers 503 (or falls back).
+  DEPENDENCY_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 750 }),
 
   REDIS_HOST: Type.String({ minLength: 1 }),
   REDIS_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 6379 }),
   REDIS_PASSWORD: Type.String({ minLength: 1 }),
 
+  SESSION_SECRET: Type.String({ minLength: 32 }),
+  // nginx's hash_cookie strategy reads this cookie, so only characters nginx variables allow.
+  SESSION_COOKIE_NAME: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$', default: 'lab_sid' }),
+  SESSION_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 3600 }),
+
   PG_PRIMARY_HOST: Type.String({ minLength: 1 }),
   PG_PRIMARY_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5432 }),
+  PG_REPLICA_HOST: Type.String({ minLength: 1 }),
+  PG_REPLICA_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5432 }),
   PG_DATABASE: Type.String({ minLength: 1 }),
   PG_USER: Type.String({ minLength: 1 }),
   PG_PASSWORD: Type.String({ minLength: 1 }),
   PG_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
-  PG_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000 }),
+  PG_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1000 }),
+
+  // /api/work: simulated I/O-bound work, at most WORK_CONCURRENCY at once per replica.
+  WORK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
+  WORK_MAX_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 1000 }),
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -43,10 +56,32 @@ interface AjvError {
   params: { missingProperty?: string; allowedValues?: unknown[] }
 }
 
+const SECRETS = ['SESSION_SECRET', 'REDIS_PASSWORD', 'PG_PASSWORD'] as const
+// Every example secret in .env.example contains this marker.
+const EXAMPLE_MARKER = 'change-me'
+
 /** Reads and validates the environment; throws ConfigError listing every bad or missing variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = parseEnv(env)
+  if (config.NODE_ENV === 'production') {
+    const examples = SECRETS.filter((name) => config[name].includes(EXAMPLE_MARKER))
+    if (examples.length > 0) {
+      throw new ConfigError(
+        `invalid configuration: ${examples.join(', ')} still the example value (NODE_ENV=production)`,
+      )
+    }
+  }
+  return config
+}
+
+function parseEnv(env: NodeJS.ProcessEnv): Config {
+  return parseEnvWith(ConfigSchema, env)
+}
+
+/** Validates `env` against a TypeBox schema (defaults applied, strings coerced); throws ConfigError. */
+export function parseEnvWith<S extends TSchema>(schema: S, env: NodeJS.ProcessEnv): Static<S> {
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
+    return envSchema<Static<S>>({ schema, data: env, dotenv: false })
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors
     if (!errors) throw err

@@ -14,7 +14,7 @@ interface PidRecord {
 
 interface ProcStat {
   state: string
-  pgrp: number
+  ppid: number
   startTime: string
 }
 
@@ -22,9 +22,9 @@ interface ProcStat {
 function procStat(pid: number): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // After "(comm) ": state is field 3 of the line, pgrp field 5, starttime field 22.
+    // After "(comm) ": state is field 3 of the line, ppid field 4, starttime field 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { state: fields[0] ?? '?', pgrp: Number(fields[2]), startTime: fields[19] ?? '' }
+    return { state: fields[0] ?? '?', ppid: Number(fields[1]), startTime: fields[19] ?? '' }
   } catch {
     return undefined
   }
@@ -98,34 +98,47 @@ export function forgetPid(service: string): void {
   rmSync(pidFile(service), { force: true })
 }
 
-function sendSignal(target: number, signal: NodeJS.Signals): void {
+function sendSignal(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(target, signal)
+    process.kill(pid, signal)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
   }
 }
 
-/** Signals the whole process group (pause, unpause, kill: like freezing a container). */
-export const signalGroup = (pgid: number, signal: NodeJS.Signals) => sendSignal(-pgid, signal)
+/**
+ * The service's main process and all its descendants, parents first. A tree, not a process
+ * group: Postgres backends call setsid(), so its group holds the postmaster alone.
+ */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = procStat(Number(entry))
+    if (stat && !gone(stat)) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(entry)])
+  }
+  const tree = [root]
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []))
+  return tree
+}
+
+/**
+ * Signals every process of the service, like pausing or killing a container (its cgroup).
+ * Returns the pids signalled: after a kill, the survivors are re-parented and no longer in the tree.
+ */
+export function signalTree(root: number, signal: NodeJS.Signals): number[] {
+  const tree = processTree(root)
+  for (const pid of tree) sendSignal(pid, signal)
+  return tree
+}
 
 /** Signals the main process only (stop: the service shuts its own children down). */
 export const signalMain = (pid: number, signal: NodeJS.Signals) => sendSignal(pid, signal)
 
-/** True while any process of the group is alive; kill(-pgid, 0) would also count zombies. */
-function groupAlive(pgid: number): boolean {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .some((entry) => {
-      const stat = procStat(Number(entry))
-      return !gone(stat) && stat?.pgrp === pgid
-    })
-}
-
-/** Waits until the service's whole process group is gone; false if it outlives the timeout. */
-export async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolean> {
+/** Waits until none of `pids` is alive (zombies count as gone); false if one outlives the timeout. */
+export async function waitForExit(pids: number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
-  while (groupAlive(pgid)) {
+  while (pids.some((pid) => !gone(procStat(pid)))) {
     if (Date.now() > deadline) return false
     await sleep(50)
   }

@@ -40,8 +40,11 @@ export interface Service {
   prepare?(): Promise<boolean>
   command(): SpawnSpec
   healthy(): Promise<boolean>
-  /** Runs once the service is healthy (e.g. the primary's roles and slot). */
-  afterStart?(): Promise<void>
+  /**
+   * Brings a healthy service's contents to what this checkout expects (the primary's roles, slot
+   * and schema migrations); runs on every `up`, whether the service was just started or not.
+   */
+  converge?(): Promise<void>
   /** For a service already running: applies a changed config (re-rendered by prepare) in place. */
   reload?(pid: number): Promise<void>
   url?: string
@@ -204,7 +207,7 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
           timeoutMs: 3000,
         })
       ).code === 0,
-    afterStart:
+    converge:
       role === 'primary'
         ? async () => {
             const script = join(repoRoot, 'services/postgres/init-primary.sh')
@@ -219,30 +222,64 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
                 PGPASSWORD: env.get('POSTGRES_PASSWORD'),
               },
             })
+            // Once, here, as the app's role; never by each replica at start-up.
+            await runChecked(
+              name,
+              'schema migrations',
+              process.execPath,
+              [join(repoRoot, 'services/app/src/migrate.ts')],
+              {
+                env: appEnv(env, 'migrate', 0),
+              },
+            )
           }
         : undefined,
+  }
+}
+
+/** What the replica reads (services/app/src/config.ts), with native-mode addresses. */
+const APP_SETTINGS = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  'SHUTDOWN_DELAY_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'DEPENDENCY_TIMEOUT_MS',
+  'SESSION_SECRET',
+  'SESSION_COOKIE_NAME',
+  'SESSION_TTL_SECONDS',
+  'REDIS_PASSWORD',
+  'PG_DATABASE',
+  'PG_USER',
+  'PG_PASSWORD',
+  'PG_POOL_MAX',
+  'PG_QUERY_TIMEOUT_MS',
+  'WORK_CONCURRENCY',
+  'WORK_MAX_MS',
+]
+
+export function appEnv(env: LabEnv, replicaId: string, port: number): Record<string, string> {
+  return {
+    ...Object.fromEntries(APP_SETTINGS.map((key) => [key, env.get(key)])),
+    REPLICA_ID: replicaId,
+    HOST: LOCALHOST,
+    PORT: String(port),
+    TRUST_PROXY: LOCALHOST,
+    REDIS_HOST: LOCALHOST,
+    REDIS_PORT: String(env.port('REDIS_PORT')),
+    PG_PRIMARY_HOST: LOCALHOST,
+    PG_PRIMARY_PORT: String(env.port('PG_PRIMARY_PORT')),
+    PG_REPLICA_HOST: LOCALHOST,
+    PG_REPLICA_PORT: String(env.port('PG_REPLICA_PORT')),
   }
 }
 
 function app(env: LabEnv, n: number): Service {
   const name = `app${n}`
   const port = env.port(`APP${n}_PORT`)
-  const passThrough = [
-    'NODE_ENV',
-    'LOG_LEVEL',
-    'SHUTDOWN_DELAY_MS',
-    'SHUTDOWN_TIMEOUT_MS',
-    'DEPENDENCY_TIMEOUT_MS',
-    'REDIS_PASSWORD',
-    'PG_DATABASE',
-    'PG_USER',
-    'PG_PASSWORD',
-    'PG_POOL_MAX',
-    'PG_QUERY_TIMEOUT_MS',
-  ]
   return {
     name,
-    dependsOn: ['redis', 'pg-primary'],
+    // The replica serves reads; starting after it means reads use it from the first request.
+    dependsOn: ['redis', 'pg-primary', 'pg-replica'],
     port,
     binaries: [],
     stopSignal: 'SIGTERM',
@@ -253,17 +290,7 @@ function app(env: LabEnv, n: number): Service {
       command: process.execPath,
       args: [join(repoRoot, 'services/app/src/server.ts')],
       cwd: join(repoRoot, 'services/app'),
-      env: {
-        ...Object.fromEntries(passThrough.map((key) => [key, env.get(key)])),
-        REPLICA_ID: name,
-        HOST: LOCALHOST,
-        PORT: String(port),
-        TRUST_PROXY: LOCALHOST,
-        REDIS_HOST: LOCALHOST,
-        REDIS_PORT: String(env.port('REDIS_PORT')),
-        PG_PRIMARY_HOST: LOCALHOST,
-        PG_PRIMARY_PORT: String(env.port('PG_PRIMARY_PORT')),
-      },
+      env: appEnv(env, name, port),
     }),
     // Ready, not merely alive: nginx should only get replicas that can serve.
     healthy: () => httpOk(`http://${LOCALHOST}:${port}/ready`),

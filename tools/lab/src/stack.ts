@@ -3,11 +3,12 @@ import { portFree } from './probes.ts'
 import {
   forgetPid,
   livePid,
-  signalGroup,
+  processTree,
   signalMain,
+  signalTree,
   spawnService,
   stateOf,
-  waitForGroupExit,
+  waitForExit,
 } from './procs.ts'
 import { type Service, ServiceError } from './services.ts'
 import { installPackages, missingPackages } from './system.ts'
@@ -56,13 +57,12 @@ export class Stack {
   /** Starts one service if it is not running; if it is, applies a changed config in place. */
   private async bringUp(service: Service, startedNow: Service[]): Promise<void> {
     const pid = livePid(service.name)
-    if (pid !== undefined) {
-      if (!service.reload || !(await service.prepare?.())) return
+    if (pid === undefined) return this.start(service.name, startedNow)
+    if (service.reload && (await service.prepare?.())) {
       await service.reload(pid)
       await this.waitHealthy(service, 'reload')
-      return
     }
-    await this.start(service.name, startedNow)
+    await service.converge?.()
   }
 
   async start(name: string, startedNow: Service[] = []): Promise<void> {
@@ -78,7 +78,7 @@ export class Stack {
     spawnService(name, service.command())
     startedNow.push(service)
     await this.waitHealthy(service, 'start')
-    await service.afterStart?.()
+    await service.converge?.()
   }
 
   private async waitHealthy(service: Service, during: string): Promise<void> {
@@ -96,12 +96,14 @@ export class Stack {
     const service = this.get(name)
     const pid = livePid(name)
     if (pid === undefined) return
+    const tree = processTree(pid)
     // A paused (SIGSTOPped) process cannot act on a stop signal until it runs again.
-    signalGroup(pid, 'SIGCONT')
+    signalTree(pid, 'SIGCONT')
     signalMain(pid, service.stopSignal)
-    if (await waitForGroupExit(pid, service.stopTimeoutMs)) return
+    if (await waitForExit(tree, service.stopTimeoutMs)) return
     console.error(`lab: ${name} did not stop within ${service.stopTimeoutMs / 1000} s; killing it`)
-    await this.kill(name)
+    for (const survivor of tree) signalMain(survivor, 'SIGKILL')
+    if (!(await waitForExit(tree, 5000))) throw new ServiceError(name, 'processes survived SIGKILL')
   }
 
   /** Compose's kill: SIGKILL to every process of the service at once. */
@@ -109,9 +111,9 @@ export class Stack {
     this.get(name)
     const pid = livePid(name)
     if (pid === undefined) return
-    signalGroup(pid, 'SIGKILL')
-    if (!(await waitForGroupExit(pid, 5000)))
-      throw new ServiceError(name, `processes of group ${pid} survived SIGKILL`)
+    if (!(await waitForExit(signalTree(pid, 'SIGKILL'), 5000))) {
+      throw new ServiceError(name, 'processes survived SIGKILL')
+    }
   }
 
   async restart(name: string): Promise<void> {
@@ -131,7 +133,7 @@ export class Stack {
     this.get(name)
     const pid = livePid(name)
     if (pid === undefined) throw new ServiceError(name, 'is not running')
-    signalGroup(pid, signal)
+    signalTree(pid, signal)
   }
 
   /** Stops everything, dependents first, and forgets the pids (data stays, as with compose down). */

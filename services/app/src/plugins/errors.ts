@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError } from 'fastify'
 import fp from 'fastify-plugin'
+import { DependencyUnavailable } from '../errors.ts'
 
 /**
  * One error shape for every failure: `{ error, message }`. Client errors say what was wrong;
@@ -9,6 +10,10 @@ import fp from 'fastify-plugin'
 export default fp(
   async (app) => {
     app.setErrorHandler(async (err: FastifyError, request, reply) => {
+      if (err instanceof DependencyUnavailable) {
+        request.log.warn({ err: err.cause, dependency: err.dependency }, err.message)
+        return reply.code(503).send({ error: 'Service Unavailable', message: err.message })
+      }
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500
       if (status >= 500) {
         request.log.error({ err }, 'request failed')

@@ -1,0 +1,104 @@
+import cookie, { Signer } from '@fastify/cookie'
+import session, { type FastifySessionOptions } from '@fastify/session'
+// connect-redis 9 and 10 support only node-redis; 8.1 is the last line that accepts ioredis
+// (it normalizes both clients), and @fastify/session works with its express-session Store API.
+import { RedisStore } from 'connect-redis'
+import fp from 'fastify-plugin'
+import { Counter } from 'prom-client'
+import { DependencyUnavailable, httpError } from '../errors.ts'
+
+declare module 'fastify' {
+  interface Session {
+    /** The replica that created the session. */
+    createdBy?: string
+    /** The primary's WAL position after this session's last write (read-your-writes). */
+    lastWriteLsn?: string
+  }
+}
+
+type Callback = (err?: unknown, data?: unknown) => unknown
+
+/**
+ * connect-redis reports Redis failures through its callbacks, which @fastify/session passes on
+ * as plain errors (a 500). This store names the dependency (a 503) and counts each failure.
+ */
+class SessionStore extends RedisStore {
+  onError: (operation: string) => void = () => {}
+
+  private guard(operation: string, cb?: Callback): Callback {
+    return (err, data) => {
+      if (err) this.onError(operation)
+      return cb?.(err ? new DependencyUnavailable('session store', err) : err, data)
+    }
+  }
+  override get(sid: string, cb?: Callback) {
+    return super.get(sid, this.guard('get', cb))
+  }
+  override set(sid: string, sess: Parameters<RedisStore['set']>[1], cb?: Callback) {
+    return super.set(sid, sess, this.guard('set', cb))
+  }
+  override touch(sid: string, sess: Parameters<RedisStore['touch']>[1], cb?: Callback) {
+    return super.touch(sid, sess, this.guard('touch', cb))
+  }
+  override destroy(sid: string, cb?: Callback) {
+    return super.destroy(sid, this.guard('destroy', cb))
+  }
+}
+
+export const SESSION_KEY_PREFIX = 'lab:sess:'
+
+/**
+ * Sessions in Redis, for the routes registered in the same scope (app.ts keeps /health and
+ * /ready outside it, so a Redis outage never touches liveness).
+ */
+export default fp(
+  async (app) => {
+    const { SESSION_SECRET, SESSION_COOKIE_NAME, SESSION_TTL_SECONDS } = app.config
+    const errors = new Counter({
+      name: 'session_store_errors_total',
+      help: 'Session store (Redis) operations that failed.',
+      labelNames: ['operation'] as const,
+      registers: [app.metricsRegistry],
+    })
+    const store = new SessionStore({
+      client: app.redis,
+      prefix: SESSION_KEY_PREFIX,
+      ttl: SESSION_TTL_SECONDS,
+    })
+    store.onError = (operation) => errors.inc({ operation })
+    // Series exist from the start at 0, so dashboards and alerts see "no errors", not "no data".
+    for (const operation of ['get', 'set', 'touch', 'destroy']) errors.inc({ operation }, 0)
+
+    // One signer for both checks below; it also accepts an array, for rotating secrets.
+    const signer = new Signer(SESSION_SECRET)
+    await app.register(cookie)
+
+    // @fastify/session quietly starts a new session when a cookie's signature is wrong. A forged
+    // or tampered cookie is a client error: say so, and clear it so a browser recovers.
+    app.addHook('onRequest', async (request, reply) => {
+      const value = request.cookies[SESSION_COOKIE_NAME]
+      if (value !== undefined && !signer.unsign(value).valid) {
+        reply.clearCookie(SESSION_COOKIE_NAME, { path: '/' })
+        throw httpError(400, 'invalid session cookie')
+      }
+    })
+
+    await app.register(session, {
+      secret: signer,
+      cookieName: SESSION_COOKIE_NAME,
+      // Same callback API, typed by express-session on one side and @fastify/session on the other.
+      store: store as unknown as FastifySessionOptions['store'],
+      // No Redis key for a client that never stores anything (load tests send many of those).
+      saveUninitialized: false,
+      cookie: {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        // Secure when the request came over HTTPS (nginx's X-Forwarded-Proto, trusted proxy only).
+        secure: 'auto',
+        maxAge: SESSION_TTL_SECONDS * 1000,
+      },
+    })
+  },
+  { name: 'session', dependencies: ['config', 'redis', 'metrics'] },
+)

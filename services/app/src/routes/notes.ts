@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { httpError } from '../errors.ts'
+
+export const NOTE_MAX_LENGTH = 1000
+
+const ServedBy = Type.Union([Type.Literal('replica'), Type.Literal('primary')])
+const Note = Type.Object({
+  id: Type.Integer(),
+  text: Type.String(),
+  writtenBy: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+})
+
+interface NoteRow {
+  id: string
+  text: string
+  replica: string
+  created_at: Date
+}
+const COLUMNS = 'id, text, replica, created_at'
+const toNote = (row: NoteRow) => ({
+  id: Number(row.id),
+  text: row.text,
+  writtenBy: row.replica,
+  createdAt: row.created_at.toISOString(),
+})
+
+const schemas = {
+  create: {
+    body: Type.Object(
+      // Must contain something other than white space.
+      { text: Type.String({ minLength: 1, maxLength: NOTE_MAX_LENGTH, pattern: '\\S' }) },
+      { additionalProperties: false },
+    ),
+    response: { 201: Type.Object({ id: Type.Integer(), replica: Type.String() }) },
+  },
+  get: {
+    params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) }),
+    response: { 200: Type.Object({ note: Note, servedBy: ServedBy, replica: Type.String() }) },
+  },
+  list: {
+    querystring: Type.Object(
+      { limit: Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|100)$' })) },
+      { additionalProperties: false },
+    ),
+    response: { 200: Type.Object({ notes: Type.Array(Note), servedBy: ServedBy, replica: Type.String() }) },
+  },
+}
+
+const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const replica = app.config.REPLICA_ID
+
+  app.post('/api/notes', { schema: schemas.create }, async (request, reply) => {
+    const { session } = request
+    if (!session.get('createdBy')) {
+      // Save a new session before writing: if Redis is down this fails with 503 and nothing is
+      // written, instead of committing a note whose read-your-writes marker cannot be kept.
+      session.set('createdBy', replica)
+      await session.save()
+    }
+    const { rows, lsn } = await app.db.write<{ id: string }>(
+      'INSERT INTO notes (text, replica) VALUES ($1, $2) RETURNING id',
+      [request.body.text, replica],
+    )
+    // Reads in this session go to the replica only once it has replayed this far.
+    session.set('lastWriteLsn', lsn)
+    return reply.code(201).send({ id: Number(rows[0]?.id), replica })
+  })
+
+  app.get('/api/notes/:id', { schema: schemas.get }, async (request) => {
+    const { rows, servedBy } = await app.db.read<NoteRow>(
+      `SELECT ${COLUMNS} FROM notes WHERE id = $1`,
+      [request.params.id],
+      request.session.get('lastWriteLsn'),
+    )
+    const row = rows[0]
+    if (!row) throw httpError(404, `no note ${request.params.id}`)
+    return { note: toNote(row), servedBy, replica }
+  })
+
+  app.get('/api/notes', { schema: schemas.list }, async (request) => {
+    const { rows, servedBy } = await app.db.read<NoteRow>(
+      `SELECT ${COLUMNS} FROM notes ORDER BY id DESC LIMIT $1`,
+      [Number(request.query.limit ?? 20)],
+      request.session.get('lastWriteLsn'),
+    )
+    return { notes: rows.map(toNote), servedBy, replica }
+  })
+}
+
+export default notesRoutes
