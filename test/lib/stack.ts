@@ -86,3 +86,39 @@ export async function waitForReplica(replica: string, timeoutMs: number): Promis
   }
   throw new Error(`${replica} got no traffic within ${timeoutMs / 1000} s`)
 }
+
+/** Each replica's own address, bypassing nginx (to pin a request to one replica). */
+export const replicaUrl = (replica: string) => `http://127.0.0.1:${env.port(`${replica.toUpperCase()}_PORT`)}`
+
+/** A client that keeps its session cookie, like a browser tab. */
+export class SessionClient {
+  cookie = ''
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes; the tests assert on them.
+  async send(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; ms: number }> {
+    const started = performance.now()
+    const headers = new Headers(init.headers)
+    if (this.cookie) headers.set('cookie', this.cookie)
+    const response = await fetch(url.startsWith('http') ? url : `${BASE}${url}`, {
+      ...init,
+      headers,
+      signal: AbortSignal.timeout(10_000),
+    })
+    const setCookie = response.headers.getSetCookie()[0]
+    // A browser drops a cookie set to expire (Max-Age=0); so does this client.
+    if (setCookie) this.cookie = /Max-Age=0/i.test(setCookie) ? '' : (setCookie.split(';')[0] ?? '')
+    const text = await response.text()
+    return {
+      status: response.status,
+      body: text ? JSON.parse(text) : undefined,
+      ms: performance.now() - started,
+    }
+  }
+  post(url: string, body?: unknown) {
+    return this.send(url, {
+      method: 'POST',
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    })
+  }
+}

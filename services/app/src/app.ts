@@ -47,6 +47,9 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // A JSON API: a body of any other type is a 415, not text to be validated as if it were JSON.
+  app.removeContentTypeParser('text/plain')
+
   await app.register(configPlugin, { config })
   await app.register(errorsPlugin)
   await app.register(replicaHeaderPlugin)

@@ -59,32 +59,47 @@ export function createDb({ primary, replica, replicaRetryMs, onRead }: DbOptions
   return {
     async write<R extends pg.QueryResultRow>(text: string, values: unknown[]) {
       const result = await primary.query<R>(text, values).catch(unavailable('postgres primary'))
-      // The commit has been flushed when query() returns, so the current WAL position is at or
-      // past it: once the replica has replayed this far, it can see the write.
+      // The commit is flushed when query() returns, so the flush position is at or past it, and
+      // is what the walsender can ship at once (the write position may run ahead of it until the
+      // next WAL flush). Once the replica has replayed this far, it can see the write.
       const { rows } = await primary
-        .query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')
+        .query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')
         .catch(unavailable('postgres primary'))
       return { rows: result.rows, lsn: rows[0]?.lsn ?? '0/0' }
     },
 
     async read<R extends pg.QueryResultRow>(text: string, values: unknown[], minLsn?: string) {
-      let reason: ReadReason = 'replica-down'
-      if (Date.now() >= skipReplicaUntil) {
+      /** The replica's rows, 'behind' (not replayed minLsn yet) or 'down'. */
+      const tryReplica = async (): Promise<R[] | 'behind' | 'down'> => {
         try {
-          const rows = await onReplica<R>(text, values, minLsn)
-          if (rows) {
-            onRead('replica', 'replica')
-            return { rows, servedBy: 'replica' as const }
-          }
-          reason = 'replica-behind'
+          return (await onReplica<R>(text, values, minLsn)) ?? 'behind'
         } catch (err) {
           if (!isConnectionError(err)) throw err
           skipReplicaUntil = Date.now() + replicaRetryMs
+          return 'down'
         }
       }
-      const { rows } = await primary.query<R>(text, values).catch(unavailable('postgres primary'))
-      onRead('primary', reason)
-      return { rows, servedBy: 'primary' as const }
+      const skipping = Date.now() < skipReplicaUntil
+      const first = skipping ? 'down' : await tryReplica()
+      if (Array.isArray(first)) {
+        onRead('replica', 'replica')
+        return { rows: first, servedBy: 'replica' as const }
+      }
+      try {
+        const { rows } = await primary.query<R>(text, values)
+        onRead('primary', first === 'behind' ? 'replica-behind' : 'replica-down')
+        return { rows, servedBy: 'primary' as const }
+      } catch (err) {
+        if (!isConnectionError(err)) throw err
+        // The primary is down too: a replica we were skipping may be back, so ask it once more
+        // rather than fail a read it could answer.
+        const last = skipping ? await tryReplica() : first
+        if (Array.isArray(last)) {
+          onRead('replica', 'replica')
+          return { rows: last, servedBy: 'replica' as const }
+        }
+        throw new DependencyUnavailable('postgres primary', err)
+      }
     },
   }
 }

@@ -10,7 +10,7 @@ describe('config', () => {
     const config = loadConfig(replicaEnv({ PORT: '3005' }))
     assert.equal(config.PORT, 3005)
     assert.equal(config.NODE_ENV, 'development')
-    assert.equal(config.DEPENDENCY_TIMEOUT_MS, 1000)
+    assert.equal(config.DEPENDENCY_TIMEOUT_MS, 750)
   })
 
   it('names every missing or bad variable in one error', () => {
@@ -24,6 +24,15 @@ describe('config', () => {
         err.message.includes('PORT must be <= 65535') &&
         err.message.includes('LOG_LEVEL must be equal to one of the allowed values'),
     )
+  })
+
+  it('refuses the example secrets in production', () => {
+    assert.throws(
+      () => loadConfig(replicaEnv({ NODE_ENV: 'production' })),
+      /SESSION_SECRET, REDIS_PASSWORD, PG_PASSWORD still the example value/,
+    )
+    const real = { SESSION_SECRET: 's'.repeat(40), REDIS_PASSWORD: 'r-real', PG_PASSWORD: 'p-real' }
+    assert.equal(loadConfig(replicaEnv({ NODE_ENV: 'production', ...real })).NODE_ENV, 'production')
   })
 
   it('stops the server process with a clear message instead of starting half-configured', () => {

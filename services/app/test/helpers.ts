@@ -12,8 +12,11 @@ export function replicaEnv(overrides: Record<string, string> = {}): Record<strin
     REDIS_HOST: '127.0.0.1',
     REDIS_PORT: lab.get('REDIS_PORT'),
     REDIS_PASSWORD: lab.get('REDIS_PASSWORD'),
+    SESSION_SECRET: lab.get('SESSION_SECRET'),
     PG_PRIMARY_HOST: '127.0.0.1',
     PG_PRIMARY_PORT: lab.get('PG_PRIMARY_PORT'),
+    PG_REPLICA_HOST: '127.0.0.1',
+    PG_REPLICA_PORT: lab.get('PG_REPLICA_PORT'),
     PG_DATABASE: lab.get('PG_DATABASE'),
     PG_USER: lab.get('PG_USER'),
     PG_PASSWORD: lab.get('PG_PASSWORD'),
@@ -45,4 +48,11 @@ export function closedPort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
     })
   })
+}
+
+/** The session cookie a response set, as a Cookie header value. */
+export function sessionCookie(response: { cookies: Array<{ name: string; value: string }> }): string {
+  const cookie = response.cookies.find((c) => c.name === testConfig().SESSION_COOKIE_NAME)
+  if (!cookie) throw new Error('response set no session cookie')
+  return `${cookie.name}=${cookie.value}`
 }

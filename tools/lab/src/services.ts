@@ -196,6 +196,9 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
         `listen_addresses=${LOCALHOST}`,
         '-c',
         `unix_socket_directories=${socketDir}`,
+        // A standby retries a lost primary every 5 s by default; 1 s resumes streaming (and
+        // replica reads) soon after the primary is back.
+        ...(role === 'replica' ? ['-c', 'wal_retrieve_retry_interval=1s'] : []),
       ],
       env: { LANG: 'C.UTF-8' },
       cwd: dir,

@@ -8,6 +8,10 @@ import { Counter } from 'prom-client'
 import { DependencyUnavailable, httpError } from '../errors.ts'
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Counts a failed Redis operation on session state (also by routes keeping state beside it). */
+    countSessionStoreError(operation: string): void
+  }
   interface Session {
     /** The replica that created the session. */
     createdBy?: string
@@ -65,9 +69,10 @@ export default fp(
       prefix: SESSION_KEY_PREFIX,
       ttl: SESSION_TTL_SECONDS,
     })
-    store.onError = (operation) => errors.inc({ operation })
+    app.decorate('countSessionStoreError', (operation: string) => errors.inc({ operation }))
+    store.onError = app.countSessionStoreError
     // Series exist from the start at 0, so dashboards and alerts see "no errors", not "no data".
-    for (const operation of ['get', 'set', 'touch', 'destroy']) errors.inc({ operation }, 0)
+    for (const operation of ['get', 'set', 'touch', 'destroy', 'visits', 'ping']) errors.inc({ operation }, 0)
 
     // One signer for both checks below; it also accepts an array, for rotating secrets.
     const signer = new Signer(SESSION_SECRET)
@@ -77,7 +82,8 @@ export default fp(
     // or tampered cookie is a client error: say so, and clear it so a browser recovers.
     app.addHook('onRequest', async (request, reply) => {
       const value = request.cookies[SESSION_COOKIE_NAME]
-      if (value !== undefined && !signer.unsign(value).valid) {
+      // An empty value is no cookie (what a cleared cookie leaves behind in simple clients).
+      if (value && !signer.unsign(value).valid) {
         reply.clearCookie(SESSION_COOKIE_NAME, { path: '/' })
         throw httpError(400, 'invalid session cookie')
       }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { httpError } from '../errors.ts'
+import { DependencyUnavailable, httpError } from '../errors.ts'
 
 export const NOTE_MAX_LENGTH = 1000
 
@@ -53,17 +53,21 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/notes', { schema: schemas.create }, async (request, reply) => {
     const { session } = request
+    // A session that came with the request was just read from Redis; a new one will be saved
+    // after the write. Check Redis first, so an outage answers 503 with nothing written rather
+    // than a committed note whose read-your-writes marker cannot be kept.
     if (!session.get('createdBy')) {
-      // Save a new session before writing: if Redis is down this fails with 503 and nothing is
-      // written, instead of committing a note whose read-your-writes marker cannot be kept.
-      session.set('createdBy', replica)
-      await session.save()
+      await app.redis.ping().catch((err: unknown) => {
+        app.countSessionStoreError('ping')
+        throw new DependencyUnavailable('session store', err)
+      })
     }
     const { rows, lsn } = await app.db.write<{ id: string }>(
       'INSERT INTO notes (text, replica) VALUES ($1, $2) RETURNING id',
       [request.body.text, replica],
     )
     // Reads in this session go to the replica only once it has replayed this far.
+    if (!session.get('createdBy')) session.set('createdBy', replica)
     session.set('lastWriteLsn', lsn)
     return reply.code(201).send({ id: Number(rows[0]?.id), replica })
   })

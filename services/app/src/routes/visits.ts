@@ -32,13 +32,12 @@ function toVisits(hash: Record<string, string>, replica: string) {
 const visitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const replica = app.config.REPLICA_ID
   const ttl = app.config.SESSION_TTL_SECONDS
-  const storeDown = (err: unknown) => {
+  const storeDown = (err: unknown): never => {
+    app.countSessionStoreError('visits')
     throw new DependencyUnavailable('session store', err)
   }
 
   app.post('/api/visits', { schema: { response: { 200: Visits } } }, async (request) => {
-    // The first change makes the session worth saving (saveUninitialized is off).
-    if (!request.session.get('createdBy')) request.session.set('createdBy', replica)
     const key = visitsKey(request)
     const results = await app.redis
       .multi()
@@ -50,6 +49,9 @@ const visitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .catch(storeDown)
     const [err, hash] = results?.at(-1) ?? [new Error('empty MULTI reply'), null]
     if (err) storeDown(err)
+    // Only now, with Redis known to answer, change the session: that makes it worth saving
+    // (saveUninitialized is off), and a failed request never leaves a save to fail again.
+    if (!request.session.get('createdBy')) request.session.set('createdBy', replica)
     return toVisits(hash as Record<string, string>, replica)
   })
 

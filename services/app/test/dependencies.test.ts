@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { appFor, closedPort } from './helpers.ts'
+
+const json = { 'content-type': 'application/json' }
+
+describe('when a dependency is unreachable', () => {
+  it('primary down: writes answer 503 naming it, reads still come from the replica', async (t) => {
+    const app = await appFor(t, { PG_PRIMARY_PORT: String(await closedPort()) })
+    const write = await app.inject({
+      method: 'POST',
+      url: '/api/notes',
+      headers: json,
+      payload: { text: 'x' },
+    })
+    assert.equal(write.statusCode, 503)
+    assert.deepEqual(write.json(), { error: 'Service Unavailable', message: 'postgres primary unavailable' })
+
+    const read = await app.inject('/api/notes?limit=1')
+    assert.equal(read.statusCode, 200)
+    assert.equal(read.json().servedBy, 'replica')
+  })
+
+  it('replica down: reads come from the primary', async (t) => {
+    const app = await appFor(t, { PG_REPLICA_PORT: String(await closedPort()) })
+    const read = await app.inject('/api/notes?limit=1')
+    assert.equal(read.statusCode, 200)
+    assert.equal(read.json().servedBy, 'primary')
+    assert.match(
+      (await app.inject('/metrics')).body,
+      /db_reads_total\{[^}]*served_by="primary",reason="replica-down"[^}]*\} 1/,
+    )
+  })
+
+  it('Redis down: a note is refused with 503 before anything is written', async (t) => {
+    const app = await appFor(t, { REDIS_PORT: String(await closedPort()) })
+    const count = async () => Number((await app.pg.primary.query('SELECT count(*) FROM notes')).rows[0].count)
+    const before = await count()
+    const write = await app.inject({
+      method: 'POST',
+      url: '/api/notes',
+      headers: json,
+      payload: { text: 'x' },
+    })
+    assert.equal(write.statusCode, 503)
+    assert.equal(write.json().message, 'session store unavailable')
+    assert.equal(await count(), before)
+  })
+})

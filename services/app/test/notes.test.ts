@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { NOTE_MAX_LENGTH } from '../src/routes/notes.ts'
+import { appFor, sessionCookie } from './helpers.ts'
+
+const json = { 'content-type': 'application/json' }
+
+describe('notes', () => {
+  it('writes a note on the primary and reads it back in the same session', async (t) => {
+    const app = await appFor(t)
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/notes',
+      headers: json,
+      payload: { text: 'hi' },
+    })
+    assert.equal(created.statusCode, 201)
+    const { id } = created.json()
+    const cookie = sessionCookie(created)
+
+    const read = await app.inject({ url: `/api/notes/${id}`, headers: { cookie } })
+    assert.equal(read.statusCode, 200)
+    const body = read.json()
+    assert.equal(body.note.text, 'hi')
+    assert.equal(body.note.writtenBy, 'test-replica')
+    assert.ok(['replica', 'primary'].includes(body.servedBy))
+
+    const list = await app.inject({ url: '/api/notes?limit=5', headers: { cookie } })
+    assert.ok(list.json().notes.some((n: { id: number }) => n.id === id))
+  })
+
+  it('rejects bad input with a JSON 4xx and writes nothing', async (t) => {
+    const app = await appFor(t)
+    const count = async () => Number((await app.pg.primary.query('SELECT count(*) FROM notes')).rows[0].count)
+    const before = await count()
+    const bad = [
+      { payload: '{}', expect: /must have required property 'text'/ },
+      { payload: '{"text":""}', expect: /fewer than 1 characters/ },
+      { payload: '{"text":"   "}', expect: /must match pattern/ },
+      {
+        payload: JSON.stringify({ text: 'x'.repeat(NOTE_MAX_LENGTH + 1) }),
+        expect: /more than 1000 characters/,
+      },
+      { payload: '{"text":123}', expect: /must be string/ },
+      { payload: '{"text":["a"]}', expect: /must be string/ },
+      { payload: '{"text":"ok","admin":true}', expect: /must NOT have additional properties/ },
+      { payload: '{"text":', expect: /not valid JSON/ },
+    ]
+    for (const { payload, expect } of bad) {
+      const response = await app.inject({ method: 'POST', url: '/api/notes', headers: json, payload })
+      assert.equal(response.statusCode, 400, payload)
+      assert.equal(response.json().error, 'Bad Request')
+      assert.match(response.json().message, expect, payload)
+    }
+    const wrongType = await app.inject({
+      method: 'POST',
+      url: '/api/notes',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'hello',
+    })
+    assert.equal(wrongType.statusCode, 415)
+    assert.equal(await count(), before)
+  })
+
+  it('answers an unknown or malformed note id with a JSON 4xx', async (t) => {
+    const app = await appFor(t)
+    const missing = await app.inject('/api/notes/999999999999')
+    assert.equal(missing.statusCode, 404)
+    assert.deepEqual(missing.json(), { error: 'Not Found', message: 'no note 999999999999' })
+    for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
+      assert.equal((await app.inject(`/api/notes/${id}`)).statusCode, 400, id)
+    }
+  })
+})
