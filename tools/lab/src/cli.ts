@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { loadLabEnv } from './env.ts'
-import { logFile, stateRoot } from './paths.ts'
+import { devCertificate, displayPath, logFile, stateRoot } from './paths.ts'
 import { describeLog, ServiceError, services } from './services.ts'
 import { Stack } from './stack.ts'
 
@@ -46,9 +46,10 @@ async function main(argv: string[]): Promise<void> {
       await stack.up()
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
       const nginx = stack.get('nginx').url
+      const https = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
       console.log(`lb-lab is up (native mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
-  through nginx   ${nginx}/api/whoami
-  static files    ${nginx}/static/
+  through nginx   ${nginx}/api/whoami   ${https}/api/whoami
+  lab page        ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate())})
   prometheus      ${stack.get('prometheus').url}
   replicas        ${['app1', 'app2', 'app3'].map((a) => stack.get(a).url).join('  ')}
   then try        make ps · make kill s=app2 · make logs s=nginx · make down`)

@@ -16,3 +16,11 @@ export function serviceDir(service: string): string {
 export function logFile(service: string): string {
   return join(serviceDir(service), 'log', `${service}.log`)
 }
+
+/** The development TLS certificate nginx serves (self-signed; clients trust it explicitly). */
+export const devCertificate = () => join(serviceDir('nginx'), 'tls', 'cert.pem')
+
+/** A path as a person reads it: relative to the repository when inside it. */
+export function displayPath(path: string): string {
+  return path.startsWith(`${repoRoot}/`) ? path.slice(repoRoot.length + 1) : path
+}

@@ -6,14 +6,16 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
-import { logFile, repoRoot, serviceDir, stateRoot } from './paths.ts'
+import { APP_COUNT, type NginxPlacement, renderNginx } from './nginx-config.ts'
+import { devCertificate, displayPath, logFile, repoRoot, serviceDir } from './paths.ts'
 import { httpOk, redisPing, run } from './probes.ts'
 import type { SpawnSpec } from './procs.ts'
-import { fingerprint, renderFile } from './render.ts'
+import { renderFile } from './render.ts'
 import { postgresUser, scriptPath, which } from './system.ts'
 
 /** A failure that belongs to one service: the CLI prints it with that service's log. */
@@ -301,67 +303,59 @@ function app(env: LabEnv, n: number): Service {
   }
 }
 
-export const APP_COUNT = 3
-
-/** nginx's template variables for this run mode; the values are what differs between modes. */
-export function nginxVars(env: LabEnv): Record<string, string | number> {
-  const weights = env.weights(APP_COUNT)
-  const vars: Record<string, string | number> = {
-    LB_STRATEGY: env.strategy(),
-    SESSION_COOKIE_NAME: env.get('SESSION_COOKIE_NAME'),
-    UPSTREAM_MAX_FAILS: env.get('UPSTREAM_MAX_FAILS'),
-    UPSTREAM_FAIL_TIMEOUT: env.get('UPSTREAM_FAIL_TIMEOUT'),
-    UPSTREAM_CONNECT_TIMEOUT: env.get('UPSTREAM_CONNECT_TIMEOUT'),
-    UPSTREAM_READ_TIMEOUT: env.get('UPSTREAM_READ_TIMEOUT'),
-    NGINX_HTTP_LISTEN: `${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
-    NGINX_SNIPPETS_DIR: join(repoRoot, 'nginx'),
-    NGINX_STATE_DIR: serviceDir('nginx'),
-    NGINX_ACCESS_LOG: join(serviceDir('nginx'), 'log', 'access.log'),
-    STATIC_ROOT: join(repoRoot, 'static'),
-  }
-  for (let n = 1; n <= APP_COUNT; n++) {
-    vars[`APP${n}_SERVER`] = `${LOCALHOST}:${env.port(`APP${n}_PORT`)}`
-    vars[`APP${n}_WEIGHT`] = weights[n - 1] ?? 1
-  }
-  return vars
-}
-
 function nginx(env: LabEnv): Service {
   const port = env.port('NGINX_HTTP_PORT')
+  const httpsPort = env.port('NGINX_HTTPS_PORT')
   const dir = serviceDir('nginx')
   const confDir = join(dir, 'conf')
-  const mainConf = join(confDir, 'nginx.conf')
-  const lbConf = join(confDir, 'lb.conf')
-  const templates = join(repoRoot, 'nginx/templates')
+  const tlsDir = join(dir, 'tls')
+  const placement = (renderedIn: string): NginxPlacement => ({
+    httpListen: `${LOCALHOST}:${port}`,
+    httpsListen: `${LOCALHOST}:${httpsPort}`,
+    appServers: Array.from({ length: APP_COUNT }, (_, i) => `${LOCALHOST}:${env.port(`APP${i + 1}_PORT`)}`),
+    confDir: renderedIn,
+    accessLog: join(dir, 'log', 'access.log'),
+    tlsCert: devCertificate(),
+    tlsKey: join(tlsDir, 'key.pem'),
+    staticRoot: join(repoRoot, 'static'),
+  })
   let version = ''
-  const nginxArgs = ['-p', dir, '-e', 'stderr', '-c', mainConf]
+
+  /** Main config plus rendered files, with strategies/ and snippets/ beside them as in Docker's /etc/nginx. */
+  function writeConfig(into: string): boolean {
+    ensureDir(into)
+    for (const shared of ['strategies', 'snippets']) {
+      const link = join(into, shared)
+      if (!existsSync(link)) symlinkSync(join(repoRoot, 'nginx', shared), link)
+    }
+    const rendered = renderNginx(env, placement(into))
+    version = rendered.version
+    const main = renderFile(join(repoRoot, 'nginx/native/main.conf.template'), {
+      NGINX_STATE_DIR: dir,
+      NGINX_CONF_DIR: into,
+    })
+    let changed = writeIfChanged(join(into, 'nginx.conf'), main)
+    for (const [name, content] of rendered.files)
+      changed = writeIfChanged(join(into, name), content) || changed
+    return changed
+  }
 
   return {
     name: 'nginx',
     dependsOn: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}`),
     port,
-    binaries: ['nginx'],
+    binaries: ['nginx', 'openssl'],
     // Graceful: workers finish the requests they hold, as the official image's STOPSIGNAL.
     stopSignal: 'SIGQUIT',
     stopTimeoutMs: 10_000,
     startTimeoutMs: 10_000,
     async prepare() {
       for (const sub of ['log', 'tmp']) ensureDir(join(dir, sub))
-      ensureDir(confDir)
-      const vars = nginxVars(env)
-      // The version is a hash of everything rendered; /nginx-health echoes it after a reload.
-      version = fingerprint(JSON.stringify(vars), readFileSync(join(templates, 'lb.conf.template'), 'utf8'))
-      const mainChanged = writeIfChanged(
-        mainConf,
-        renderFile(join(templates, 'native-main.conf.template'), vars),
-      )
-      const rendered = renderFile(join(templates, 'lb.conf.template'), { ...vars, CONFIG_VERSION: version })
-      if (!mainChanged && existsSync(lbConf) && readFileSync(lbConf, 'utf8') === rendered) return false
-      // Test the candidate before it replaces the config a running nginx may reload from.
-      const candidate = `${lbConf}.candidate`
-      writeFileSync(candidate, rendered)
-      const testConf = join(confDir, 'test.conf')
-      writeFileSync(testConf, readFileSync(mainConf, 'utf8').replace(lbConf, candidate))
+      await ensureDevCertificate(tlsDir)
+      // Test the candidate in a staging folder before it replaces what a running nginx reloads.
+      const staging = join(dir, 'conf.next')
+      rmSync(staging, { recursive: true, force: true })
+      writeConfig(staging)
       try {
         await runChecked('nginx', 'nginx -t', bin('nginx'), [
           '-t',
@@ -371,15 +365,19 @@ function nginx(env: LabEnv): Service {
           '-e',
           'stderr',
           '-c',
-          testConf,
+          join(staging, 'nginx.conf'),
         ])
       } finally {
-        rmSync(testConf, { force: true })
+        rmSync(staging, { recursive: true, force: true })
       }
-      renameSync(candidate, lbConf)
-      return true
+      return writeConfig(confDir)
     },
-    command: () => ({ command: bin('nginx'), args: nginxArgs, env: {}, cwd: dir }),
+    command: () => ({
+      command: bin('nginx'),
+      args: ['-p', dir, '-e', 'stderr', '-c', join(confDir, 'nginx.conf')],
+      env: {},
+      cwd: dir,
+    }),
     healthy: async () => {
       try {
         const response = await fetch(`http://${LOCALHOST}:${port}/nginx-health`, {
@@ -395,6 +393,37 @@ function nginx(env: LabEnv): Service {
     },
     url: `http://${LOCALHOST}:${port}`,
   }
+}
+
+/**
+ * A self-signed development certificate for localhost and 127.0.0.1, made once and kept in the
+ * state folder (never committed). Tests and curl trust it explicitly (--cacert).
+ */
+async function ensureDevCertificate(tlsDir: string): Promise<void> {
+  const cert = devCertificate()
+  if (existsSync(cert)) return
+  ensureDir(tlsDir, undefined, 0o700)
+  await runChecked('nginx', 'openssl (dev certificate)', bin('openssl'), [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '825',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-keyout',
+    join(tlsDir, 'key.pem'),
+    '-out',
+    cert,
+  ])
 }
 
 function prometheus(env: LabEnv): Service {
@@ -457,5 +486,5 @@ export function services(env: LabEnv): Service[] {
 }
 
 export function describeLog(service: string): string {
-  return logFile(service).replace(`${stateRoot}/`, `${stateRoot.replace(`${repoRoot}/`, '')}/`)
+  return displayPath(logFile(service))
 }

@@ -47,6 +47,7 @@ export const PACKAGES: Record<string, string> = {
   nginx: 'nginx',
   prometheus: 'prometheus',
   promtool: 'prometheus',
+  openssl: 'openssl',
 }
 
 export function missingPackages(binaries: Iterable<string>): string[] {
