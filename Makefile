@@ -14,7 +14,7 @@ ifneq ($(MODE),native)
 $(error MODE=$(MODE): only MODE=native exists so far (Docker mode comes with compose.yaml))
 endif
 
-.PHONY: help deps up down ps logs kill stop start restart pause unpause reset lint typecheck test
+.PHONY: help deps up down ps logs kill stop start restart pause unpause reset dashboards lint typecheck test
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...]'
@@ -43,6 +43,9 @@ kill stop start restart pause unpause: deps ## Operator verbs on s=<service>, as
 
 reset: deps ## Stop everything and delete all state (databases, logs)
 	@$(LAB) reset
+
+dashboards: deps ## Write grafana/dashboards/*.json from their code in grafana/src/
+	@$(NODE) grafana/src/build.ts
 
 lint: deps ## Biome: lint and formatting
 	@$(NODE) node_modules/.bin/biome check .

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prepares a Postgres primary for the lab: the app's non-superuser role and database, the
-# replication role and physical slot the streaming replica uses, and the hba line letting the
-# replica stream from another host.
+# replication role and physical slot the streaming replica uses, the exporter's monitoring
+# role, and the hba line letting the replica stream from another host.
 #
 # Docker mode: copied to /docker-entrypoint-initdb.d/, run once on a new data directory.
 # Native mode: the lab runs it after every start of pg-primary; every step is idempotent and
@@ -12,11 +12,13 @@
 set -eu
 : "${PGDATA:?}" "${PG_DATABASE:?}" "${PG_USER:?}" "${PG_PASSWORD:?}"
 : "${PG_REPLICATION_USER:?}" "${PG_REPLICATION_PASSWORD:?}" "${PG_REPLICATION_SLOT:?}"
+: "${PG_MONITOR_USER:?}" "${PG_MONITOR_PASSWORD:?}"
 
 psql -v ON_ERROR_STOP=1 --no-psqlrc --quiet --dbname postgres \
   -v app_user="$PG_USER" -v app_password="$PG_PASSWORD" -v app_db="$PG_DATABASE" \
   -v repl_user="$PG_REPLICATION_USER" -v repl_password="$PG_REPLICATION_PASSWORD" \
-  -v slot="$PG_REPLICATION_SLOT" <<'SQL'
+  -v slot="$PG_REPLICATION_SLOT" \
+  -v monitor_user="$PG_MONITOR_USER" -v monitor_password="$PG_MONITOR_PASSWORD" <<'SQL'
 -- \gexec runs each generated statement: it gives CREATE ... IF NOT EXISTS to roles and
 -- databases, which Postgres lacks, while psql variables stay safely quoted (%I, %L).
 SELECT format('CREATE ROLE %I LOGIN', :'app_user')
@@ -29,6 +31,12 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_user')
 SELECT format('CREATE ROLE %I REPLICATION LOGIN', :'repl_user')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'repl_user') \gexec
 SELECT format('ALTER ROLE %I WITH REPLICATION LOGIN PASSWORD %L', :'repl_user', :'repl_password') \gexec
+-- The exporter reads statistics only: pg_monitor, nothing else.
+SELECT format('CREATE ROLE %I LOGIN', :'monitor_user')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'monitor_user') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER PASSWORD %L', :'monitor_user', :'monitor_password') \gexec
+SELECT format('GRANT pg_monitor TO %I', :'monitor_user') \gexec
+
 -- The slot makes the primary keep WAL the replica has not received yet, so a replica that was
 -- stopped or paused catches up instead of needing a new base backup.
 SELECT pg_create_physical_replication_slot(:'slot')

@@ -5,21 +5,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { processTree } from '../../tools/lab/src/procs.ts'
-import { lab } from '../lib/stack.ts'
+import { env, lab } from '../lib/stack.ts'
 
-// A second, throw-away stack: its own state folder and ports, so these stories can start it
-// from nothing and tear it down without touching the stack the other tests use.
-const PORTS = {
-  NGINX_HTTP_PORT: '18080',
-  NGINX_HTTPS_PORT: '18443',
-  APP1_PORT: '13001',
-  APP2_PORT: '13002',
-  APP3_PORT: '13003',
-  REDIS_PORT: '26379',
-  PG_PRIMARY_PORT: '25432',
-  PG_REPLICA_PORT: '25433',
-  PROMETHEUS_PORT: '19090',
-}
+// A second, throw-away stack: its own state folder, and every port of .env.example moved up by
+// 10000, so these stories can start it from nothing and tear it down without touching the
+// stack the other tests use.
+const PORTS = Object.fromEntries(
+  [...env.values]
+    .filter(([key]) => key.endsWith('_PORT'))
+    .map(([key, value]) => [key, String(Number(value) + 10_000)]),
+)
+const NGINX_PORT = PORTS.NGINX_HTTP_PORT
 
 /** True while the process exists and is not a zombie. */
 function alive(pid: number): boolean {
@@ -57,10 +53,11 @@ describe('the lab CLI, on a stack of its own', () => {
   })
 
   it('refuses a busy port, names the service and its log, and leaves nothing running', async () => {
-    const squatter = createServer().listen(Number(PORTS.NGINX_HTTP_PORT), '127.0.0.1')
+    // nginx's HTTPS port: every port a service listens on is checked, not only its main one.
+    const squatter = createServer().listen(Number(PORTS.NGINX_HTTPS_PORT), '127.0.0.1')
     try {
       await assert.rejects(run('up'), (err: Error) => {
-        assert.match(err.message, /lab: nginx: port 18080 is already in use/)
+        assert.match(err.message, new RegExp(`lab: nginx: port ${PORTS.NGINX_HTTPS_PORT} is already in use`))
         assert.match(err.message, /log: .*nginx\.log/)
         return true
       })
@@ -82,8 +79,8 @@ describe('the lab CLI, on a stack of its own', () => {
   it('comes up from an empty state folder and serves; `up` again changes nothing', async () => {
     await run('up')
     const first = await servicePids()
-    assert.equal(Object.keys(first).length, 8, JSON.stringify(first))
-    const response = await fetch(`http://127.0.0.1:${PORTS.NGINX_HTTP_PORT}/api/whoami`)
+    assert.equal(Object.keys(first).length, 11, JSON.stringify(first))
+    const response = await fetch(`http://127.0.0.1:${NGINX_PORT}/api/whoami`)
     assert.equal(response.status, 200)
     assert.match(response.headers.get('x-replica') ?? '', /^app[123]$/)
 

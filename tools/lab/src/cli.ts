@@ -50,7 +50,8 @@ async function main(argv: string[]): Promise<void> {
       console.log(`lb-lab is up (native mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
   through nginx   ${nginx}/api/whoami   ${https}/api/whoami
   lab page        ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate())})
-  prometheus      ${stack.get('prometheus').url}
+  prometheus      ${stack.get('prometheus').url}/alerts   (targets: ${stack.get('prometheus').url}/targets)
+  grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph
   replicas        ${['app1', 'app2', 'app3'].map((a) => stack.get(a).url).join('  ')}
   then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
       return

@@ -11,6 +11,9 @@ const TEMPLATES = join(repoRoot, 'nginx/templates')
 export interface NginxPlacement {
   httpListen: string
   httpsListen: string
+  statusListen: string
+  /** Who may read stub_status on statusListen (the exporter's address, or `all` on a private network). */
+  statusAllow: string
   appServers: string[]
   /** Where the rendered files live (lb.conf includes app-locations.inc from there). */
   confDir: string
@@ -28,6 +31,8 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     NGINX_HTTPS_PORT: env.port('NGINX_HTTPS_PORT'),
     NGINX_HTTP_LISTEN: placement.httpListen,
     NGINX_HTTPS_LISTEN: placement.httpsListen,
+    NGINX_STATUS_LISTEN: placement.statusListen,
+    NGINX_STATUS_ALLOW: placement.statusAllow,
     NGINX_CONF_DIR: placement.confDir,
     NGINX_ACCESS_LOG: placement.accessLog,
     TLS_CERT: placement.tlsCert,

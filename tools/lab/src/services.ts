@@ -3,6 +3,7 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -15,7 +16,7 @@ import { APP_COUNT, type NginxPlacement, renderNginx } from './nginx-config.ts'
 import { devCertificate, displayPath, logFile, repoRoot, serviceDir } from './paths.ts'
 import { httpOk, redisPing, run } from './probes.ts'
 import type { SpawnSpec } from './procs.ts'
-import { renderFile } from './render.ts'
+import { fingerprint, renderFile } from './render.ts'
 import { postgresUser, scriptPath, which } from './system.ts'
 
 /** A failure that belongs to one service: the CLI prints it with that service's log. */
@@ -30,8 +31,10 @@ export class ServiceError extends Error {
 export interface Service {
   name: string
   dependsOn: string[]
-  /** The port it listens on, checked to be free before it starts. */
+  /** The port it is known by (shown by `ps`). */
   port: number
+  /** Every port it listens on, checked to be free before it starts (default: `port`). */
+  ports?: number[]
   /** Binaries it needs (see PACKAGES in system.ts). */
   binaries: string[]
   /** What `stop` sends; the official images' STOPSIGNAL where they set one. */
@@ -134,6 +137,8 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
     PG_REPLICATION_USER: env.get('PG_REPLICATION_USER'),
     PG_REPLICATION_PASSWORD: env.get('PG_REPLICATION_PASSWORD'),
     PG_REPLICATION_SLOT: env.get('PG_REPLICATION_SLOT'),
+    PG_MONITOR_USER: env.get('PG_MONITOR_USER'),
+    PG_MONITOR_PASSWORD: env.get('PG_MONITOR_PASSWORD'),
   }
 
   async function initPrimary() {
@@ -312,6 +317,8 @@ function nginx(env: LabEnv): Service {
   const placement = (renderedIn: string): NginxPlacement => ({
     httpListen: `${LOCALHOST}:${port}`,
     httpsListen: `${LOCALHOST}:${httpsPort}`,
+    statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
+    statusAllow: LOCALHOST,
     appServers: Array.from({ length: APP_COUNT }, (_, i) => `${LOCALHOST}:${env.port(`APP${i + 1}_PORT`)}`),
     confDir: renderedIn,
     accessLog: join(dir, 'log', 'access.log'),
@@ -344,6 +351,7 @@ function nginx(env: LabEnv): Service {
     name: 'nginx',
     dependsOn: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}`),
     port,
+    ports: [port, httpsPort, env.port('NGINX_STATUS_PORT')],
     binaries: ['nginx', 'openssl'],
     // Graceful: workers finish the requests they hold, as the official image's STOPSIGNAL.
     stopSignal: 'SIGQUIT',
@@ -440,18 +448,29 @@ function prometheus(env: LabEnv): Service {
     startTimeoutMs: 30_000,
     async prepare() {
       ensureDir(join(dir, 'data'))
-      const vars: Record<string, string> = { PROMETHEUS_TARGET: `${LOCALHOST}:${port}` }
-      for (let n = 1; n <= APP_COUNT; n++) vars[`APP${n}_TARGET`] = `${LOCALHOST}:${env.port(`APP${n}_PORT`)}`
+      const at = (key: string) => `${LOCALHOST}:${env.port(key)}`
+      const rulesDir = join(repoRoot, 'prometheus/rules')
+      const vars: Record<string, string> = {
+        PROMETHEUS_TARGET: `${LOCALHOST}:${port}`,
+        NGINX_EXPORTER_TARGET: at('NGINX_EXPORTER_PORT'),
+        REDIS_EXPORTER_TARGET: at('REDIS_EXPORTER_PORT'),
+        POSTGRES_EXPORTER_TARGET: at('POSTGRES_EXPORTER_PORT'),
+        RULES_DIR: rulesDir,
+        // Rules are read from the repository: their fingerprint in the rendered file makes an
+        // edited rule count as a changed config, so `up` reloads Prometheus.
+        RULES_VERSION: fingerprint(
+          ...readdirSync(rulesDir)
+            .sort()
+            .map((f) => readFileSync(join(rulesDir, f), 'utf8')),
+        ),
+      }
+      for (let n = 1; n <= APP_COUNT; n++) vars[`APP${n}_TARGET`] = at(`APP${n}_PORT`)
       const rendered = renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
       if (existsSync(conf) && readFileSync(conf, 'utf8') === rendered) return false
       const candidate = `${conf}.candidate`
       writeFileSync(candidate, rendered)
-      await runChecked('prometheus', 'promtool check config', bin('promtool'), [
-        'check',
-        'config',
-        '--syntax-only',
-        candidate,
-      ])
+      // Checks the rule files too.
+      await runChecked('prometheus', 'promtool check config', bin('promtool'), ['check', 'config', candidate])
       renameSync(candidate, conf)
       return true
     },
@@ -473,6 +492,93 @@ function prometheus(env: LabEnv): Service {
   }
 }
 
+/** A Prometheus exporter: one process, healthy once its own metrics say it reaches its target. */
+function exporter(
+  env: LabEnv,
+  spec: { name: string; portKey: string; binary: string; dependsOn: string; upMetric: string },
+  args: (listen: string) => string[],
+  secrets: Record<string, string> = {},
+): Service {
+  const port = env.port(spec.portKey)
+  const listen = `${LOCALHOST}:${port}`
+  return {
+    name: spec.name,
+    dependsOn: [spec.dependsOn],
+    port,
+    binaries: [spec.binary],
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 5000,
+    startTimeoutMs: 15_000,
+    // Secrets through the environment, not flags: flags show in `ps`.
+    command: () => ({
+      command: bin(spec.binary),
+      args: args(listen),
+      env: secrets,
+      cwd: serviceDir(spec.name),
+    }),
+    healthy: async () => {
+      try {
+        const text = await (
+          await fetch(`http://${listen}/metrics`, { signal: AbortSignal.timeout(1000) })
+        ).text()
+        return new RegExp(`^${spec.upMetric}(\\{[^}]*\\})? 1$`, 'm').test(text)
+      } catch {
+        return false
+      }
+    },
+    url: `http://${listen}/metrics`,
+  }
+}
+
+function exporters(env: LabEnv): Service[] {
+  const pgMonitor = `postgresql://${encodeURIComponent(env.get('PG_MONITOR_USER'))}:${encodeURIComponent(
+    env.get('PG_MONITOR_PASSWORD'),
+  )}@${LOCALHOST}:${env.port('PG_PRIMARY_PORT')}/postgres?sslmode=disable`
+  return [
+    exporter(
+      env,
+      {
+        name: 'nginx-exporter',
+        portKey: 'NGINX_EXPORTER_PORT',
+        binary: 'prometheus-nginx-exporter',
+        dependsOn: 'nginx',
+        upMetric: 'nginx_up',
+      },
+      (listen) => [
+        `-nginx.scrape-uri=http://${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}/stub_status`,
+        `-web.listen-address=${listen}`,
+      ],
+    ),
+    exporter(
+      env,
+      {
+        name: 'redis-exporter',
+        portKey: 'REDIS_EXPORTER_PORT',
+        binary: 'prometheus-redis-exporter',
+        dependsOn: 'redis',
+        upMetric: 'redis_up',
+      },
+      (listen) => [
+        `-redis.addr=redis://${LOCALHOST}:${env.port('REDIS_PORT')}`,
+        `-web.listen-address=${listen}`,
+      ],
+      { REDIS_PASSWORD: env.get('REDIS_PASSWORD') },
+    ),
+    exporter(
+      env,
+      {
+        name: 'postgres-exporter',
+        portKey: 'POSTGRES_EXPORTER_PORT',
+        binary: 'prometheus-postgres-exporter',
+        dependsOn: 'pg-primary',
+        upMetric: 'pg_up',
+      },
+      (listen) => [`--web.listen-address=${listen}`],
+      { DATA_SOURCE_NAME: pgMonitor },
+    ),
+  ]
+}
+
 /** Every service of the native stack, in an order where dependencies come first. */
 export function services(env: LabEnv): Service[] {
   return [
@@ -482,6 +588,7 @@ export function services(env: LabEnv): Service[] {
     prometheus(env),
     ...Array.from({ length: APP_COUNT }, (_, i) => app(env, i + 1)),
     nginx(env),
+    ...exporters(env),
   ]
 }
 

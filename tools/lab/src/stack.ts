@@ -69,11 +69,10 @@ export class Stack {
     const service = this.get(name)
     if (livePid(name) !== undefined) return
     await service.prepare?.()
-    if (!(await portFree(service.port))) {
-      throw new ServiceError(
-        name,
-        `port ${service.port} is already in use by another process (change it in .env)`,
-      )
+    for (const port of service.ports ?? [service.port]) {
+      if (!(await portFree(port))) {
+        throw new ServiceError(name, `port ${port} is already in use by another process (change it in .env)`)
+      }
     }
     spawnService(name, service.command())
     startedNow.push(service)

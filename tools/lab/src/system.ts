@@ -48,6 +48,9 @@ export const PACKAGES: Record<string, string> = {
   prometheus: 'prometheus',
   promtool: 'prometheus',
   openssl: 'openssl',
+  'prometheus-nginx-exporter': 'prometheus-nginx-exporter',
+  'prometheus-redis-exporter': 'prometheus-redis-exporter',
+  'prometheus-postgres-exporter': 'prometheus-postgres-exporter',
 }
 
 export function missingPackages(binaries: Iterable<string>): string[] {

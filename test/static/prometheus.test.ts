@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { promisify } from 'node:util'
+import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { renderFile } from '../../tools/lab/src/render.ts'
+import { which } from '../../tools/lab/src/system.ts'
+
+const run = promisify(execFile)
+const promtool = (...args: string[]) => {
+  const binary = which('promtool')
+  if (!binary) throw new Error('promtool not found (make up installs the prometheus package)')
+  return run(binary, args, { cwd: join(repoRoot, 'prometheus') })
+}
+
+describe('Prometheus configuration', () => {
+  it('renders a config promtool accepts, rules included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-lab-prom-'))
+    try {
+      const config = join(dir, 'prometheus.yml')
+      const targets = Object.fromEntries(
+        ['PROMETHEUS', 'APP1', 'APP2', 'APP3', 'NGINX_EXPORTER', 'REDIS_EXPORTER', 'POSTGRES_EXPORTER'].map(
+          (t, i) => [`${t}_TARGET`, `127.0.0.1:${10_000 + i}`],
+        ),
+      )
+      const vars = { ...targets, RULES_DIR: join(repoRoot, 'prometheus/rules'), RULES_VERSION: 'test' }
+      writeFileSync(config, renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars))
+      const { stdout } = await promtool('check', 'config', config)
+      assert.match(stdout, /SUCCESS: 2 rule files found/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('has alert rules whose unit tests pass (each alert firing and not firing)', async () => {
+    await promtool('check', 'rules', 'rules/alerts.yml', 'rules/recording.yml')
+    const { stdout } = await promtool('test', 'rules', 'tests/alerts.test.yml')
+    assert.match(stdout, /SUCCESS/)
+  })
+})
