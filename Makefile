@@ -2,22 +2,23 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Native mode runs the stack as plain processes (tools/lab). Docker mode (compose.yaml) is not
-# built yet; until it is, MODE=native is the only mode.
-MODE ?= native
+# Docker mode (compose.yaml) when a Docker engine answers, native mode (tools/lab: the same
+# services as plain processes) otherwise; MODE=docker or MODE=native forces one.
+MODE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo native)
 # Node 24 from the npm package `node` (package.json): the runtime the Docker images ship.
 NODE := node_modules/.bin/node
 LAB := $(NODE) tools/lab/src/cli.ts
+COMPOSE := docker compose
 s ?=
 
-ifneq ($(MODE),native)
-$(error MODE=$(MODE): only MODE=native exists so far (Docker mode comes with compose.yaml))
+ifeq ($(filter $(MODE),native docker),)
+$(error MODE=$(MODE): use MODE=native or MODE=docker)
 endif
 
 .PHONY: help deps up down ps logs kill stop start restart pause unpause reset dashboards lint typecheck test
 
 help: ## List the targets
-	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...]'
+	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...]   (mode: $(MODE); MODE=native|docker forces one)'
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z -]*:.*## / { if (length($$1) > 10) printf "  %s\n  %-10s %s\n", $$1, "", $$2; else printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 # npm ci writes node_modules/.package-lock.json: reinstall only when the lockfile changed.
@@ -25,13 +26,38 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-fund --no-audit
 deps: node_modules/.package-lock.json ## Install npm packages (Debian packages are installed by `up`)
 
-up: deps ## Start the stack and print its URLs (installs missing Debian packages when root)
+ifeq ($(MODE),docker)
+up:
+	@test -f .env || { echo 'Docker mode needs .env: cp .env.example .env (then change the secrets)'; exit 2; }
+	$(COMPOSE) up -d --build --wait
+	@. ./.env; echo "lb-lab is up (Docker mode)"; \
+	echo "  through nginx   http://127.0.0.1:$${NGINX_HTTP_PORT}/api/whoami   https://127.0.0.1:$${NGINX_HTTPS_PORT}/api/whoami"; \
+	echo "  prometheus      http://127.0.0.1:$${PROMETHEUS_PORT}/alerts"; \
+	echo "  grafana         http://127.0.0.1:$${GRAFANA_PORT}/   (Load balancing dashboard)"
+
+down:
+	$(COMPOSE) down
+
+ps:
+	$(COMPOSE) ps
+
+logs:
+	$(COMPOSE) logs --tail 200 $(s)
+
+kill stop start restart pause unpause:
+	@test -n "$(s)" || { echo "usage: make $@ s=<service>   (e.g. make $@ s=app2)"; exit 2; }
+	$(COMPOSE) $@ $(s)
+
+reset:
+	$(COMPOSE) down --volumes
+else
+up: deps ## Start the stack and print its URLs (native: installs missing Debian packages when root)
 	@$(LAB) up
 
 down: deps ## Stop every service (data is kept)
 	@$(LAB) down
 
-ps: deps ## Show each service's state, pid, address and log
+ps: deps ## Show each service's state (native: pid, address and log too)
 	@$(LAB) ps
 
 logs: deps ## Show the logs of all services, or of s=<service>
@@ -43,6 +69,7 @@ kill stop start restart pause unpause: deps ## Operator verbs on s=<service>, as
 
 reset: deps ## Stop everything and delete all state (databases, logs)
 	@$(LAB) reset
+endif
 
 dashboards: deps ## Write grafana/dashboards/*.json from their code in grafana/src/
 	@$(NODE) grafana/src/build.ts
@@ -53,8 +80,12 @@ lint: deps ## Biome: lint and formatting
 typecheck: deps ## tsc --noEmit over the whole repo
 	@$(NODE) node_modules/.bin/tsc --noEmit -p .
 
+# Compose's own loader and schema, to check compose.yaml without a Docker engine.
+bin/compose-check: tools/compose-check/main.go tools/compose-check/go.mod tools/compose-check/go.sum
+	cd tools/compose-check && go build -o ../../bin/compose-check .
+
 # The stack is torn down whatever happens, failures included.
-test: lint typecheck ## Lint, type-check, start the stack, run app and end-to-end tests, stop the stack
+test: lint typecheck bin/compose-check ## Lint, type-check, start the stack, run app and end-to-end tests, stop the stack
 	@trap '$(LAB) down' EXIT; \
 	$(LAB) up && \
 	$(NODE) --test --test-concurrency=1 'services/app/test/**/*.test.ts' 'test/**/*.test.ts'

@@ -2,6 +2,7 @@
 // lab: the native-mode stack with Docker Compose's verbs. `make` calls it; see `lab help`.
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { renderForDocker } from './docker-render.ts'
 import { loadLabEnv } from './env.ts'
 import { devCertificate, displayPath, logFile, stateRoot } from './paths.ts'
 import { describeLog, ServiceError, services } from './services.ts'
@@ -20,6 +21,7 @@ const HELP = `usage: lab <verb> [service]
   pause <svc>         SIGSTOP: frozen, connections stay open (like docker pause)
   unpause <svc>       SIGCONT
   reset               down, then delete all state (data, logs) under ${stateRoot}
+  render <dir>        Docker mode: render nginx's and Prometheus's config for Compose into <dir>
 
 Configuration: .env.example, then .env, then the environment (e.g. LB_STRATEGY=ip_hash lab up).`
 
@@ -92,6 +94,12 @@ async function main(argv: string[]): Promise<void> {
         if (names.length > 1) console.log(`==> ${name} (${describeLog(name)})`)
         console.log(tail(logFile(name), names.length > 1 ? 20 : 200))
       }
+      return
+    }
+    case 'render': {
+      // Docker mode's config service: the same templates with Compose's addresses.
+      const written = await renderForDocker(env, target ?? '/rendered')
+      for (const file of written) console.log(`rendered ${file}`)
       return
     }
     case 'start':

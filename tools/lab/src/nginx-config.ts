@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { LabEnv } from './env.ts'
-import { repoRoot } from './paths.ts'
+import { devCertificate, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
 
 export const APP_COUNT = 3
@@ -21,6 +21,51 @@ export interface NginxPlacement {
   tlsCert: string
   tlsKey: string
   staticRoot: string
+  pidFile: string
+  tempDir: string
+  /** Docker mode: re-resolve replica names through this DNS server (nginx >= 1.27.3). */
+  resolver?: string
+}
+
+const LOCALHOST = '127.0.0.1'
+
+/** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
+export function nativePlacement(env: LabEnv, stateDir: string, confDir: string): NginxPlacement {
+  return {
+    httpListen: `${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
+    httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
+    statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
+    statusAllow: LOCALHOST,
+    appServers: Array.from({ length: APP_COUNT }, (_, i) => `${LOCALHOST}:${env.port(`APP${i + 1}_PORT`)}`),
+    confDir,
+    accessLog: join(stateDir, 'log', 'access.log'),
+    tlsCert: devCertificate(),
+    tlsKey: join(dirname(devCertificate()), 'key.pem'),
+    staticRoot: join(repoRoot, 'static'),
+    pidFile: join(stateDir, 'nginx.pid'),
+    tempDir: join(stateDir, 'tmp'),
+  }
+}
+
+/** Docker mode: service names on Compose's networks, fixed container ports, the image's paths. */
+export const DOCKER_NGINX_DIR = '/etc/nginx/lab'
+export function dockerPlacement(): NginxPlacement {
+  return {
+    httpListen: '8080',
+    httpsListen: '8443',
+    // Reachable on the backend network only (never published); the exporter is there.
+    statusListen: '8081',
+    statusAllow: 'all',
+    appServers: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}:3000`),
+    confDir: DOCKER_NGINX_DIR,
+    accessLog: '/var/log/nginx/access.log',
+    tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,
+    tlsKey: `${DOCKER_NGINX_DIR}/tls/key.pem`,
+    staticRoot: '/usr/share/nginx/static',
+    pidFile: '/tmp/nginx.pid',
+    tempDir: '/var/cache/nginx',
+    resolver: 'resolver 127.0.0.11 valid=5s ipv6=off;',
+  }
 }
 
 export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string, string | number> {
@@ -38,6 +83,10 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     TLS_CERT: placement.tlsCert,
     TLS_KEY: placement.tlsKey,
     STATIC_ROOT: placement.staticRoot,
+    NGINX_PID_FILE: placement.pidFile,
+    NGINX_TEMP_DIR: placement.tempDir,
+    NGINX_RESOLVER: placement.resolver ?? '# (native mode: fixed 127.0.0.1 addresses, no resolver)',
+    UPSTREAM_SERVER_RESOLVE: placement.resolver ? ' resolve' : '',
   }
   for (const key of [
     'UPSTREAM_MAX_FAILS',

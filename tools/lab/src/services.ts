@@ -3,7 +3,6 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -12,11 +11,11 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
-import { APP_COUNT, type NginxPlacement, renderNginx } from './nginx-config.ts'
-import { devCertificate, displayPath, logFile, repoRoot, serviceDir } from './paths.ts'
+import { APP_COUNT, nativePlacement, renderNginx } from './nginx-config.ts'
+import { displayPath, logFile, repoRoot, serviceDir } from './paths.ts'
 import { httpOk, redisPing, run } from './probes.ts'
 import type { SpawnSpec } from './procs.ts'
-import { fingerprint, renderFile } from './render.ts'
+import { nativePrometheus, renderPrometheus } from './prometheus-config.ts'
 import { postgresUser, scriptPath, which } from './system.ts'
 
 /** A failure that belongs to one service: the CLI prints it with that service's log. */
@@ -310,38 +309,20 @@ function app(env: LabEnv, n: number): Service {
 
 function nginx(env: LabEnv): Service {
   const port = env.port('NGINX_HTTP_PORT')
-  const httpsPort = env.port('NGINX_HTTPS_PORT')
   const dir = serviceDir('nginx')
   const confDir = join(dir, 'conf')
-  const tlsDir = join(dir, 'tls')
-  const placement = (renderedIn: string): NginxPlacement => ({
-    httpListen: `${LOCALHOST}:${port}`,
-    httpsListen: `${LOCALHOST}:${httpsPort}`,
-    statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
-    statusAllow: LOCALHOST,
-    appServers: Array.from({ length: APP_COUNT }, (_, i) => `${LOCALHOST}:${env.port(`APP${i + 1}_PORT`)}`),
-    confDir: renderedIn,
-    accessLog: join(dir, 'log', 'access.log'),
-    tlsCert: devCertificate(),
-    tlsKey: join(tlsDir, 'key.pem'),
-    staticRoot: join(repoRoot, 'static'),
-  })
   let version = ''
 
-  /** Main config plus rendered files, with strategies/ and snippets/ beside them as in Docker's /etc/nginx. */
+  /** The rendered files, with strategies/ and snippets/ beside them (Docker mode copies them). */
   function writeConfig(into: string): boolean {
     ensureDir(into)
     for (const shared of ['strategies', 'snippets']) {
       const link = join(into, shared)
       if (!existsSync(link)) symlinkSync(join(repoRoot, 'nginx', shared), link)
     }
-    const rendered = renderNginx(env, placement(into))
+    const rendered = renderNginx(env, nativePlacement(env, dir, into))
     version = rendered.version
-    const main = renderFile(join(repoRoot, 'nginx/native/main.conf.template'), {
-      NGINX_STATE_DIR: dir,
-      NGINX_CONF_DIR: into,
-    })
-    let changed = writeIfChanged(join(into, 'nginx.conf'), main)
+    let changed = false
     for (const [name, content] of rendered.files)
       changed = writeIfChanged(join(into, name), content) || changed
     return changed
@@ -351,7 +332,7 @@ function nginx(env: LabEnv): Service {
     name: 'nginx',
     dependsOn: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}`),
     port,
-    ports: [port, httpsPort, env.port('NGINX_STATUS_PORT')],
+    ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
     binaries: ['nginx', 'openssl'],
     // Graceful: workers finish the requests they hold, as the official image's STOPSIGNAL.
     stopSignal: 'SIGQUIT',
@@ -359,7 +340,7 @@ function nginx(env: LabEnv): Service {
     startTimeoutMs: 10_000,
     async prepare() {
       for (const sub of ['log', 'tmp']) ensureDir(join(dir, sub))
-      await ensureDevCertificate(tlsDir)
+      await ensureDevCertificate(join(dir, 'tls'))
       // Test the candidate in a staging folder before it replaces what a running nginx reloads.
       const staging = join(dir, 'conf.next')
       rmSync(staging, { recursive: true, force: true })
@@ -382,7 +363,7 @@ function nginx(env: LabEnv): Service {
     },
     command: () => ({
       command: bin('nginx'),
-      args: ['-p', dir, '-e', 'stderr', '-c', join(confDir, 'nginx.conf')],
+      args: ['-p', dir, '-e', 'stderr', '-c', join(confDir, 'nginx.conf'), '-g', 'daemon off;'],
       env: {},
       cwd: dir,
     }),
@@ -407,8 +388,8 @@ function nginx(env: LabEnv): Service {
  * A self-signed development certificate for localhost and 127.0.0.1, made once and kept in the
  * state folder (never committed). Tests and curl trust it explicitly (--cacert).
  */
-async function ensureDevCertificate(tlsDir: string): Promise<void> {
-  const cert = devCertificate()
+export async function ensureDevCertificate(tlsDir: string): Promise<void> {
+  const cert = join(tlsDir, 'cert.pem')
   if (existsSync(cert)) return
   ensureDir(tlsDir, undefined, 0o700)
   await runChecked('nginx', 'openssl (dev certificate)', bin('openssl'), [
@@ -448,24 +429,7 @@ function prometheus(env: LabEnv): Service {
     startTimeoutMs: 30_000,
     async prepare() {
       ensureDir(join(dir, 'data'))
-      const at = (key: string) => `${LOCALHOST}:${env.port(key)}`
-      const rulesDir = join(repoRoot, 'prometheus/rules')
-      const vars: Record<string, string> = {
-        PROMETHEUS_TARGET: `${LOCALHOST}:${port}`,
-        NGINX_EXPORTER_TARGET: at('NGINX_EXPORTER_PORT'),
-        REDIS_EXPORTER_TARGET: at('REDIS_EXPORTER_PORT'),
-        POSTGRES_EXPORTER_TARGET: at('POSTGRES_EXPORTER_PORT'),
-        RULES_DIR: rulesDir,
-        // Rules are read from the repository: their fingerprint in the rendered file makes an
-        // edited rule count as a changed config, so `up` reloads Prometheus.
-        RULES_VERSION: fingerprint(
-          ...readdirSync(rulesDir)
-            .sort()
-            .map((f) => readFileSync(join(rulesDir, f), 'utf8')),
-        ),
-      }
-      for (let n = 1; n <= APP_COUNT; n++) vars[`APP${n}_TARGET`] = at(`APP${n}_PORT`)
-      const rendered = renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
+      const rendered = renderPrometheus(nativePrometheus(env))
       if (existsSync(conf) && readFileSync(conf, 'utf8') === rendered) return false
       const candidate = `${conf}.candidate`
       writeFileSync(candidate, rendered)

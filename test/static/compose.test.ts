@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { ConfigSchema } from '../../services/app/src/config.ts'
+import { loadLabEnv } from '../../tools/lab/src/env.ts'
+import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { appEnv, services } from '../../tools/lab/src/services.ts'
+import { composeProject, composeRaw, composeText } from '../lib/compose.ts'
+
+interface ComposeService {
+  image: string
+  build?: unknown
+  healthcheck?: { test?: string[] }
+  depends_on?: Record<string, { condition: string }>
+  environment: Record<string, string>
+  [key: string]: unknown
+}
+
+const env = loadLabEnv({})
+const exampleText = readFileSync(join(repoRoot, '.env.example'), 'utf8')
+const SECRETS = [...env.values.keys()].filter((key) => /PASSWORD|SECRET/.test(key))
+const ONE_SHOT = new Set(['config', 'migrate'])
+const BACKEND = [
+  'redis',
+  'pg-primary',
+  'pg-replica',
+  'app1',
+  'app2',
+  'app3',
+  'migrate',
+  'redis-exporter',
+  'postgres-exporter',
+  'nginx-exporter',
+]
+
+describe('compose.yaml (Docker mode, checked without Docker)', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'lb-lab-compose-'))
+  after(() => rmSync(scratch, { recursive: true, force: true }))
+
+  it('is valid for Compose itself: its loader checks the Compose Specification schema', async () => {
+    const project = await composeProject()
+    assert.equal(project.name, 'lb-lab')
+    assert.equal(composeRaw().version, undefined, 'no obsolete version: key')
+  })
+
+  it('refuses to start without each secret: none has a default', async () => {
+    assert.ok(SECRETS.length >= 7, SECRETS.join(', '))
+    for (const secret of SECRETS) {
+      const file = join(scratch, `without-${secret}.env`)
+      writeFileSync(file, exampleText.replace(new RegExp(`^${secret}=.*$`, 'm'), ''))
+      await assert.rejects(composeProject(file), new RegExp(`required variable ${secret} is missing`), secret)
+    }
+    const literals = SECRETS.map((key) => env.get(key)).filter((value) => composeText().includes(value))
+    assert.deepEqual(literals, [], 'a password literal in compose.yaml')
+  })
+
+  it('has every native service, under the same name', async () => {
+    const project = await composeProject()
+    const missing = services(env)
+      .map((s) => s.name)
+      .filter((name) => !(name in project.services))
+    assert.deepEqual(missing, [])
+  })
+
+  it('gives the replicas the same variables in both modes, every required one included', async () => {
+    const project = await composeProject()
+    const docker = Object.keys(project.services.app1.environment).sort()
+    const native = Object.keys(appEnv(env, 'app1', 3001)).sort()
+    assert.deepEqual(docker, native)
+    const read = Object.keys(ConfigSchema.properties)
+    assert.deepEqual(
+      docker.filter((key) => !read.includes(key)),
+      [],
+      'set but never read',
+    )
+    const required = ConfigSchema.required ?? []
+    assert.deepEqual(
+      required.filter((key: string) => !docker.includes(key)),
+      [],
+    )
+    for (const replica of ['app2', 'app3']) {
+      assert.equal(project.services[replica].environment.REPLICA_ID, replica)
+      assert.deepEqual(Object.keys(project.services[replica].environment).sort(), docker)
+    }
+  })
+
+  it('publishes the ports .env.example names, nginx on all interfaces, the rest on 127.0.0.1 only', () => {
+    const raw = composeRaw()
+    const published: Record<string, string[]> = {}
+    for (const [name, service] of Object.entries<{ ports?: string[] }>(raw.services)) {
+      for (const port of service.ports ?? []) {
+        const match = /^(127\.0\.0\.1:)?\$\{([A-Z_]+):-(\d+)\}:\d+$/.exec(port)
+        assert.ok(match, `${name}: ${port} must be \${VAR:-default}:container`)
+        const [, host, key, fallback] = match
+        assert.equal(fallback, env.get(key as string), `${name}: default of ${key} differs from .env.example`)
+        published[name] = [...(published[name] ?? []), host ? 'loopback' : 'all']
+      }
+    }
+    assert.deepEqual(published, {
+      nginx: ['all', 'all'],
+      prometheus: ['loopback'],
+      grafana: ['loopback'],
+    })
+  })
+
+  it('keeps backend services on the internal network only', async () => {
+    const project = await composeProject()
+    assert.equal(project.networks.backend.internal, true)
+    for (const name of BACKEND) {
+      assert.deepEqual(Object.keys(project.services[name].networks ?? {}), ['backend'], name)
+    }
+  })
+
+  it('pins every image, checks the health of every long-running service, and orders start-up by health', async () => {
+    const project = await composeProject()
+    for (const [name, service] of Object.entries(project.services) as Array<[string, ComposeService]>) {
+      if (!service.build) {
+        assert.match(
+          service.image,
+          /:[^:]*\d+\.\d+/,
+          `${name}: image ${service.image} not pinned to a version`,
+        )
+        assert.doesNotMatch(service.image, /:latest$/, name)
+      }
+      for (const [dependency, condition] of Object.entries(service.depends_on ?? {})) {
+        const expected = ONE_SHOT.has(dependency) ? 'service_completed_successfully' : 'service_healthy'
+        assert.equal(condition.condition, expected, `${name} -> ${dependency}`)
+      }
+      // The nginx exporter's image is scratch: nothing inside can probe it (Prometheus's up does).
+      if (!ONE_SHOT.has(name) && name !== 'nginx-exporter')
+        assert.ok(service.healthcheck?.test, `${name}: no healthcheck`)
+    }
+    for (const name of ['app1', 'app2', 'app3', 'nginx', 'redis']) {
+      assert.equal(project.services[name].init, true, `${name}: init: true, so signals reach the process`)
+    }
+  })
+
+  it('defines the replica once: app1-3 differ only in REPLICA_ID', async () => {
+    const project = await composeProject()
+    const strip = (service: ComposeService) => {
+      const { environment, ...rest } = service
+      const { REPLICA_ID, ...shared } = environment
+      return { ...rest, environment: shared, name: undefined }
+    }
+    assert.deepEqual(strip(project.services.app2), strip(project.services.app1))
+    assert.deepEqual(strip(project.services.app3), strip(project.services.app1))
+    assert.match(composeText(), /^x-replica: &replica$/m)
+  })
+})

@@ -1,0 +1,29 @@
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LabEnv } from './env.ts'
+import { dockerPlacement, renderNginx } from './nginx-config.ts'
+import { repoRoot } from './paths.ts'
+import { dockerPrometheus, renderPrometheus } from './prometheus-config.ts'
+import { ensureDevCertificate } from './services.ts'
+
+/**
+ * Docker mode's half of "one set of templates": the compose `config` service runs this (`lab
+ * render /rendered`) into the volumes nginx and Prometheus mount. Same templates and renderer as
+ * native mode; only the placements (addresses, paths) differ.
+ */
+export async function renderForDocker(env: LabEnv, out: string): Promise<string[]> {
+  const nginxDir = join(out, 'nginx')
+  mkdirSync(nginxDir, { recursive: true })
+  const { files } = renderNginx(env, dockerPlacement())
+  for (const [name, content] of files) writeFileSync(join(nginxDir, name), content)
+  // Natively these are symlinks into the repository; a volume gets copies, refreshed on each up.
+  for (const shared of ['snippets', 'strategies']) {
+    cpSync(join(repoRoot, 'nginx', shared), join(nginxDir, shared), { recursive: true, force: true })
+  }
+  await ensureDevCertificate(join(nginxDir, 'tls'))
+
+  const prometheusDir = join(out, 'prometheus')
+  mkdirSync(prometheusDir, { recursive: true })
+  writeFileSync(join(prometheusDir, 'prometheus.yml'), renderPrometheus(dockerPrometheus()))
+  return [...files.keys()].map((f) => join(nginxDir, f)).concat(join(prometheusDir, 'prometheus.yml'))
+}

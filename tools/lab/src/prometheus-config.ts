@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LabEnv } from './env.ts'
+import { APP_COUNT } from './nginx-config.ts'
+import { repoRoot } from './paths.ts'
+import { fingerprint, renderFile } from './render.ts'
+
+const RULES = join(repoRoot, 'prometheus/rules')
+
+/** Scrape targets and the rules folder: what differs between run modes. */
+export interface PrometheusPlacement {
+  self: string
+  apps: string[]
+  nginxExporter: string
+  redisExporter: string
+  postgresExporter: string
+  rulesDir: string
+}
+
+export function nativePrometheus(env: LabEnv): PrometheusPlacement {
+  const at = (key: string) => `127.0.0.1:${env.port(key)}`
+  return {
+    self: at('PROMETHEUS_PORT'),
+    apps: Array.from({ length: APP_COUNT }, (_, i) => at(`APP${i + 1}_PORT`)),
+    nginxExporter: at('NGINX_EXPORTER_PORT'),
+    redisExporter: at('REDIS_EXPORTER_PORT'),
+    postgresExporter: at('POSTGRES_EXPORTER_PORT'),
+    rulesDir: RULES,
+  }
+}
+
+export function dockerPrometheus(): PrometheusPlacement {
+  return {
+    self: 'localhost:9090',
+    apps: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}:3000`),
+    nginxExporter: 'nginx-exporter:9113',
+    redisExporter: 'redis-exporter:9121',
+    postgresExporter: 'postgres-exporter:9187',
+    rulesDir: '/etc/prometheus/rules',
+  }
+}
+
+export function renderPrometheus(placement: PrometheusPlacement): string {
+  const vars: Record<string, string> = {
+    PROMETHEUS_TARGET: placement.self,
+    NGINX_EXPORTER_TARGET: placement.nginxExporter,
+    REDIS_EXPORTER_TARGET: placement.redisExporter,
+    POSTGRES_EXPORTER_TARGET: placement.postgresExporter,
+    RULES_DIR: placement.rulesDir,
+    // Rules are read from their folder, not rendered: their fingerprint in the config makes an
+    // edited rule count as a changed config, so `up` reloads Prometheus.
+    RULES_VERSION: fingerprint(
+      ...readdirSync(RULES)
+        .sort()
+        .map((f) => readFileSync(join(RULES, f), 'utf8')),
+    ),
+  }
+  placement.apps.forEach((target, i) => {
+    vars[`APP${i + 1}_TARGET`] = target
+  })
+  return renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
+}
