@@ -56,6 +56,14 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     assert.deepEqual(literals, [], 'a password literal in compose.yaml')
   })
 
+  it('uses the .env.example value wherever it falls back to a default', () => {
+    const defaults = [...composeText().matchAll(/\$\{([A-Z0-9_]+):-([^}]*)\}/g)]
+    assert.ok(defaults.length > 10)
+    for (const [, key, fallback] of defaults) {
+      assert.equal(fallback, env.get(key as string), `\${${key}:-${fallback}} differs from .env.example`)
+    }
+  })
+
   it('has every native service, under the same name', async () => {
     const project = await composeProject()
     const missing = services(env)

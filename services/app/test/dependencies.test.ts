@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { appFor, closedPort } from './helpers.ts'
-
-const json = { 'content-type': 'application/json' }
+import { appFor, closedPort, countNotes, postNote } from './helpers.ts'
 
 describe('when a dependency is unreachable', () => {
   it('primary down: writes answer 503 naming it, reads still come from the replica', async (t) => {
     const app = await appFor(t, { PG_PRIMARY_PORT: String(await closedPort()) })
-    const write = await app.inject({
-      method: 'POST',
-      url: '/api/notes',
-      headers: json,
-      payload: { text: 'x' },
-    })
+    const write = await postNote(app, { text: 'x' })
     assert.equal(write.statusCode, 503)
     assert.deepEqual(write.json(), { error: 'Service Unavailable', message: 'postgres primary unavailable' })
 
@@ -34,16 +27,10 @@ describe('when a dependency is unreachable', () => {
 
   it('Redis down: a note is refused with 503 before anything is written', async (t) => {
     const app = await appFor(t, { REDIS_PORT: String(await closedPort()) })
-    const count = async () => Number((await app.pg.primary.query('SELECT count(*) FROM notes')).rows[0].count)
-    const before = await count()
-    const write = await app.inject({
-      method: 'POST',
-      url: '/api/notes',
-      headers: json,
-      payload: { text: 'x' },
-    })
+    const before = await countNotes(app)
+    const write = await postNote(app, { text: 'x' })
     assert.equal(write.statusCode, 503)
     assert.equal(write.json().message, 'session store unavailable')
-    assert.equal(await count(), before)
+    assert.equal(await countNotes(app), before)
   })
 })

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
 import { loadLabEnv } from '../../../tools/lab/src/env.ts'
-import { buildApp } from '../src/app.ts'
+import { type App, buildApp } from '../src/app.ts'
 import { type Config, loadConfig } from '../src/config.ts'
 
 /** The environment the lab gives a replica, pointed at the lab's real Redis and Postgres. */
@@ -56,3 +56,16 @@ export function sessionCookie(response: { cookies: Array<{ name: string; value: 
   if (!cookie) throw new Error('response set no session cookie')
   return `${cookie.name}=${cookie.value}`
 }
+
+/** POST /api/notes with a JSON body (an object, or raw text to send as it is). */
+export const postNote = (app: App, payload: string | object, headers: Record<string, string> = {}) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/notes',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload,
+  })
+
+/** Notes on the primary: a write that should not have happened shows up here. */
+export const countNotes = async (app: App) =>
+  Number((await app.pg.primary.query<{ count: string }>('SELECT count(*) FROM notes')).rows[0]?.count)

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { NOTE_MAX_LENGTH } from '../src/routes/notes.ts'
-import { appFor, sessionCookie } from './helpers.ts'
-
-const json = { 'content-type': 'application/json' }
+import { appFor, countNotes, postNote, sessionCookie } from './helpers.ts'
 
 describe('notes', () => {
   it('writes a note on the primary and reads it back in the same session', async (t) => {
     const app = await appFor(t)
-    const created = await app.inject({
-      method: 'POST',
-      url: '/api/notes',
-      headers: json,
-      payload: { text: 'hi' },
-    })
+    const created = await postNote(app, { text: 'hi' })
     assert.equal(created.statusCode, 201)
     const { id } = created.json()
     const cookie = sessionCookie(created)
@@ -31,8 +24,7 @@ describe('notes', () => {
 
   it('rejects bad input with a JSON 4xx and writes nothing', async (t) => {
     const app = await appFor(t)
-    const count = async () => Number((await app.pg.primary.query('SELECT count(*) FROM notes')).rows[0].count)
-    const before = await count()
+    const before = await countNotes(app)
     const bad = [
       { payload: '{}', expect: /must have required property 'text'/ },
       { payload: '{"text":""}', expect: /fewer than 1 characters/ },
@@ -47,19 +39,14 @@ describe('notes', () => {
       { payload: '{"text":', expect: /not valid JSON/ },
     ]
     for (const { payload, expect } of bad) {
-      const response = await app.inject({ method: 'POST', url: '/api/notes', headers: json, payload })
+      const response = await postNote(app, payload)
       assert.equal(response.statusCode, 400, payload)
       assert.equal(response.json().error, 'Bad Request')
       assert.match(response.json().message, expect, payload)
     }
-    const wrongType = await app.inject({
-      method: 'POST',
-      url: '/api/notes',
-      headers: { 'content-type': 'text/plain' },
-      payload: 'hello',
-    })
+    const wrongType = await postNote(app, 'hello', { 'content-type': 'text/plain' })
     assert.equal(wrongType.statusCode, 415)
-    assert.equal(await count(), before)
+    assert.equal(await countNotes(app), before)
   })
 
   it('answers an unknown or malformed note id with a JSON 4xx', async (t) => {
