@@ -15,7 +15,7 @@ ifeq ($(filter $(MODE),native docker),)
 $(error MODE=$(MODE): use MODE=native or MODE=docker)
 endif
 
-.PHONY: help deps up down ps logs kill stop start restart pause unpause reset dashboards lint typecheck test
+.PHONY: help deps up down ps logs kill stop start restart pause unpause reset dashboards loadtest lint typecheck test
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...]   (mode: $(MODE); MODE=native|docker forces one)'
@@ -84,8 +84,27 @@ typecheck: deps ## tsc --noEmit over the whole repo
 bin/compose-check: tools/compose-check/main.go tools/compose-check/go.mod tools/compose-check/go.sum
 	cd tools/compose-check && go build -o ../../bin/compose-check .
 
+# k6 is a Go program (the npm `k6` package is only types): built once into bin/. Without Go,
+# the k6 tests report themselves skipped.
+K6_VERSION := v1.8.1
+bin/k6:
+	@command -v go >/dev/null || { echo 'k6: skipped (building it needs Go)'; exit 0; }
+	GOBIN=$(CURDIR)/bin go install go.k6.io/k6@$(K6_VERSION)
+
+ifeq ($(MODE),docker)
+loadtest: ## Run the non-destructive k6 scripts (smoke, distribution) against the running stack
+	$(COMPOSE) --profile loadtest run --rm k6 run loadtests/smoke.ts
+	$(COMPOSE) --profile loadtest run --rm k6 run loadtests/distribution.ts
+else
+loadtest: deps bin/k6 ## Run the non-destructive k6 scripts (smoke, distribution) against the running stack
+	@mkdir -p loadtests/results
+	bin/k6 run -q loadtests/smoke.ts
+	bin/k6 run -q loadtests/distribution.ts
+endif
+
 # The stack is torn down whatever happens, failures included.
-test: lint typecheck bin/compose-check ## Lint, type-check, start the stack, run app and end-to-end tests, stop the stack
+test: lint typecheck bin/compose-check bin/k6 ## Lint, type-check, start the stack, run app and end-to-end tests, stop the stack
 	@trap '$(LAB) down' EXIT; \
 	$(LAB) up && \
+	mkdir -p loadtests/results && \
 	$(NODE) --test --test-concurrency=1 'services/app/test/**/*.test.ts' 'test/**/*.test.ts'

@@ -21,7 +21,7 @@ interface ComposeService {
 const env = loadLabEnv({})
 const exampleText = readFileSync(join(repoRoot, '.env.example'), 'utf8')
 const SECRETS = [...env.values.keys()].filter((key) => /PASSWORD|SECRET/.test(key))
-const ONE_SHOT = new Set(['config', 'migrate'])
+const ONE_SHOT = new Set(['config', 'migrate', 'k6'])
 const BACKEND = [
   'redis',
   'pg-primary',

@@ -22,6 +22,17 @@ describe('sessions', () => {
     assert.deepEqual(read.json(), { visits: 2, replica: 'test-replica', replicasSeen: ['test-replica'] })
   })
 
+  it('counts a request with an Idempotency-Key once, however often it is retried', async (t) => {
+    const app = await appFor(t)
+    const cookie = sessionCookie(await app.inject({ method: 'POST', url: '/api/visits' }))
+    const post = (key: string) =>
+      app.inject({ method: 'POST', url: '/api/visits', headers: { cookie, 'idempotency-key': key } })
+
+    for (let i = 0; i < 3; i++) assert.equal((await post('retry-me-0001')).json().visits, 2)
+    assert.equal((await post('another-key-02')).json().visits, 3)
+    assert.equal((await post('bad key!')).statusCode, 400)
+  })
+
   it('answers a tampered session cookie with a 400 that clears it', async (t) => {
     const app = await appFor(t)
     const cookie = sessionCookie(await app.inject({ method: 'POST', url: '/api/visits' }))

@@ -12,11 +12,24 @@ const Visits = Type.Object({
 /**
  * A cookie session is load-modify-save: two requests of one session in flight at once would
  * each save their own copy and one increment would be lost. So the counter sits next to the
- * session, in one Redis hash keyed by the session id, changed with atomic commands (HINCRBY,
- * HSET) in a MULTI, and expiring with the session.
+ * session, in one Redis hash keyed by the session id, changed atomically (a Lua script), and
+ * expiring with the session.
  */
 const visitsKey = (request: FastifyRequest) => `lab:visits:${request.session.sessionId}`
 const SEEN = 'seen:'
+
+/** KEYS: the session's visits hash, its idempotency record ('' without a key); ARGV: field, ttl. */
+const INCREMENT_ONCE = `
+if KEYS[2] == '' or redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('HINCRBY', KEYS[1], 'visits', 1)
+  redis.call('HSET', KEYS[1], ARGV[1], '1')
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return redis.call('HGETALL', KEYS[1])`
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' })),
+})
 
 function toVisits(hash: Record<string, string>, replica: string) {
   return {
@@ -37,23 +50,33 @@ const visitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     throw new DependencyUnavailable('session store', err)
   }
 
-  app.post('/api/visits', { schema: { response: { 200: Visits } } }, async (request) => {
-    const key = visitsKey(request)
-    const results = await app.redis
-      .multi()
-      .hincrby(key, 'visits', 1)
-      .hset(key, `${SEEN}${replica}`, '1')
-      .expire(key, ttl)
-      .hgetall(key)
-      .exec()
-      .catch(storeDown)
-    const [err, hash] = results?.at(-1) ?? [new Error('empty MULTI reply'), null]
-    if (err) storeDown(err)
-    // Only now, with Redis known to answer, change the session: that makes it worth saving
-    // (saveUninitialized is off), and a failed request never leaves a save to fail again.
-    if (!request.session.get('createdBy')) request.session.set('createdBy', replica)
-    return toVisits(hash as Record<string, string>, replica)
-  })
+  app.post(
+    '/api/visits',
+    { schema: { headers: IdempotencyHeaders, response: { 200: Visits } } },
+    async (request) => {
+      const key = visitsKey(request)
+      const idempotencyKey = request.headers['idempotency-key']
+      // One Lua script, so the increment and the record of its Idempotency-Key happen together
+      // or not at all: a retry of a request that already counted (nginx retries keyed POSTs on
+      // another replica when one dies mid-request) reads the count instead of adding to it.
+      const flat = (await app.redis
+        .eval(
+          INCREMENT_ONCE,
+          2,
+          key,
+          idempotencyKey ? `${key}:idem:${idempotencyKey}` : '',
+          `${SEEN}${replica}`,
+          ttl,
+        )
+        .catch(storeDown)) as string[]
+      // Only now, with Redis known to answer, change the session: that makes it worth saving
+      // (saveUninitialized is off), and a failed request never leaves a save to fail again.
+      if (!request.session.get('createdBy')) request.session.set('createdBy', replica)
+      const hash: Record<string, string> = {}
+      for (let i = 0; i < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string
+      return toVisits(hash, replica)
+    },
+  )
 
   app.get('/api/visits', { schema: { response: { 200: Visits } } }, async (request) => {
     // A client without a stored session has no visits yet; no need to ask Redis.

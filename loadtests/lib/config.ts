@@ -1,0 +1,25 @@
+/// <reference types="k6" />
+// Settings every script shares, from k6's environment (-e NAME=value or the process env).
+import { fail } from 'k6'
+import http from 'k6/http'
+
+export const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080'
+export const REPLICAS = (__ENV.REPLICAS || 'app1,app2,app3').split(',')
+
+/** For setup(): stop at once, with the reason, when there is no stack to test. */
+export function requireStack(): void {
+  const response = http.get(`${BASE_URL}/nginx-health`, { timeout: '2s' })
+  if (response.status !== 200) fail(`no stack at ${BASE_URL} (status ${response.status}): run make up first`)
+}
+
+/** The replica that answered, from the X-Replica header every replica sets. */
+export const replicaOf = (response: { headers: Record<string, string> }): string =>
+  response.headers['X-Replica'] ?? 'none'
+
+/** A new random key per logical request: the replica applies each Idempotency-Key once. */
+export function idempotencyKey(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
+}
+
+/** Percentiles every summary reports. */
+export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)']

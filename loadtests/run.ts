@@ -1,0 +1,80 @@
+// Runs a k6 script while breaking the stack on a schedule, with the same verbs a person uses
+// (make kill/start/pause/unpause s=..., native or Docker mode alike).
+//   node loadtests/run.ts failover | sessions
+// Exits with k6's exit code. Whatever happens, the broken service is restored at the end.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const K6 = process.env.K6 ?? join(root, 'bin/k6')
+
+interface Plan {
+  script: string
+  target: string
+  /** Seconds after the load starts at which each verb runs on the target. */
+  events: Array<[verb: string, at: number]>
+  seconds: number
+  restore: string[]
+}
+
+const PLANS: Record<string, Plan> = {
+  failover: {
+    script: 'failover.ts',
+    target: 'app2',
+    events: [
+      ['kill', 5],
+      ['start', 12],
+      ['pause', 24],
+      ['unpause', 32],
+    ],
+    seconds: 45,
+    restore: ['unpause', 'start'],
+  },
+  sessions: {
+    script: 'sessions.ts',
+    target: 'app3',
+    events: [
+      ['kill', 6],
+      ['start', 12],
+    ],
+    seconds: 20,
+    restore: ['start'],
+  },
+}
+
+/** A lab verb through make, so the runner works in both modes. */
+function verb(name: string, service: string): void {
+  const result = spawnSync('make', ['-s', name, `s=${service}`], { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`make ${name} s=${service} failed`)
+}
+
+async function main(name: string | undefined): Promise<number> {
+  const plan = name ? PLANS[name] : undefined
+  if (!plan) throw new Error(`usage: node loadtests/run.ts ${Object.keys(PLANS).join(' | ')}`)
+  mkdirSync(join(root, 'loadtests/results'), { recursive: true })
+  // k6 needs a moment to start; events are absolute times both sides agree on.
+  const start = Date.now() + 2000
+  const at = Object.fromEntries(plan.events.map(([event, seconds]) => [event, start + seconds * 1000]))
+  const args = ['run', '-q', '-e', `TARGET=${plan.target}`, '-e', `SECONDS=${plan.seconds + 2}`]
+  for (const [event, time] of Object.entries(at)) args.push('-e', `AT_${event}=${time}`)
+  const k6 = spawn(K6, [...args, join('loadtests', plan.script)], { cwd: root, stdio: 'inherit' })
+  const exited = new Promise<number>((resolve) => k6.on('exit', (code) => resolve(code ?? 1)))
+  try {
+    for (const [event] of plan.events) {
+      await sleep(Math.max(0, (at[event] as number) - Date.now()))
+      console.log(`run: ${event} ${plan.target}`)
+      verb(event, plan.target)
+    }
+    return await exited
+  } finally {
+    for (const restore of plan.restore) spawnSync('make', ['-s', restore, `s=${plan.target}`], { cwd: root })
+  }
+}
+
+process.exitCode = await main(process.argv[2]).catch((err: Error) => {
+  console.error(`run: ${err.message}`)
+  return 2
+})

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { lab } from '../lib/stack.ts'
+
+const K6 = join(repoRoot, 'bin/k6')
+// `make test` builds k6 with Go; only where neither Go nor a k6 exists is this reported skipped.
+const skip = !existsSync(K6) && 'k6 is not built (make bin/k6 needs Go)'
+
+/** Runs a command from the repository root; resolves with its exit code and output. */
+function run(command: string, args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; output: string }>((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env } })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    child.on('exit', (code) => resolve({ code: code ?? 1, output }))
+  })
+}
+
+const k6 = (script: string, ...env: string[]) =>
+  run(K6, ['run', '-q', ...env.flatMap((e) => ['-e', e]), join('loadtests', script)])
+const runner = (plan: string) => run(process.execPath, ['loadtests/run.ts', plan])
+/** The run's own report (the summary lines), as a diagnostic. */
+const report = (output: string) =>
+  output
+    .split('\n')
+    .filter((line) => line && !line.startsWith('time=') && !line.startsWith('run:'))
+    .join('\n')
+
+describe('k6: the promises, measured with real traffic', { skip }, () => {
+  after(() => lab(['up'], { LB_STRATEGY: 'least_conn' }))
+
+  it('smoke: every contract route answers as specified', async (t) => {
+    const { code, output } = await k6('smoke.ts')
+    t.diagnostic(report(output))
+    assert.equal(code, 0, output)
+  })
+
+  it('distribution under least_conn: each replica within ±10 points of a third', async (t) => {
+    await lab(['up'], { LB_STRATEGY: 'least_conn' })
+    const { code, output } = await k6('distribution.ts', 'EXPECT=even')
+    t.diagnostic(report(output))
+    assert.equal(code, 0, output)
+  })
+
+  it('distribution under ip_hash: every client sees exactly one replica', async (t) => {
+    await lab(['up'], { LB_STRATEGY: 'ip_hash' })
+    const { code, output } = await k6('distribution.ts', 'EXPECT=sticky', 'SECONDS=5')
+    t.diagnostic(report(output))
+    assert.equal(code, 0, output)
+  })
+
+  it('the distribution check bites: skewed weights fail the "even" expectation', async (t) => {
+    await lab(['up'], { LB_STRATEGY: 'weighted', LB_WEIGHTS: '5,3,2' })
+    const { code, output } = await k6('distribution.ts', 'EXPECT=even', 'SECONDS=5')
+    t.diagnostic(report(output))
+    assert.equal(code, 99, 'k6 exits 99 when a threshold fails')
+    assert.match(output, /FAILED threshold replica_hits\{replica:app1\}/)
+  })
+
+  it('failover: kill, start, pause, unpause app2 under load; no request fails', async (t) => {
+    await lab(['up'], { LB_STRATEGY: 'least_conn' })
+    const { code, output } = await runner('failover')
+    t.diagnostic(report(output))
+    assert.equal(code, 0, output)
+  })
+
+  it('sessions: counts stay exact while a replica is killed', async (t) => {
+    const { code, output } = await runner('sessions')
+    t.diagnostic(report(output))
+    assert.equal(code, 0, output)
+  })
+})
