@@ -15,7 +15,7 @@ ifeq ($(filter $(MODE),native docker),)
 $(error MODE=$(MODE): use MODE=native or MODE=docker)
 endif
 
-.PHONY: help deps up down ps logs kill stop start restart pause unpause reset dashboards loadtest lint typecheck test
+.PHONY: help deps up down ps logs kill stop start restart pause unpause reset dashboards loadtest rollout bench lint typecheck test
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...]   (mode: $(MODE); MODE=native|docker forces one)'
@@ -101,6 +101,14 @@ loadtest: deps bin/k6 ## Run the non-destructive k6 scripts (smoke, distribution
 	bin/k6 run -q loadtests/smoke.ts
 	bin/k6 run -q loadtests/distribution.ts
 endif
+
+rollout: deps bin/k6 ## Restart app1-3 one at a time (each drained first) under load with POSTs
+	@mkdir -p loadtests/results
+	$(NODE) loadtests/run.ts rollout
+
+bench: deps bin/k6 ## Scaling (1-3 replicas) and strategies (round_robin vs least_conn); writes docs/results.md
+	@mkdir -p loadtests/results
+	$(NODE) loadtests/bench.ts
 
 # The stack is torn down whatever happens, failures included.
 test: lint typecheck bin/compose-check bin/k6 ## Lint, type-check, start the stack, run app and end-to-end tests, stop the stack

@@ -1,6 +1,6 @@
 // Runs a k6 script while breaking the stack on a schedule, with the same verbs a person uses
 // (make kill/start/pause/unpause s=..., native or Docker mode alike).
-//   node loadtests/run.ts failover | sessions
+//   node loadtests/run.ts failover | sessions | rollout
 // Exits with k6's exit code. Whatever happens, the broken service is restored at the end.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
@@ -33,6 +33,13 @@ const PLANS: Record<string, Plan> = {
     seconds: 45,
     restore: ['unpause', 'start'],
   },
+  rollout: {
+    script: 'rollout.ts',
+    target: 'app1,app2,app3',
+    events: [['rollout', 3]],
+    seconds: 15,
+    restore: [],
+  },
   sessions: {
     script: 'sessions.ts',
     target: 'app3',
@@ -45,10 +52,14 @@ const PLANS: Record<string, Plan> = {
   },
 }
 
-/** A lab verb through make, so the runner works in both modes. */
+/** A lab verb through make, so the runner works in both modes; a rollout is the lab's own. */
 function verb(name: string, service: string): void {
-  const result = spawnSync('make', ['-s', name, `s=${service}`], { cwd: root, stdio: 'inherit' })
-  if (result.status !== 0) throw new Error(`make ${name} s=${service} failed`)
+  const [command, args] =
+    name === 'rollout'
+      ? [process.execPath, ['tools/lab/src/cli.ts', 'rollout']]
+      : ['make', ['-s', name, `s=${service}`]]
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`${name} ${service} failed`)
 }
 
 async function main(name: string | undefined): Promise<number> {

@@ -21,6 +21,7 @@ const HELP = `usage: lab <verb> [service]
   pause <svc>         SIGSTOP: frozen, connections stay open (like docker pause)
   unpause <svc>       SIGCONT
   reset               down, then delete all state (data, logs) under ${stateRoot}
+  rollout [svc]       restart app1-3 (or svc) one at a time, each drained from nginx first
   render <dir>        Docker mode: render nginx's and Prometheus's config for Compose into <dir>
 
 Configuration: .env.example, then .env, then the environment (e.g. LB_STRATEGY=ip_hash lab up).`
@@ -100,6 +101,19 @@ async function main(argv: string[]): Promise<void> {
       // Docker mode's config service: the same templates with Compose's addresses.
       const written = await renderForDocker(env, target ?? '/rendered')
       for (const file of written) console.log(`rendered ${file}`)
+      return
+    }
+    case 'rollout': {
+      // A rolling restart nobody notices: one replica at a time leaves nginx's rotation (a
+      // graceful reload with `down`), restarts (SIGTERM: in-flight requests finish), returns.
+      const withDrained = (drained: string) =>
+        new Stack(services(loadLabEnv({ ...process.env, LB_DRAINED: drained }))).reconfigure('nginx')
+      for (const replica of target ? [target] : ['app1', 'app2', 'app3']) {
+        console.log(`rollout: ${replica}`)
+        await withDrained(replica)
+        await stack.restart(replica)
+        await withDrained('')
+      }
       return
     }
     case 'start':

@@ -38,6 +38,14 @@ export class LabEnv {
     return value
   }
 
+  /** A comma-separated list; empty when unset. */
+  list(key: string): string[] {
+    return (this.values.get(key) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+  }
+
   port(key: string): number {
     const value = this.get(key)
     const port = Number(value)

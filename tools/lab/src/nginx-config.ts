@@ -103,9 +103,11 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
   ]) {
     vars[key] = env.get(key)
   }
+  const drained = env.list('LB_DRAINED')
   placement.appServers.forEach((server, i) => {
     vars[`APP${i + 1}_SERVER`] = server
     vars[`APP${i + 1}_WEIGHT`] = weights[i] ?? 1
+    vars[`APP${i + 1}_DOWN`] = drained.includes(`app${i + 1}`) ? ' down' : ''
   })
   return vars
 }

@@ -56,13 +56,20 @@ export class Stack {
 
   /** Starts one service if it is not running; if it is, applies a changed config in place. */
   private async bringUp(service: Service, startedNow: Service[]): Promise<void> {
-    const pid = livePid(service.name)
-    if (pid === undefined) return this.start(service.name, startedNow)
+    if (livePid(service.name) === undefined) return this.start(service.name, startedNow)
+    await this.reconfigure(service.name)
+    await service.converge?.()
+  }
+
+  /** Re-renders a running service's config; if it changed, reloads it and waits for the new one. */
+  async reconfigure(name: string): Promise<void> {
+    const service = this.get(name)
+    const pid = livePid(name)
+    if (pid === undefined) throw new ServiceError(name, 'is not running')
     if (service.reload && (await service.prepare?.())) {
       await service.reload(pid)
       await this.waitHealthy(service, 'reload')
     }
-    await service.converge?.()
   }
 
   async start(name: string, startedNow: Service[] = []): Promise<void> {

@@ -1,0 +1,92 @@
+// make bench: the scaling and strategies benchmarks, then docs/results.md with the figures of
+// this run and the machine they came from. Changes the running stack's rotation and strategy,
+// and puts both back (all replicas, least_conn) at the end.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const K6 = join(root, 'bin/k6')
+const lab = (env: Record<string, string>) =>
+  execFileSync(process.execPath, ['tools/lab/src/cli.ts', 'up'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+  })
+
+// biome-ignore lint/suspicious/noExplicitAny: k6 summary JSON
+function k6(script: string, name: string, env: string[]): any {
+  const args = ['run', '-q', ...env.flatMap((e) => ['-e', e]), join('loadtests', script)]
+  const run = spawnSync(K6, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+  if (run.status !== 0) throw new Error(`${script} failed (exit ${run.status})`)
+  return JSON.parse(readFileSync(join(root, 'loadtests/results', `${name}.json`), 'utf8'))
+}
+
+const ms = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(1)} ms`)
+const version = (command: string, args: string[]) => {
+  const out = spawnSync(command, args, { encoding: 'utf8' })
+  return `${out.stdout}${out.stderr}`.split('\n').find((line) => line.trim()) ?? '?'
+}
+
+try {
+  const scaling: Array<[number, number]> = []
+  for (const [n, drained] of [
+    [1, 'app2,app3'],
+    [2, 'app3'],
+    [3, ''],
+  ] as const) {
+    lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: drained })
+    const data = k6('scaling.ts', `scaling-${n}`, [`REPLICAS_IN_ROTATION=${n}`])
+    scaling.push([n, data.metrics.http_reqs.values.rate])
+  }
+  const strategies: Array<[string, Record<string, number>, Record<string, number>]> = []
+  for (const strategy of ['round_robin', 'least_conn']) {
+    lab({ LB_STRATEGY: strategy, LB_DRAINED: '' })
+    const data = k6('strategies.ts', `strategies-${strategy}`, [`STRATEGY=${strategy}`])
+    strategies.push([
+      strategy,
+      data.metrics['http_req_duration{kind:fast}'].values,
+      data.metrics['http_req_duration{kind:slow}'].values,
+    ])
+  }
+
+  const one = scaling[0]?.[1] ?? 1
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Written by \`make bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; run it again to`,
+    "replace these figures with your machine's. Native mode, everything on one machine (the",
+    'load generator competes with the stack for the same cores).',
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB;`,
+    `Node ${process.version}; ${version(K6, ['version'])}; ${version('nginx', ['-v'])}.`,
+    '',
+    '## Scaling: /api/work?ms=50, 48 clients, 10 s',
+    '',
+    'Each replica does at most 8 pieces of work at once (WORK_CONCURRENCY), so one replica caps',
+    'near 8 × 1000/50 = 160 requests per second.',
+    '',
+    '| replicas in rotation | requests/s | vs one replica |',
+    '|---|---|---|',
+    ...scaling.map(([n, rate]) => `| ${n} | ${rate.toFixed(0)} | ${(rate / one).toFixed(2)}× |`),
+    '',
+    '## Strategies: 400 requests/s, 90% take 5 ms and 10% take 400 ms, 20 s',
+    '',
+    'Near capacity (24 work slots in all; the slow requests alone keep about 16 busy). Round robin',
+    'keeps sending fast requests to a replica whose slots are full of slow ones, so they queue;',
+    'least_conn sends them where fewer connections are open.',
+    '',
+    '| strategy | fast p50 | fast p95 | fast p99 | slow p50 | slow p99 |',
+    '|---|---|---|---|---|---|',
+    ...strategies.map(
+      ([name, fast, slow]) =>
+        `| ${name} | ${ms(fast.med)} | ${ms(fast['p(95)'])} | ${ms(fast['p(99)'])} | ${ms(slow.med)} | ${ms(slow['p(99)'])} |`,
+    ),
+    '',
+  ]
+  writeFileSync(join(root, 'docs/results.md'), lines.join('\n'))
+  console.log(lines.join('\n'))
+} finally {
+  lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
+}

@@ -1,0 +1,44 @@
+// A rolling restart under steady load that includes POSTs costs no request of any method.
+// Run by the runner (make rollout), which restarts app1, app2, app3 one at a time mid-run.
+// These POSTs carry no Idempotency-Key: nothing retries them, so only a real drain saves them
+// (each replica leaves nginx's rotation before it stops, and finishes what it has).
+import { check } from 'k6'
+import http from 'k6/http'
+import { BASE_URL, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import { report } from './lib/summary.ts'
+
+export const options = {
+  scenarios: {
+    rollout: {
+      executor: 'constant-arrival-rate',
+      rate: Number(__ENV.RATE || 60),
+      timeUnit: '1s',
+      duration: `${__ENV.SECONDS || 15}s`,
+      preAllocatedVUs: 20,
+      maxVUs: 100,
+    },
+  },
+  noCookiesReset: true,
+  summaryTrendStats: TREND_STATS,
+  thresholds: {
+    http_req_failed: ['rate==0'],
+    'http_req_failed{method:POST}': ['rate==0'],
+    checks: ['rate==1'],
+  },
+}
+
+export function setup() {
+  requireStack()
+}
+
+const json = { headers: { 'content-type': 'application/json' } }
+
+export default function () {
+  const served = (r: http.RefinedResponse<'text'>) => REPLICAS.includes(replicaOf(r))
+  const note = http.post(`${BASE_URL}/api/notes`, JSON.stringify({ text: `rollout ${__VU}-${__ITER}` }), json)
+  check(note, { 'note written': (r) => r.status === 201 && served(r) })
+  check(http.post(`${BASE_URL}/api/visits`), { 'visit counted': (r) => r.status === 200 && served(r) })
+  check(http.get(`${BASE_URL}/api/notes/${note.json('id')}`), { 'note read': (r) => r.status === 200 })
+}
+
+export const handleSummary = report('rollout')

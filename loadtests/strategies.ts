@@ -1,0 +1,45 @@
+// The same mixed workload, mostly fast requests with some slow ones, to compare strategies
+// (make bench runs it under round_robin and least_conn). The rate is near capacity on purpose
+// (the slow requests alone keep about 16 of the 24 work slots busy): that is where strategies
+// differ. least_conn sends fewer requests to a replica busy with slow ones; round robin does not
+// look, so fast requests queue behind slow ones.
+import { check } from 'k6'
+import http from 'k6/http'
+import { BASE_URL, requireStack, TREND_STATS } from './lib/config.ts'
+import { report } from './lib/summary.ts'
+
+const SLOW_SHARE = 0.1
+
+export const options = {
+  scenarios: {
+    strategies: {
+      executor: 'constant-arrival-rate',
+      rate: Number(__ENV.RATE || 400),
+      timeUnit: '1s',
+      duration: `${__ENV.SECONDS || 20}s`,
+      preAllocatedVUs: 60,
+      maxVUs: 300,
+    },
+  },
+  summaryTrendStats: TREND_STATS,
+  thresholds: {
+    http_req_failed: ['rate==0'],
+    // Reported per kind of request (thresholds that always hold expose the sub-metrics).
+    'http_req_duration{kind:fast}': ['max>=0'],
+    'http_req_duration{kind:slow}': ['max>=0'],
+  },
+}
+
+export function setup() {
+  requireStack()
+}
+
+export default function () {
+  const slow = Math.random() < SLOW_SHARE
+  const response = http.get(`${BASE_URL}/api/work?ms=${slow ? 400 : 5}`, {
+    tags: { kind: slow ? 'slow' : 'fast' },
+  })
+  check(response, { 'work done': (r) => r.status === 200 })
+}
+
+export const handleSummary = report(`strategies-${__ENV.STRATEGY || 'current'}`)
