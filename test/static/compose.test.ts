@@ -56,6 +56,18 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     assert.deepEqual(literals, [], 'a password literal in compose.yaml')
   })
 
+  it('reads only variables .env.example declares (and documents)', () => {
+    const code = composeText()
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('#'))
+      .join('\n')
+    const used = new Set([...code.matchAll(/\$\{([A-Z0-9_]+)/g)].map(([, name]) => name as string))
+    assert.deepEqual(
+      [...used].filter((name) => !env.values.has(name)),
+      [],
+    )
+  })
+
   it('uses the .env.example value wherever it falls back to a default', () => {
     const defaults = [...composeText().matchAll(/\$\{([A-Z0-9_]+):-([^}]*)\}/g)]
     assert.ok(defaults.length > 10)

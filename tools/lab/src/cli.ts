@@ -7,6 +7,7 @@ import { loadLabEnv } from './env.ts'
 import { devCertificate, displayPath, logFile, stateRoot } from './paths.ts'
 import { describeLog, ServiceError, services } from './services.ts'
 import { Stack } from './stack.ts'
+import { APPS } from './topology.ts'
 
 const HELP = `usage: lab <verb> [service]
 
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<void> {
   lab page        ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate())})
   prometheus      ${stack.get('prometheus').url}/alerts   (targets: ${stack.get('prometheus').url}/targets)
   grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph
-  replicas        ${['app1', 'app2', 'app3'].map((a) => stack.get(a).url).join('  ')}
+  replicas        ${APPS.map((a) => stack.get(a).url).join('  ')}
   then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
       return
     }
@@ -108,7 +109,7 @@ async function main(argv: string[]): Promise<void> {
       // graceful reload with `down`), restarts (SIGTERM: in-flight requests finish), returns.
       const withDrained = (drained: string) =>
         new Stack(services(loadLabEnv({ ...process.env, LB_DRAINED: drained }))).reconfigure('nginx')
-      for (const replica of target ? [target] : ['app1', 'app2', 'app3']) {
+      for (const replica of target ? [target] : APPS) {
         console.log(`rollout: ${replica}`)
         await withDrained(replica)
         await stack.restart(replica)

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { devCertificate, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
+import { APP_COUNT, APPS, LOCALHOST } from './topology.ts'
 
-export const APP_COUNT = 3
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 
 /** What differs between run modes: where things are, never how nginx behaves. */
@@ -27,8 +27,6 @@ export interface NginxPlacement {
   resolver?: string
 }
 
-const LOCALHOST = '127.0.0.1'
-
 /** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
 export function nativePlacement(env: LabEnv, stateDir: string, confDir: string): NginxPlacement {
   return {
@@ -36,7 +34,7 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
     httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
     statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
     statusAllow: LOCALHOST,
-    appServers: Array.from({ length: APP_COUNT }, (_, i) => `${LOCALHOST}:${env.port(`APP${i + 1}_PORT`)}`),
+    appServers: APPS.map((_, i) => `${LOCALHOST}:${env.port(`APP${i + 1}_PORT`)}`),
     confDir,
     accessLog: join(stateDir, 'log', 'access.log'),
     tlsCert: devCertificate(),
@@ -56,7 +54,7 @@ export function dockerPlacement(): NginxPlacement {
     // Reachable on the backend network only (never published); the exporter is there.
     statusListen: '8081',
     statusAllow: 'all',
-    appServers: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}:3000`),
+    appServers: APPS.map((app) => `${app}:3000`),
     confDir: DOCKER_NGINX_DIR,
     accessLog: '/var/log/nginx/access.log',
     tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,
@@ -107,7 +105,7 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
   placement.appServers.forEach((server, i) => {
     vars[`APP${i + 1}_SERVER`] = server
     vars[`APP${i + 1}_WEIGHT`] = weights[i] ?? 1
-    vars[`APP${i + 1}_DOWN`] = drained.includes(`app${i + 1}`) ? ' down' : ''
+    vars[`APP${i + 1}_DOWN`] = drained.includes(APPS[i] as string) ? ' down' : ''
   })
   return vars
 }

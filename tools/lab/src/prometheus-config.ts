@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
-import { APP_COUNT } from './nginx-config.ts'
 import { repoRoot } from './paths.ts'
 import { fingerprint, renderFile } from './render.ts'
+import { APPS, LOCALHOST } from './topology.ts'
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
@@ -18,10 +18,10 @@ export interface PrometheusPlacement {
 }
 
 export function nativePrometheus(env: LabEnv): PrometheusPlacement {
-  const at = (key: string) => `127.0.0.1:${env.port(key)}`
+  const at = (key: string) => `${LOCALHOST}:${env.port(key)}`
   return {
     self: at('PROMETHEUS_PORT'),
-    apps: Array.from({ length: APP_COUNT }, (_, i) => at(`APP${i + 1}_PORT`)),
+    apps: APPS.map((_, i) => at(`APP${i + 1}_PORT`)),
     nginxExporter: at('NGINX_EXPORTER_PORT'),
     redisExporter: at('REDIS_EXPORTER_PORT'),
     postgresExporter: at('POSTGRES_EXPORTER_PORT'),
@@ -32,7 +32,7 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
 export function dockerPrometheus(): PrometheusPlacement {
   return {
     self: 'localhost:9090',
-    apps: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}:3000`),
+    apps: APPS.map((app) => `${app}:3000`),
     nginxExporter: 'nginx-exporter:9113',
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',

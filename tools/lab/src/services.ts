@@ -11,12 +11,13 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
-import { APP_COUNT, nativePlacement, renderNginx } from './nginx-config.ts'
+import { nativePlacement, renderNginx } from './nginx-config.ts'
 import { displayPath, logFile, repoRoot, serviceDir } from './paths.ts'
 import { httpOk, redisPing, run } from './probes.ts'
 import type { SpawnSpec } from './procs.ts'
 import { nativePrometheus, renderPrometheus } from './prometheus-config.ts'
 import { postgresUser, scriptPath, which } from './system.ts'
+import { APPS, LOCALHOST } from './topology.ts'
 
 /** A failure that belongs to one service: the CLI prints it with that service's log. */
 export class ServiceError extends Error {
@@ -53,8 +54,6 @@ export interface Service {
   reload?(pid: number): Promise<void>
   url?: string
 }
-
-const LOCALHOST = '127.0.0.1'
 
 function ensureDir(path: string, owner?: { uid: number; gid: number }, mode = 0o755): string {
   mkdirSync(path, { recursive: true, mode })
@@ -330,7 +329,7 @@ function nginx(env: LabEnv): Service {
 
   return {
     name: 'nginx',
-    dependsOn: Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}`),
+    dependsOn: APPS,
     port,
     ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
     binaries: ['nginx', 'openssl'],
@@ -550,7 +549,7 @@ export function services(env: LabEnv): Service[] {
     postgres(env, 'primary'),
     postgres(env, 'replica'),
     prometheus(env),
-    ...Array.from({ length: APP_COUNT }, (_, i) => app(env, i + 1)),
+    ...APPS.map((_, i) => app(env, i + 1)),
     nginx(env),
     ...exporters(env),
   ]
