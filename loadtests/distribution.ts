@@ -8,6 +8,7 @@ import { check } from 'k6'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
 import { BASE_URL, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import { arrivals } from './lib/profiles.ts'
 import { report, sharesTable } from './lib/summary.ts'
 
 const RATE = Number(__ENV.RATE || 100)
@@ -46,16 +47,7 @@ function shareThresholds(): Record<string, string[]> {
 }
 
 export const options = {
-  scenarios: {
-    distribution: {
-      executor: 'constant-arrival-rate',
-      rate: RATE,
-      timeUnit: '1s',
-      duration: `${SECONDS}s`,
-      preAllocatedVUs: 20,
-      maxVUs: 60,
-    },
-  },
+  scenarios: arrivals('distribution', RATE, SECONDS, 60),
   // A VU is one client: it keeps its session cookie from one iteration to the next.
   noCookiesReset: true,
   summaryTrendStats: TREND_STATS,

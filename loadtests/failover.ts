@@ -7,6 +7,7 @@ import { check } from 'k6'
 import http from 'k6/http'
 import { Counter, Trend } from 'k6/metrics'
 import { BASE_URL, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import { arrivals } from './lib/profiles.ts'
 import { eventTime, phaseAt } from './lib/schedule.ts'
 import { report } from './lib/summary.ts'
 
@@ -18,16 +19,7 @@ const backAfter = new Trend('target_back_seconds')
 const backSeen = new Counter('target_back')
 
 export const options = {
-  scenarios: {
-    failover: {
-      executor: 'constant-arrival-rate',
-      rate: Number(__ENV.RATE || 50),
-      timeUnit: '1s',
-      duration: `${__ENV.SECONDS || 45}s`,
-      preAllocatedVUs: 20,
-      maxVUs: 200,
-    },
-  },
+  scenarios: arrivals('failover', Number(__ENV.RATE || 50), Number(__ENV.SECONDS || 45), 200),
   summaryTrendStats: TREND_STATS,
   thresholds: {
     http_req_failed: ['rate==0'],

@@ -5,19 +5,11 @@
 import { check } from 'k6'
 import http from 'k6/http'
 import { BASE_URL, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import { arrivals } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
 export const options = {
-  scenarios: {
-    rollout: {
-      executor: 'constant-arrival-rate',
-      rate: Number(__ENV.RATE || 60),
-      timeUnit: '1s',
-      duration: `${__ENV.SECONDS || 15}s`,
-      preAllocatedVUs: 20,
-      maxVUs: 100,
-    },
-  },
+  scenarios: arrivals('rollout', Number(__ENV.RATE || 60), Number(__ENV.SECONDS || 15)),
   noCookiesReset: true,
   summaryTrendStats: TREND_STATS,
   thresholds: {

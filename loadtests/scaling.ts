@@ -5,16 +5,11 @@
 import { check } from 'k6'
 import http from 'k6/http'
 import { BASE_URL, requireStack, TREND_STATS } from './lib/config.ts'
+import { clients } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
 export const options = {
-  scenarios: {
-    scaling: {
-      executor: 'constant-vus',
-      vus: Number(__ENV.VUS || 48),
-      duration: `${__ENV.SECONDS || 10}s`,
-    },
-  },
+  scenarios: clients('scaling', Number(__ENV.VUS || 48), Number(__ENV.SECONDS || 10)),
   summaryTrendStats: TREND_STATS,
   thresholds: { http_req_failed: ['rate==0'] },
 }

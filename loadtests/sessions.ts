@@ -6,18 +6,13 @@ import { check } from 'k6'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
 import { BASE_URL, idempotencyKey, requireStack, TREND_STATS } from './lib/config.ts'
+import { clients } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
 const wrong = new Counter('wrong_counts')
 
 export const options = {
-  scenarios: {
-    sessions: {
-      executor: 'constant-vus',
-      vus: Number(__ENV.VUS || 20),
-      duration: `${__ENV.SECONDS || 20}s`,
-    },
-  },
+  scenarios: clients('sessions', Number(__ENV.VUS || 20), Number(__ENV.SECONDS || 20)),
   // A VU is one client: it keeps its session cookie from one iteration to the next.
   noCookiesReset: true,
   summaryTrendStats: TREND_STATS,

@@ -6,21 +6,13 @@
 import { check } from 'k6'
 import http from 'k6/http'
 import { BASE_URL, requireStack, TREND_STATS } from './lib/config.ts'
+import { arrivals } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
 const SLOW_SHARE = 0.1
 
 export const options = {
-  scenarios: {
-    strategies: {
-      executor: 'constant-arrival-rate',
-      rate: Number(__ENV.RATE || 400),
-      timeUnit: '1s',
-      duration: `${__ENV.SECONDS || 20}s`,
-      preAllocatedVUs: 60,
-      maxVUs: 300,
-    },
-  },
+  scenarios: arrivals('strategies', Number(__ENV.RATE || 400), Number(__ENV.SECONDS || 20), 300),
   summaryTrendStats: TREND_STATS,
   thresholds: {
     http_req_failed: ['rate==0'],

@@ -1,0 +1,24 @@
+/// <reference types="k6" />
+// The two load shapes the scripts use, as k6 scenarios.
+
+/**
+ * Open model: `rate` new requests every second whatever the latency, as real users arrive.
+ * Slow answers do not slow the load down; if k6 runs out of VUs it drops (and counts) arrivals.
+ */
+export function arrivals(name: string, rate: number, seconds: number, maxVUs = 100) {
+  return {
+    [name]: {
+      executor: 'constant-arrival-rate',
+      rate,
+      timeUnit: '1s',
+      duration: `${seconds}s`,
+      preAllocatedVUs: Math.min(20, maxVUs),
+      maxVUs,
+    },
+  }
+}
+
+/** Closed model: `vus` clients, each sending its next request once the last one is answered. */
+export function clients(name: string, vus: number, seconds: number) {
+  return { [name]: { executor: 'constant-vus', vus, duration: `${seconds}s` } }
+}
