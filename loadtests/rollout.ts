@@ -1,7 +1,9 @@
 // A rolling restart under steady load that includes POSTs costs no request of any method.
 // Run by the runner (make rollout), which restarts app1, app2, app3 one at a time mid-run.
-// These POSTs carry no Idempotency-Key: nothing retries them, so only a real drain saves them
-// (each replica leaves nginx's rotation before it stops, and finishes what it has).
+// These POSTs carry no Idempotency-Key, so nothing retries them: each replica leaves nginx's
+// rotation before it stops (and finishes what it has), so none is sent to a replica going away,
+// and nginx's passive checks record no failure (node loadtests/run.ts restarts shows the cost
+// of restarting without the drain).
 import { check } from 'k6'
 import http from 'k6/http'
 import { BASE_URL, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'

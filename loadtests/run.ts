@@ -1,6 +1,6 @@
 // Runs a k6 script while breaking the stack on a schedule, with the same verbs a person uses
 // (make kill/start/pause/unpause s=..., native or Docker mode alike).
-//   node loadtests/run.ts failover | sessions | rollout
+//   node loadtests/run.ts failover | sessions | rollout | restarts
 // Exits with k6's exit code. Whatever happens, the broken service is restored at the end.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
@@ -14,8 +14,8 @@ const K6 = process.env.K6 ?? join(root, 'bin/k6')
 interface Plan {
   script: string
   target: string
-  /** Seconds after the load starts at which each verb runs on the target. */
-  events: Array<[verb: string, at: number]>
+  /** Seconds after the load starts at which each verb runs (on `service`, else on the target). */
+  events: Array<[verb: string, at: number, service?: string]>
   seconds: number
   restore: string[]
 }
@@ -37,6 +37,20 @@ const PLANS: Record<string, Plan> = {
     script: 'rollout.ts',
     target: 'app1,app2,app3',
     events: [['rollout', 3]],
+    seconds: 15,
+    restore: [],
+  },
+  // The contrast to `rollout`: the same load, the replicas restarted back to back without
+  // draining. Expected to fail: each restart leaves failure marks in nginx's passive checks, and
+  // soon no replica is in rotation (502, no live upstream).
+  restarts: {
+    script: 'rollout.ts',
+    target: 'app1,app2,app3',
+    events: [
+      ['restart', 3, 'app1'],
+      ['restart', 3, 'app2'],
+      ['restart', 3, 'app3'],
+    ],
     seconds: 15,
     restore: [],
   },
@@ -68,16 +82,17 @@ async function main(name: string | undefined): Promise<number> {
   mkdirSync(join(root, 'loadtests/results'), { recursive: true })
   // k6 needs a moment to start; events are absolute times both sides agree on.
   const start = Date.now() + 2000
-  const at = Object.fromEntries(plan.events.map(([event, seconds]) => [event, start + seconds * 1000]))
+  const at = (seconds: number) => start + seconds * 1000
   const args = ['run', '-q', '-e', `TARGET=${plan.target}`, '-e', `SECONDS=${plan.seconds + 2}`]
-  for (const [event, time] of Object.entries(at)) args.push('-e', `AT_${event}=${time}`)
+  // The scripts that tag phases (failover) read these; events of one name share a phase.
+  for (const [event, seconds] of plan.events) args.push('-e', `AT_${event}=${at(seconds)}`)
   const k6 = spawn(K6, [...args, join('loadtests', plan.script)], { cwd: root, stdio: 'inherit' })
   const exited = new Promise<number>((resolve) => k6.on('exit', (code) => resolve(code ?? 1)))
   try {
-    for (const [event] of plan.events) {
-      await sleep(Math.max(0, (at[event] as number) - Date.now()))
-      console.log(`run: ${event} ${plan.target}`)
-      verb(event, plan.target)
+    for (const [event, seconds, service = plan.target] of plan.events) {
+      await sleep(Math.max(0, at(seconds) - Date.now()))
+      console.log(`run: ${event} ${service}`)
+      verb(event, service)
     }
     return await exited
   } finally {
