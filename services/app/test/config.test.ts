@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, loadConfig } from '../src/config.ts'
+import { loadLabEnv } from '../../../tools/lab/src/env.ts'
+import { ConfigError, ConfigSchema, loadConfig } from '../src/config.ts'
 import { replicaEnv } from './helpers.ts'
 
 describe('config', () => {
@@ -11,6 +12,16 @@ describe('config', () => {
     assert.equal(config.PORT, 3005)
     assert.equal(config.NODE_ENV, 'development')
     assert.equal(config.DEPENDENCY_TIMEOUT_MS, 750)
+  })
+
+  it("defaults to what .env.example documents (ports aside: there, the lab's own ports)", () => {
+    const documented = loadLabEnv({})
+    const drift = Object.entries(ConfigSchema.properties).flatMap(([key, schema]) => {
+      const fallback = (schema as { default?: unknown }).default
+      if (fallback === undefined || key.endsWith('_PORT') || !documented.values.has(key)) return []
+      return String(fallback) === documented.get(key) ? [] : [`${key}: ${fallback} vs ${documented.get(key)}`]
+    })
+    assert.deepEqual(drift, [])
   })
 
   it('names every missing or bad variable in one error', () => {
