@@ -1,0 +1,113 @@
+"""Gunicorn's configuration for the Python replica: every setting here, none as flags in scripts.
+
+    gunicorn -c gunicorn.conf.py        (the lab and the Dockerfile run exactly this)
+
+Read top to bottom: each choice says why. The replica's own settings come from the same
+environment variables as the TypeScript replica's (lbsample/config.py), checked here, in the
+master, before any worker starts.
+"""
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import threading
+from pathlib import Path
+
+# The master imports only what needs no client and no metric: prometheus_client is first
+# imported by the workers, with PROMETHEUS_MULTIPROC_DIR set (it decides the mode on import).
+from lbsample import shared
+from lbsample.config import ConfigError, load_config
+from lbsample.logs import JsonAccessLogger
+
+METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+if not METRICS_DIR:
+    sys.exit("py-sample: PROMETHEUS_MULTIPROC_DIR must name a folder for the workers' metric files")
+try:
+    # Not named `config`: Gunicorn reads every top-level name here that is one of its settings.
+    replica = load_config()
+except ConfigError as err:
+    sys.exit(f"py-sample: {err}")
+
+wsgi_app = "lbsample.wsgi:application"
+bind = [f"{replica.host}:{replica.port}"]
+
+# Workers and worker class. The work is I/O-bound (Redis, Postgres, /api/work's sleep), so
+# threads: gthread keeps a connection per thread without the monkey-patching gevent would need
+# for psycopg and redis-py. Two processes rather than one: a worker that wedges or is recycled
+# leaves the other serving, and whatever needs the CPU gets both cores. Concurrency per replica:
+# workers x threads requests in flight; further connections wait in the listen backlog.
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+
+# No --preload: each worker imports the app and opens its own pools and Redis client after the
+# fork. Preloading would save some memory, but sockets and the pool's threads do not survive a
+# fork, and every client would have to be created lazily to be safe. The only thing the workers
+# share, the /api/work semaphore, is made in on_starting below.
+preload_app = False
+
+# Timeouts. A worker that misses its heartbeat this long is killed and replaced (gthread beats
+# from its main loop, so a slow request does not count, a wedged process does).
+timeout = 30
+# SIGTERM: drain for SHUTDOWN_DELAY_MS, then in-flight requests get SHUTDOWN_TIMEOUT_MS.
+graceful_timeout = max(1, -(-(replica.shutdown_delay_ms + replica.shutdown_timeout_ms) // 1000))
+# Longer than nginx's upstream keepalive_timeout (30 s): the proxy, not the replica, closes idle
+# connections, so nginx never reuses a socket the replica is closing.
+keepalive = 65
+
+# X-Forwarded-Proto (and Gunicorn's other forwarded headers) only from the proxy. The app applies
+# X-Forwarded-For and -Prefix under the same rule (lbsample/proxy.py).
+forwarded_allow_ips = ",".join(replica.trust_proxy)
+
+# Logs: JSON lines on stderr (errors) and stdout (access), like the TypeScript replica's.
+logger_class = JsonAccessLogger
+accesslog = "-"
+errorlog = "-"
+loglevel = {"fatal": "critical", "warn": "warning", "trace": "debug", "silent": "critical"}.get(
+    replica.log_level, replica.log_level
+)
+proc_name = f"lb-lab {replica.replica_id}"
+# Gunicorn 25+ opens a control socket at one path per user; three replicas would fight over it.
+control_socket_disable = True
+# Heartbeat files in memory, not on a disk that may stall.
+worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
+
+
+def on_starting(server):
+    # A worker's metric files outlive it; a restarted replica starts from zero, as a Node one does.
+    metrics_dir = Path(METRICS_DIR)
+    if metrics_dir.exists():
+        shutil.rmtree(metrics_dir)
+    metrics_dir.mkdir(parents=True)
+    # One semaphore for the whole replica, inherited by every worker forked after this.
+    shared.work_semaphore = multiprocessing.BoundedSemaphore(replica.work_concurrency)
+
+
+def post_worker_init(worker):
+    # Gunicorn's own SIGTERM handler stops accepting at once; drain first (lbsample/lifecycle.py).
+    from lbsample import lifecycle
+
+    def drain_then_exit(signum, frame):
+        lifecycle.start_draining()
+        if replica.shutdown_delay_ms == 0:
+            worker.handle_exit(signum, frame)
+        else:
+            threading.Timer(replica.shutdown_delay_ms / 1000, worker.handle_exit, (signum, None)).start()
+
+    signal.signal(signal.SIGTERM, drain_then_exit)
+
+
+def worker_exit(server, worker):
+    # Close the pools and the Redis client: Postgres sees the sessions end instead of reset.
+    wsgi = sys.modules.get("lbsample.wsgi")
+    if wsgi is not None:
+        wsgi.shutdown()
+
+
+def child_exit(server, worker):
+    # Its gauges (livesum) stop counting; its counters and histograms stay in the totals.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

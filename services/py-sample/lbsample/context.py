@@ -1,0 +1,24 @@
+"""What the routes share: the replica's config and its clients, one set per worker process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+
+from .capacity import WorkSlots
+from .config import Config
+from .db import Db
+
+
+@dataclass(frozen=True)
+class Replica:
+    config: Config
+    redis: redis.Redis
+    db: Db
+    work: WorkSlots
+
+
+def replica() -> Replica:
+    return current_app.extensions["lbsample"]

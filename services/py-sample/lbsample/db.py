@@ -1,0 +1,227 @@
+"""Postgres: writes on the primary, reads on the replica unless it is behind or down.
+
+The same routing as the TypeScript replica (services/app/src/db.ts). What differs is how a
+wait is bounded: psycopg's synchronous API has no client-side query timeout, and
+statement_timeout (server side) does nothing when the server itself is frozen. So every query
+runs under a deadline that, when it passes, shuts the connection's socket down; the blocked
+read returns at once, the query fails as a lost connection, and the connection is discarded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from .config import Config
+from .errors import DependencyUnavailable, is_connection_error
+
+log = logging.getLogger(__name__)
+
+ServedBy = Literal["replica", "primary"]
+# Why a read went where it went; a metric label, so a user can see the fallbacks happen.
+ReadReason = Literal["replica", "replica-behind", "replica-down"]
+Rows = list[dict[str, Any]]
+
+# The lag query every Postgres monitoring guide uses.
+LAG_SQL = """SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+  ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END AS seconds"""
+# After a replica connection failure, reads skip it this long instead of each paying its timeout.
+REPLICA_RETRY_SECONDS = 2.0
+
+
+class QueryDeadline(psycopg.OperationalError):
+    """The server did not answer within the deadline; the connection was cut."""
+
+
+@contextmanager
+def deadline(conn: psycopg.Connection, seconds: float) -> Iterator[None]:
+    lock = threading.Lock()
+    state = {"done": False, "expired": False}
+    fd = conn.pgconn.socket
+
+    def expire() -> None:
+        with lock:
+            if state["done"]:
+                return
+            state["expired"] = True
+        try:
+            # shutdown() on a duplicate acts on the shared socket: the thread blocked on it
+            # wakes with end-of-file. Closing the duplicate leaves libpq's descriptor valid.
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except psycopg.Error as err:
+        if state["expired"]:
+            raise QueryDeadline(f"no answer within {seconds * 1000:.0f} ms") from err
+        raise
+    finally:
+        timer.cancel()
+        with lock:
+            state["done"] = True
+        if state["expired"]:
+            conn.close()  # the pool discards a closed connection
+
+
+def _went_away(conn: psycopg.Connection) -> bool:
+    """True for an idle connection whose server has closed it (restart, fast shutdown).
+
+    An idle connection has nothing to read unless the server said goodbye (an error message, then
+    end-of-file). Checked without waiting, so a frozen server costs nothing here.
+    """
+    if conn.closed or conn.broken:
+        return True
+    readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    return bool(readable)
+
+
+@contextmanager
+def borrow(pool: ConnectionPool, timeout: float) -> Iterator[psycopg.Connection]:
+    """A live connection from the pool within `timeout` seconds, or PoolTimeout.
+
+    Connections the server closed while idle are thrown away here, all at once, rather than
+    each costing a request its error (a restarted primary leaves a whole pool of them).
+    """
+    give_up = time.monotonic() + timeout
+    while True:
+        conn = pool.getconn(timeout=max(give_up - time.monotonic(), 0.001))
+        if not _went_away(conn):
+            break
+        conn.close()
+        pool.putconn(conn)
+    try:
+        yield conn
+    finally:
+        pool.putconn(conn)
+
+
+def make_pool(config: Config, role: str, host: str, port: int) -> ConnectionPool:
+    pool = ConnectionPool(
+        kwargs={
+            "host": host,
+            "port": port,
+            "dbname": config.pg_database,
+            "user": config.pg_user,
+            "password": config.pg_password,
+            "application_name": f"lb-lab {config.replica_id} {role}",
+            # A background connect to a frozen server waits at most this (libpq's minimum is 2 s;
+            # requests never wait for it: they wait for the pool, within their own budget).
+            "connect_timeout": 2,
+            # Server side: the same bound on the work itself.
+            "options": f"-c statement_timeout={config.pg_query_timeout_ms}",
+            "autocommit": True,
+            "row_factory": dict_row,
+        },
+        # Created on demand, so a replica starts while Postgres is down and /ready says why.
+        min_size=0,
+        max_size=config.pg_pool_max,
+        name=f"{role}",
+        open=False,
+        # A pool that cannot connect keeps trying (with backoff) for as long as it is needed.
+        reconnect_timeout=0,
+    )
+    pool.open(wait=False)
+    return pool
+
+
+class Db:
+    def __init__(
+        self,
+        config: Config,
+        primary: ConnectionPool,
+        replica: ConnectionPool,
+        on_read: Callable[[ServedBy, ReadReason], None],
+    ):
+        self.primary = primary
+        self.replica = replica
+        self._wait = config.dependency_timeout
+        self._query_seconds = config.pg_query_timeout_ms / 1000
+        self._on_read = on_read
+        self._skip_replica_until = 0.0
+
+    def _run(self, pool: ConnectionPool, sql: str, params: tuple[Any, ...], min_lsn: str | None = None) -> Rows | None:
+        """Rows, or None when `min_lsn` is given and the server has not replayed that far yet."""
+        with borrow(pool, self._wait) as conn, deadline(conn, self._query_seconds):
+            if min_lsn:
+                row = conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn AS caught_up", (min_lsn,)).fetchone()
+                if not row or row["caught_up"] is not True:
+                    return None
+            cursor = conn.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def write(self, sql: str, params: tuple[Any, ...]) -> tuple[Rows, str]:
+        """Runs a write on the primary; returns its rows and the primary's WAL position after it."""
+        try:
+            rows = self._run(self.primary, sql, params) or []
+            # Autocommit: the commit is flushed when execute() returns, so the flush position is
+            # at or past it. Once the replica has replayed this far, it can see the write.
+            lsn = self._run(self.primary, "SELECT pg_current_wal_flush_lsn()::text AS lsn", ())
+        except Exception as err:
+            if is_connection_error(err):
+                raise DependencyUnavailable("postgres primary") from err
+            raise
+        return rows, (lsn[0]["lsn"] if lsn else "0/0")
+
+    def read(self, sql: str, params: tuple[Any, ...], min_lsn: str | None = None) -> tuple[Rows, ServedBy]:
+        """Reads on the replica when it has replayed `min_lsn` and answers; otherwise the primary."""
+
+        def try_replica() -> Rows | Literal["behind", "down"]:
+            try:
+                rows = self._run(self.replica, sql, params, min_lsn)
+            except Exception as err:
+                if not is_connection_error(err):
+                    raise
+                log.warning("postgres replica unavailable: %s", err)
+                self._skip_replica_until = time.monotonic() + REPLICA_RETRY_SECONDS
+                return "down"
+            return "behind" if rows is None else rows
+
+        skipping = time.monotonic() < self._skip_replica_until
+        first = "down" if skipping else try_replica()
+        if isinstance(first, list):
+            self._on_read("replica", "replica")
+            return first, "replica"
+        try:
+            rows = self._run(self.primary, sql, params) or []
+        except Exception as err:
+            if not is_connection_error(err):
+                raise
+            # The primary is down too: a replica we were skipping may be back, so ask it once
+            # more rather than fail a read it could answer.
+            last = try_replica() if skipping else first
+            if isinstance(last, list):
+                self._on_read("replica", "replica")
+                return last, "replica"
+            raise DependencyUnavailable("postgres primary") from err
+        self._on_read("primary", "replica-behind" if first == "behind" else "replica-down")
+        return rows, "primary"
+
+    def replica_lag(self) -> float | None:
+        """Seconds the replica is behind (0 when it has replayed all it received); None when down."""
+        try:
+            rows = self._run(self.replica, LAG_SQL, ())
+        except Exception:
+            return None
+        seconds = rows[0]["seconds"] if rows else None
+        return None if seconds is None else float(seconds)
+
+    def close(self) -> None:
+        for pool in (self.primary, self.replica):
+            pool.close(timeout=self._wait)

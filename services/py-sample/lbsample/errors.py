@@ -1,0 +1,44 @@
+"""The one error shape, {error, message}, and the exceptions that map to it."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import psycopg
+import psycopg_pool
+import redis
+
+
+class HttpError(Exception):
+    """A client error the handler answers as {error, message} with this status."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class DependencyUnavailable(Exception):
+    """A dependency (Redis, a Postgres server) could not answer in time: a 503 naming it."""
+
+    def __init__(self, dependency: str):
+        super().__init__(f"{dependency} unavailable")
+        self.dependency = dependency
+
+
+# "The server is not there or not answering", as opposed to "the query is wrong".
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    psycopg.OperationalError,  # connection lost, refused, shutting down (SQLSTATE 08, 57P0x)
+    psycopg_pool.PoolTimeout,
+    TimeoutError,
+)
+
+
+def is_connection_error(err: BaseException) -> bool:
+    return isinstance(err, CONNECTION_ERRORS)
+
+
+def body(status: int, message: str) -> dict[str, str]:
+    return {"error": HTTPStatus(status).phrase, "message": message}

@@ -1,0 +1,1 @@
+"""One blueprint per file; the `visits` and `notes` blueprints are the session routes."""

@@ -1,0 +1,80 @@
+"""The visit counter beside the session (routes/visits.ts): one Redis hash per session, changed
+atomically by a Lua script, so concurrent requests of one session never lose an increment; an
+Idempotency-Key makes a retried POST (nginx retries keyed POSTs) count once."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import redis
+from flask import Blueprint, request, session
+
+from ..context import replica
+from ..errors import DependencyUnavailable
+from ..metrics import SESSION_STORE_ERRORS
+from ..validation import matches
+
+blueprint = Blueprint("visits", __name__)
+INCREMENT_ONCE = files("lbsample").joinpath("visits.lua").read_text()
+SEEN = "seen:"
+IDEMPOTENCY_KEY = r"[A-Za-z0-9_-]{8,64}"
+
+
+def _key() -> str:
+    return f"lab:py:visits:{session.sid}"
+
+
+def _visits(fields: dict[str, str], replica_id: str) -> dict[str, object]:
+    return {
+        "visits": int(fields.get("visits", 0)),
+        "replica": replica_id,
+        "replicasSeen": sorted(field[len(SEEN) :] for field in fields if field.startswith(SEEN)),
+    }
+
+
+def _decoded(flat: list[bytes]) -> dict[str, str]:
+    return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
+
+
+def _store_down(err: Exception) -> DependencyUnavailable:
+    SESSION_STORE_ERRORS.labels("visits").inc()
+    error = DependencyUnavailable("session store")
+    error.__cause__ = err
+    return error
+
+
+@blueprint.post("/api/visits")
+def increment() -> dict[str, object]:
+    r = replica()
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key is not None:
+        matches("headers/idempotency-key", idempotency_key, IDEMPOTENCY_KEY)
+    key = _key()
+    ttl = r.config.session_ttl_seconds
+    try:
+        flat = r.redis.eval(
+            INCREMENT_ONCE,
+            2,
+            key,
+            f"{key}:idem:{idempotency_key}" if idempotency_key else "",
+            f"{SEEN}{r.config.replica_id}",
+            ttl,
+        )
+    except redis.RedisError as err:
+        raise _store_down(err) from err
+    # Only now, with Redis known to answer, change the session: that makes it worth saving.
+    session.setdefault("createdBy", r.config.replica_id)
+    return _visits(_decoded(flat), r.config.replica_id)
+
+
+@blueprint.get("/api/visits")
+def read() -> dict[str, object]:
+    r = replica()
+    # A client without a stored session has no visits yet; no need to ask Redis.
+    if "createdBy" not in session:
+        return _visits({}, r.config.replica_id)
+    try:
+        fields = {k.decode(): v.decode() for k, v in r.redis.hgetall(_key()).items()}
+    except redis.RedisError as err:
+        raise _store_down(err) from err
+    return _visits(fields, r.config.replica_id)

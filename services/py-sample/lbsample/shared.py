@@ -1,0 +1,9 @@
+"""What the Gunicorn master makes before it forks, for every worker to inherit.
+
+Imports nothing on purpose: the master loads this module, and must not create clients or metrics.
+"""
+
+from typing import Any
+
+# /api/work's process-shared semaphore (gunicorn.conf.py's on_starting; lbsample/capacity.py).
+work_semaphore: Any = None

@@ -1,0 +1,31 @@
+import pytest
+
+from lbsample.config import ConfigError, load_config
+
+
+def test_every_missing_variable_is_named_at_once():
+    with pytest.raises(ConfigError) as caught:
+        load_config({"REPLICA_ID": "py9"})
+    message = str(caught.value)
+    for name in ("REDIS_HOST", "REDIS_PASSWORD", "SESSION_SECRET", "PG_PRIMARY_HOST", "PG_PASSWORD"):
+        assert f"{name} is required" in message
+
+
+def test_bad_values_say_what_is_wrong(lab_env):
+    with pytest.raises(ConfigError) as caught:
+        load_config({**lab_env, "PORT": "70000", "TRUST_PROXY": "not-an-address", "SESSION_SECRET": "short"})
+    message = str(caught.value)
+    assert "PORT must be between 1 and 65535" in message
+    assert "TRUST_PROXY" in message
+    assert "SESSION_SECRET must be at least 32 characters" in message
+
+
+def test_production_refuses_the_example_secrets(lab_env):
+    with pytest.raises(ConfigError, match="SESSION_SECRET, REDIS_PASSWORD, PG_PASSWORD still the example value"):
+        load_config({**lab_env, "NODE_ENV": "production"})
+
+
+def test_defaults_are_the_typescript_replicas(lab_env):
+    minimal = {k: v for k, v in lab_env.items() if k not in ("DEPENDENCY_TIMEOUT_MS", "WORK_CONCURRENCY", "HOST")}
+    config = load_config(minimal)
+    assert (config.dependency_timeout_ms, config.work_concurrency, config.host) == (750, 8, "0.0.0.0")

@@ -1,0 +1,89 @@
+"""The replica as the lab runs it: Gunicorn with gunicorn.conf.py, several worker processes."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+@pytest.fixture
+def gunicorn(lab_env, tmp_path):
+    port = free_port()
+    env = {
+        **lab_env,
+        "PORT": str(port),
+        "REPLICA_ID": "py-gunicorn",
+        "GUNICORN_WORKERS": "3",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "PATH": os.environ["PATH"],
+    }
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
+        cwd=SAMPLE,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if get(f"{base}/ready", timeout=1)[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail((tmp_path / "gunicorn.log").read_text())
+    yield process, base
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_metrics_add_up_every_workers_requests(gunicorn):
+    _, base = gunicorn
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda _: get(f"{base}/api/whoami"), range(60)))
+    pids = {get(f"{base}/api/whoami")[1] for _ in range(30)}
+    _, text = get(f"{base}/metrics")
+    count = re.search(
+        rb'http_request_duration_seconds_count\{method="GET",replica="py-gunicorn",route="/api/whoami",status_code="200"\} ([0-9.]+)',
+        text,
+    )
+    assert count is not None
+    # Whichever worker answered the scrape, it reports all 90 requests.
+    assert float(count.group(1)) == 90
+    assert len(pids) >= 1
+
+
+def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(gunicorn):
+    process, base = gunicorn
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        slow = [pool.submit(get, f"{base}/api/work?ms=800") for _ in range(3)]
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        statuses = [future.result()[0] for future in slow]
+    assert statuses == [200, 200, 200]
+    assert process.wait(timeout=15) == 0
