@@ -15,7 +15,7 @@ ifeq ($(filter $(MODE),native docker),)
 $(error MODE=$(MODE): use MODE=native or MODE=docker)
 endif
 
-.PHONY: help deps up down ps logs kill stop start restart pause unpause reset dashboards loadtest rollout bench lint typecheck test
+.PHONY: help deps py-venv pytest up down ps logs kill stop start restart pause unpause reset dashboards loadtest rollout bench lint typecheck test
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...]   (mode: $(MODE); MODE=native|docker forces one)'
@@ -25,6 +25,19 @@ help: ## List the targets
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-fund --no-audit
 deps: node_modules/.package-lock.json ## Install npm packages (Debian packages are installed by `up`)
+
+# The Python sample's virtualenv, rebuilt when its pinned requirements change (tests included:
+# pytest lives in it too; the Docker image installs requirements.txt only).
+PY_DIR := services/py-sample
+PY_VENV := $(PY_DIR)/.venv
+PYTHON ?= python3
+$(PY_VENV)/.installed: $(PY_DIR)/requirements.txt $(PY_DIR)/requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo 'py-venv: $(PYTHON) not found (Python 3.11+ with venv)'; exit 2; }
+	rm -rf $(PY_VENV)
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check --require-virtualenv -r $(PY_DIR)/requirements-dev.txt
+	@touch $@
+py-venv: $(PY_VENV)/.installed ## Build the Python sample's virtualenv (services/py-sample/.venv)
 
 ifeq ($(MODE),docker)
 up:
@@ -51,7 +64,7 @@ kill stop start restart pause unpause:
 reset:
 	$(COMPOSE) down --volumes
 else
-up: deps ## Start the stack and print its URLs (native: installs missing Debian packages when root)
+up: deps py-venv ## Start the stack and print its URLs (native: installs missing Debian packages when root)
 	@$(LAB) up
 
 down: deps ## Stop every service (data is kept)
@@ -63,7 +76,7 @@ ps: deps ## Show each service's state (native: pid, address and log too)
 logs: deps ## Show the logs of all services, or of s=<service>
 	@$(LAB) logs $(s)
 
-kill stop start restart pause unpause: deps ## Operator verbs on s=<service>, as with docker compose
+kill stop start restart pause unpause: deps py-venv ## Operator verbs on s=<service>, as with docker compose
 	@test -n "$(s)" || { echo "usage: make $@ s=<service>   (e.g. make $@ s=app2)"; exit 2; }
 	@$(LAB) $@ $(s)
 
@@ -111,8 +124,13 @@ bench: deps bin/k6 ## Scaling (1-3 replicas) and strategies (round_robin vs leas
 	$(NODE) loadtests/bench.ts
 
 # The stack is torn down whatever happens, failures included.
-test: lint typecheck bin/compose-check bin/k6 ## Lint, type-check, start the stack, run app and end-to-end tests, stop the stack
+# The Python sample's own tests (pytest) against the running stack's Redis and Postgres.
+pytest: deps py-venv ## Run the Python sample's pytest suite (needs a running stack: make up)
+	cd $(PY_DIR) && PYTHONDONTWRITEBYTECODE=1 .venv/bin/pytest -q -p no:cacheprovider
+
+test: lint typecheck bin/compose-check bin/k6 py-venv ## Lint, type-check, start the stack, run app, Python and end-to-end tests, stop the stack
 	@trap '$(LAB) down' EXIT; \
 	$(LAB) up && \
+	$(MAKE) --no-print-directory pytest && \
 	mkdir -p loadtests/results && \
 	$(NODE) --test --test-concurrency=1 'services/app/test/**/*.test.ts' 'test/**/*.test.ts'

@@ -78,7 +78,7 @@ export function loadBalancingDashboard(): Dashboard {
         'Share of traffic',
         'Each replica’s share of all requests (recording rule). With three healthy replicas and least_conn or round_robin, each is near 33%.',
         'percentunit',
-        query('replica:http_requests:share1m{replica=~"$replica"}', '{{replica}}'),
+        query('replica:http_requests:share1m{job=~"$job", replica=~"$replica"}', '{{replica}}'),
       ),
     )
     .withPanel(

@@ -7,7 +7,7 @@ import { loadLabEnv } from './env.ts'
 import { devCertificate, displayPath, logFile, stateRoot } from './paths.ts'
 import { describeLog, ServiceError, services } from './services.ts'
 import { Stack } from './stack.ts'
-import { APPS } from './topology.ts'
+import { APPS, PYS } from './topology.ts'
 
 const HELP = `usage: lab <verb> [service]
 
@@ -23,6 +23,7 @@ const HELP = `usage: lab <verb> [service]
   unpause <svc>       SIGCONT
   reset               down, then delete all state (data, logs) under ${stateRoot}
   rollout [svc]       restart app1-3 (or svc) one at a time, each drained from nginx first
+  env <svc>           the environment a service starts with (JSON; secrets included)
   render <dir>        Docker mode: render nginx's and Prometheus's config for Compose into <dir>
 
 Configuration: .env.example, then .env, then the environment (e.g. LB_STRATEGY=ip_hash lab up).`
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
   prometheus      ${stack.get('prometheus').url}/alerts   (targets: ${stack.get('prometheus').url}/targets)
   grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph
   replicas        ${APPS.map((a) => stack.get(a).url).join('  ')}
+  python sample   ${nginx}/py/api/whoami   (${PYS.map((p) => stack.get(p).url).join('  ')})
   then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
       return
     }
@@ -115,6 +117,12 @@ async function main(argv: string[]): Promise<void> {
         await stack.restart(replica)
         await withDrained('')
       }
+      return
+    }
+    case 'env': {
+      // What a replica is started with, as JSON: its tests build the app from it (pytest).
+      const service = stack.get(needTarget())
+      console.log(JSON.stringify(service.command().env, null, 2))
       return
     }
     case 'start':

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { devCertificate, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
-import { APP_COUNT, APPS, LOCALHOST } from './topology.ts'
+import { APP_COUNT, APPS, LOCALHOST, PYS } from './topology.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 
@@ -15,6 +15,7 @@ export interface NginxPlacement {
   /** Who may read stub_status on statusListen (the exporter's address, or `all` on a private network). */
   statusAllow: string
   appServers: string[]
+  pyServers: string[]
   /** Where the rendered files live (lb.conf includes app-locations.inc from there). */
   confDir: string
   accessLog: string
@@ -35,6 +36,7 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
     statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
     statusAllow: LOCALHOST,
     appServers: APPS.map((_, i) => `${LOCALHOST}:${env.port(`APP${i + 1}_PORT`)}`),
+    pyServers: PYS.map((_, i) => `${LOCALHOST}:${env.port(`PY${i + 1}_PORT`)}`),
     confDir,
     accessLog: join(stateDir, 'log', 'access.log'),
     tlsCert: devCertificate(),
@@ -55,6 +57,7 @@ export function dockerPlacement(): NginxPlacement {
     statusListen: '8081',
     statusAllow: 'all',
     appServers: APPS.map((app) => `${app}:3000`),
+    pyServers: PYS.map((py) => `${py}:8000`),
     confDir: DOCKER_NGINX_DIR,
     accessLog: '/var/log/nginx/access.log',
     tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,
@@ -71,6 +74,7 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
   const vars: Record<string, string | number> = {
     LB_STRATEGY: env.strategy(),
     SESSION_COOKIE_NAME: env.get('SESSION_COOKIE_NAME'),
+    PY_SESSION_COOKIE_NAME: env.get('PY_SESSION_COOKIE_NAME'),
     NGINX_HTTPS_PORT: env.port('NGINX_HTTPS_PORT'),
     NGINX_HTTP_LISTEN: placement.httpListen,
     NGINX_HTTPS_LISTEN: placement.httpsListen,
@@ -102,11 +106,14 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     vars[key] = env.get(key)
   }
   const drained = env.list('LB_DRAINED')
-  placement.appServers.forEach((server, i) => {
-    vars[`APP${i + 1}_SERVER`] = server
-    vars[`APP${i + 1}_WEIGHT`] = weights[i] ?? 1
-    vars[`APP${i + 1}_DOWN`] = drained.includes(APPS[i] as string) ? ' down' : ''
-  })
+  const upstream = (prefix: string, names: string[], servers: string[]) =>
+    servers.forEach((server, i) => {
+      vars[`${prefix}${i + 1}_SERVER`] = server
+      vars[`${prefix}${i + 1}_WEIGHT`] = weights[i] ?? 1
+      vars[`${prefix}${i + 1}_DOWN`] = drained.includes(names[i] as string) ? ' down' : ''
+    })
+  upstream('APP', APPS, placement.appServers)
+  upstream('PY', PYS, placement.pyServers)
   return vars
 }
 

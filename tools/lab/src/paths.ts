@@ -17,6 +17,9 @@ export function logFile(service: string): string {
   return join(serviceDir(service), 'log', `${service}.log`)
 }
 
+/** The Python sample's virtualenv, built by `make py-venv` from its pinned requirements. */
+export const pyVenv = join(repoRoot, 'services/py-sample/.venv')
+
 /** The development TLS certificate nginx serves (self-signed; clients trust it explicitly). */
 export const devCertificate = () => join(serviceDir('nginx'), 'tls', 'cert.pem')
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { repoRoot } from './paths.ts'
 import { fingerprint, renderFile } from './render.ts'
-import { APPS, LOCALHOST } from './topology.ts'
+import { APPS, LOCALHOST, PYS } from './topology.ts'
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
@@ -11,6 +11,7 @@ const RULES = join(repoRoot, 'prometheus/rules')
 export interface PrometheusPlacement {
   self: string
   apps: string[]
+  pys: string[]
   nginxExporter: string
   redisExporter: string
   postgresExporter: string
@@ -22,6 +23,7 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   return {
     self: at('PROMETHEUS_PORT'),
     apps: APPS.map((_, i) => at(`APP${i + 1}_PORT`)),
+    pys: PYS.map((_, i) => at(`PY${i + 1}_PORT`)),
     nginxExporter: at('NGINX_EXPORTER_PORT'),
     redisExporter: at('REDIS_EXPORTER_PORT'),
     postgresExporter: at('POSTGRES_EXPORTER_PORT'),
@@ -33,6 +35,7 @@ export function dockerPrometheus(): PrometheusPlacement {
   return {
     self: 'localhost:9090',
     apps: APPS.map((app) => `${app}:3000`),
+    pys: PYS.map((py) => `${py}:8000`),
     nginxExporter: 'nginx-exporter:9113',
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',
@@ -57,6 +60,9 @@ export function renderPrometheus(placement: PrometheusPlacement): string {
   }
   placement.apps.forEach((target, i) => {
     vars[`APP${i + 1}_TARGET`] = target
+  })
+  placement.pys.forEach((target, i) => {
+    vars[`PY${i + 1}_TARGET`] = target
   })
   return renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
 }

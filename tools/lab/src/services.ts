@@ -12,12 +12,12 @@ import {
 import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { nativePlacement, renderNginx } from './nginx-config.ts'
-import { displayPath, logFile, repoRoot, serviceDir } from './paths.ts'
+import { displayPath, logFile, pyVenv, repoRoot, serviceDir } from './paths.ts'
 import { httpOk, redisPing, run } from './probes.ts'
 import type { SpawnSpec } from './procs.ts'
 import { nativePrometheus, renderPrometheus } from './prometheus-config.ts'
 import { postgresUser, scriptPath, which } from './system.ts'
-import { APPS, LOCALHOST } from './topology.ts'
+import { APPS, LOCALHOST, PYS } from './topology.ts'
 
 /** A failure that belongs to one service: the CLI prints it with that service's log. */
 export class ServiceError extends Error {
@@ -306,6 +306,56 @@ function app(env: LabEnv, n: number): Service {
   }
 }
 
+/**
+ * What a Python replica reads (services/py-sample/lbsample/config.py and gunicorn.conf.py): the
+ * TypeScript replica's variables, its own cookie name, and where its workers keep metric files.
+ */
+export function pyEnv(env: LabEnv, replicaId: string, port: number): Record<string, string> {
+  return {
+    ...appEnv(env, replicaId, port),
+    SESSION_COOKIE_NAME: env.get('PY_SESSION_COOKIE_NAME'),
+    GUNICORN_WORKERS: env.get('GUNICORN_WORKERS'),
+    GUNICORN_THREADS: env.get('GUNICORN_THREADS'),
+    PROMETHEUS_MULTIPROC_DIR: join(serviceDir(replicaId), 'metrics'),
+    // Bytecode caches stay out of the source tree; logs are written as they happen.
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+  }
+}
+
+function py(env: LabEnv, n: number): Service {
+  const name = `py${n}`
+  const port = env.port(`PY${n}_PORT`)
+  const gunicorn = join(pyVenv, 'bin', 'gunicorn')
+  return {
+    name,
+    dependsOn: ['redis', 'pg-primary', 'pg-replica'],
+    port,
+    binaries: [],
+    // To Gunicorn's master, which stops its workers gracefully (gunicorn.conf.py).
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: Number(env.get('SHUTDOWN_DELAY_MS')) + Number(env.get('SHUTDOWN_TIMEOUT_MS')) + 5000,
+    startTimeoutMs: 20_000,
+    async prepare() {
+      if (!existsSync(gunicorn)) {
+        throw new ServiceError(
+          name,
+          `no virtualenv at ${displayPath(pyVenv)}: run \`make py-venv\` (make up does)`,
+        )
+      }
+      return false
+    },
+    command: () => ({
+      command: gunicorn,
+      args: ['-c', 'gunicorn.conf.py'],
+      cwd: join(repoRoot, 'services/py-sample'),
+      env: pyEnv(env, name, port),
+    }),
+    healthy: () => httpOk(`http://${LOCALHOST}:${port}/ready`),
+    url: `http://${LOCALHOST}:${port}`,
+  }
+}
+
 function nginx(env: LabEnv): Service {
   const port = env.port('NGINX_HTTP_PORT')
   const dir = serviceDir('nginx')
@@ -329,7 +379,7 @@ function nginx(env: LabEnv): Service {
 
   return {
     name: 'nginx',
-    dependsOn: APPS,
+    dependsOn: [...APPS, ...PYS],
     port,
     ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
     binaries: ['nginx', 'openssl'],
@@ -550,6 +600,7 @@ export function services(env: LabEnv): Service[] {
     postgres(env, 'replica'),
     prometheus(env),
     ...APPS.map((_, i) => app(env, i + 1)),
+    ...PYS.map((_, i) => py(env, i + 1)),
     nginx(env),
     ...exporters(env),
   ]
