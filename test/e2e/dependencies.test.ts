@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { env, hit, lab, REPLICAS, replicaUrl, SessionClient } from '../lib/stack.ts'
+import { env, hit, lab, replicaUrl, SessionClient, TARGETS } from '../lib/stack.ts'
 
 /** Polls until `check` passes; resolves with the seconds it took. */
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
@@ -32,85 +32,97 @@ async function replicaStreaming(): Promise<boolean> {
   }
 }
 
-const replicaPids = async () =>
+/** Each replica's uptime: one that restarted would start again from 0. (Not the pid: a Python
+ * replica answers from any of its Gunicorn workers.) */
+const replicaUptimes = async (replicas: readonly string[]): Promise<number[]> =>
   Promise.all(
-    REPLICAS.map(async (r) => (await new SessionClient().send(`${replicaUrl(r)}/api/whoami`)).body.pid),
+    replicas.map(
+      async (r) => (await new SessionClient().send(`${replicaUrl(r)}/api/whoami`)).body.uptimeSeconds,
+    ),
   )
 
-describe('dependency failures through nginx: explicit, fast, and over by themselves', () => {
-  // Whatever a story did, the next one starts with every dependency back.
-  afterEach(async () => {
-    for (const service of ['redis', 'pg-primary', 'pg-replica']) {
-      await lab(['unpause', service]).catch(() => {})
-      await lab(['start', service])
-    }
-    await eventually('replica streaming again', replicaStreaming)
+for (const { name, base, replicas } of TARGETS) {
+  describe(`dependency failures through nginx: explicit, fast, and over by themselves (${name} replicas)`, () => {
+    // Whatever a story did, the next one starts with every dependency back.
+    afterEach(async () => {
+      for (const service of ['redis', 'pg-primary', 'pg-replica']) {
+        await lab(['unpause', service]).catch(() => {})
+        await lab(['start', service])
+      }
+      await eventually('replica streaming again', replicaStreaming)
+    })
+
+    it('Redis frozen: session routes answer 503 within 1 s, /health stays 200, all recover after', async (t) => {
+      const client = new SessionClient()
+      await client.post(`${base}/api/visits`)
+      await lab(['pause', 'redis'])
+      const during = await client.post(`${base}/api/visits`)
+      const ready = await hit(`${base}/ready`)
+      const health = await hit(`${base}/health`)
+      await lab(['unpause', 'redis'])
+
+      assert.equal(during.status, 503)
+      assert.deepEqual(during.body, { error: 'Service Unavailable', message: 'session store unavailable' })
+      assert.ok(during.ms < 1000, `took ${during.ms.toFixed(0)} ms`)
+      assert.equal(ready.status, 503)
+      assert.equal(health.status, 200)
+      const seconds = await eventually(
+        'visits after unpause',
+        async () => (await client.post(`${base}/api/visits`)).status === 200,
+      )
+      t.diagnostic(
+        `frozen Redis answered 503 in ${during.ms.toFixed(0)} ms; recovered ${seconds.toFixed(1)} s after unpause`,
+      )
+    })
+
+    it('Redis stopped and started: 503 meanwhile, then the same replica processes serve again', async (t) => {
+      const uptimes = await replicaUptimes(replicas)
+      const client = new SessionClient()
+      await lab(['stop', 'redis'])
+      const during = await client.post(`${base}/api/visits`)
+      assert.equal(during.status, 503)
+      await lab(['start', 'redis'])
+
+      const seconds = await eventually(
+        'visits after restart',
+        async () => (await client.post(`${base}/api/visits`)).status === 200,
+      )
+      assert.equal((await hit(`${base}/ready`)).status, 200)
+      const after = await replicaUptimes(replicas)
+      after.forEach((uptime, i) => {
+        assert.ok(
+          uptime > (uptimes[i] ?? 0),
+          `${replicas[i]} restarted: uptime ${uptimes[i]} s, then ${uptime} s`,
+        )
+      })
+      t.diagnostic(`sessions back ${seconds.toFixed(1)} s after Redis restarted, no replica restarted`)
+    })
+
+    it('replica stopped: reads succeed from the primary', async () => {
+      await lab(['stop', 'pg-replica'])
+      const client = new SessionClient()
+      for (let i = 0; i < 6; i++) {
+        const read = await client.send(`${base}/api/notes?limit=1`)
+        assert.equal(read.status, 200)
+        assert.equal(read.body.servedBy, 'primary')
+      }
+    })
+
+    it('primary stopped: writes answer 503, reads and everything else keep working', async () => {
+      await lab(['stop', 'pg-primary'])
+      const client = new SessionClient()
+      for (let i = 0; i < 6; i++) {
+        const write = await client.post(`${base}/api/notes`, { text: 'while the primary is down' })
+        assert.equal(write.status, 503)
+        assert.equal(write.body.message, 'postgres primary unavailable')
+        const read = await client.send(`${base}/api/notes?limit=1`)
+        assert.equal(read.status, 200)
+        assert.equal(read.body.servedBy, 'replica')
+        // The replicas' 503s must not take them out of nginx's rotation.
+        assert.equal((await hit(`${base}/api/whoami`)).status, 200)
+      }
+      await lab(['start', 'pg-primary'])
+      assert.equal((await client.post(`${base}/api/notes`, { text: 'primary is back' })).status, 201)
+    })
   })
-
-  it('Redis frozen: session routes answer 503 within 1 s, /health stays 200, all recover after', async (t) => {
-    const client = new SessionClient()
-    await client.post('/api/visits')
-    await lab(['pause', 'redis'])
-    const during = await client.post('/api/visits')
-    const ready = await hit('/ready')
-    const health = await hit('/health')
-    await lab(['unpause', 'redis'])
-
-    assert.equal(during.status, 503)
-    assert.deepEqual(during.body, { error: 'Service Unavailable', message: 'session store unavailable' })
-    assert.ok(during.ms < 1000, `took ${during.ms.toFixed(0)} ms`)
-    assert.equal(ready.status, 503)
-    assert.equal(health.status, 200)
-    const seconds = await eventually(
-      'visits after unpause',
-      async () => (await client.post('/api/visits')).status === 200,
-    )
-    t.diagnostic(
-      `frozen Redis answered 503 in ${during.ms.toFixed(0)} ms; recovered ${seconds.toFixed(1)} s after unpause`,
-    )
-  })
-
-  it('Redis stopped and started: 503 meanwhile, then the same replica processes serve again', async (t) => {
-    const pids = await replicaPids()
-    const client = new SessionClient()
-    await lab(['stop', 'redis'])
-    const during = await client.post('/api/visits')
-    assert.equal(during.status, 503)
-    await lab(['start', 'redis'])
-
-    const seconds = await eventually(
-      'visits after restart',
-      async () => (await client.post('/api/visits')).status === 200,
-    )
-    assert.equal((await hit('/ready')).status, 200)
-    assert.deepEqual(await replicaPids(), pids)
-    t.diagnostic(`sessions back ${seconds.toFixed(1)} s after Redis restarted, no replica restarted`)
-  })
-
-  it('replica stopped: reads succeed from the primary', async () => {
-    await lab(['stop', 'pg-replica'])
-    const client = new SessionClient()
-    for (let i = 0; i < 6; i++) {
-      const read = await client.send('/api/notes?limit=1')
-      assert.equal(read.status, 200)
-      assert.equal(read.body.servedBy, 'primary')
-    }
-  })
-
-  it('primary stopped: writes answer 503, reads and everything else keep working', async () => {
-    await lab(['stop', 'pg-primary'])
-    const client = new SessionClient()
-    for (let i = 0; i < 6; i++) {
-      const write = await client.post('/api/notes', { text: 'while the primary is down' })
-      assert.equal(write.status, 503)
-      assert.equal(write.body.message, 'postgres primary unavailable')
-      const read = await client.send('/api/notes?limit=1')
-      assert.equal(read.status, 200)
-      assert.equal(read.body.servedBy, 'replica')
-      // The replicas' 503s must not take them out of nginx's rotation.
-      assert.equal((await hit('/api/whoami')).status, 200)
-    }
-    await lab(['start', 'pg-primary'])
-    assert.equal((await client.post('/api/notes', { text: 'primary is back' })).status, 201)
-  })
-})
+}

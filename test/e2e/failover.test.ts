@@ -1,65 +1,73 @@
 import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { burst, lab, waitForReplica } from '../lib/stack.ts'
+import { burst, lab, TARGETS, waitForReplica } from '../lib/stack.ts'
 
 const failed = (hits: { status: number }[]) => hits.filter((h) => h.status !== 200)
 
-describe('failover through nginx', () => {
-  // Each story starts from a healthy stack with app2 in rotation, whatever the last one did.
-  beforeEach(async () => {
-    await lab(['unpause', 'app2']).catch(() => {})
-    await lab(['start', 'app2'])
-    await waitForReplica('app2', 15_000)
-  })
+for (const { name, base, replicas } of TARGETS) {
+  // The second replica of each set (app2, py2) is the one the stories break.
+  const victim = replicas[1] as string
 
-  it('with app2 killed, 200 GETs get zero errors', async () => {
-    await lab(['kill', 'app2'])
-    try {
-      const hits = await burst('/api/whoami', 200, 4)
+  describe(`failover through nginx (${name} replicas)`, () => {
+    // Each story starts from a healthy stack with the victim in rotation, whatever the last one did.
+    beforeEach(async () => {
+      await lab(['unpause', victim]).catch(() => {})
+      await lab(['start', victim])
+      await waitForReplica(victim, 15_000, base)
+    })
+
+    it(`with ${victim} killed, 200 GETs get zero errors`, async () => {
+      await lab(['kill', victim])
+      try {
+        const hits = await burst(`${base}/api/whoami`, 200, 4)
+        assert.deepEqual(failed(hits), [])
+        assert.equal(
+          hits.some((h) => h.replica === victim),
+          false,
+        )
+      } finally {
+        await lab(['start', victim])
+      }
+    })
+
+    it(`with ${victim} paused, every request succeeds within 3 s; unpaused, it is back within 15 s`, async (t) => {
+      await lab(['pause', victim])
+      let hits: Awaited<ReturnType<typeof burst>>
+      try {
+        hits = await burst(`${base}/api/whoami`, 60, 3)
+      } finally {
+        await lab(['unpause', victim])
+      }
       assert.deepEqual(failed(hits), [])
-      assert.equal(
-        hits.some((h) => h.replica === 'app2'),
-        false,
-      )
-    } finally {
-      await lab(['start', 'app2'])
-    }
-  })
-
-  it('with app2 paused, every request succeeds within 3 s; unpaused, app2 is back within 15 s', async (t) => {
-    await lab(['pause', 'app2'])
-    let hits: Awaited<ReturnType<typeof burst>>
-    try {
-      hits = await burst('/api/whoami', 60, 3)
-    } finally {
-      await lab(['unpause', 'app2'])
-    }
-    assert.deepEqual(failed(hits), [])
-    const slowest = Math.max(...hits.map((h) => h.ms))
-    assert.ok(slowest < 3000, `slowest request took ${slowest.toFixed(0)} ms`)
-    // The frozen replica was really tried (and cost its read timeout) before nginx moved on.
-    assert.ok(slowest > 1000, `no request ever reached the paused replica (slowest ${slowest.toFixed(0)} ms)`)
-
-    const seconds = await waitForReplica('app2', 15_000)
-    t.diagnostic(
-      `paused app2: slowest request ${slowest.toFixed(0)} ms; back in rotation ${seconds.toFixed(1)} s after unpause`,
-    )
-  })
-
-  it('stopping app2 (SIGTERM) during a stream of GETs loses none of them', async () => {
-    const stream = burst('/api/whoami', 600, 4)
-    await sleep(300)
-    await lab(['stop', 'app2'])
-    const hits = await stream
-    try {
-      assert.deepEqual(failed(hits), [])
+      const slowest = Math.max(...hits.map((h) => h.ms))
+      assert.ok(slowest < 3000, `slowest request took ${slowest.toFixed(0)} ms`)
+      // The frozen replica was really tried (and cost its read timeout) before nginx moved on.
       assert.ok(
-        hits.some((h) => h.replica === 'app2'),
-        'app2 served nothing before it stopped',
+        slowest > 1000,
+        `no request ever reached the paused replica (slowest ${slowest.toFixed(0)} ms)`,
       )
-    } finally {
-      await lab(['start', 'app2'])
-    }
+
+      const seconds = await waitForReplica(victim, 15_000, base)
+      t.diagnostic(
+        `paused ${victim}: slowest request ${slowest.toFixed(0)} ms; back in rotation ${seconds.toFixed(1)} s after unpause`,
+      )
+    })
+
+    it(`stopping ${victim} (SIGTERM) during a stream of GETs loses none of them`, async () => {
+      const stream = burst(`${base}/api/whoami`, 600, 4)
+      await sleep(300)
+      await lab(['stop', victim])
+      const hits = await stream
+      try {
+        assert.deepEqual(failed(hits), [])
+        assert.ok(
+          hits.some((h) => h.replica === victim),
+          `${victim} served nothing before it stopped`,
+        )
+      } finally {
+        await lab(['start', victim])
+      }
+    })
   })
-})
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
-import { env, SessionClient } from '../lib/stack.ts'
+import { env, SessionClient, TARGETS } from '../lib/stack.ts'
 
 const primary = new pg.Pool({
   host: '127.0.0.1',
@@ -12,65 +12,67 @@ const primary = new pg.Pool({
 })
 const countNotes = async () => Number((await primary.query('SELECT count(*) FROM notes')).rows[0].count)
 
-describe('notes through nginx: writes on the primary, reads from the replica', () => {
-  after(() => primary.end())
+after(() => primary.end())
 
-  it('read-your-writes: 1,000 notes each read back at once in its session, none missed', async (t) => {
-    const sessions = Array.from({ length: 4 }, () => new SessionClient())
-    const served = { replica: 0, primary: 0 }
-    let misses = 0
-    await Promise.all(
-      sessions.map(async (client, s) => {
-        for (let i = 0; i < 250; i++) {
-          const text = `ryw ${s}-${i}`
-          const written = await client.post('/api/notes', { text })
-          assert.equal(written.status, 201)
-          const read = await client.send(`/api/notes/${written.body.id}`)
-          if (read.status !== 200 || read.body.note.text !== text) misses++
-          else served[read.body.servedBy as 'replica' | 'primary']++
-        }
-      }),
-    )
-    t.diagnostic(
-      `reads right after their write: ${served.replica} from the replica, ${served.primary} from the primary`,
-    )
-    assert.equal(misses, 0)
-    assert.ok(served.replica > 0, `no read was served by the replica: ${JSON.stringify(served)}`)
-  })
+for (const { name, base, cookie } of TARGETS) {
+  describe(`notes through nginx: writes on the primary, reads from the replica (${name} replicas)`, () => {
+    it('read-your-writes: 1,000 notes each read back at once in its session, none missed', async (t) => {
+      const sessions = Array.from({ length: 4 }, () => new SessionClient())
+      const served = { replica: 0, primary: 0 }
+      let misses = 0
+      await Promise.all(
+        sessions.map(async (client, s) => {
+          for (let i = 0; i < 250; i++) {
+            const text = `ryw ${s}-${i}`
+            const written = await client.post(`${base}/api/notes`, { text })
+            assert.equal(written.status, 201)
+            const read = await client.send(`${base}/api/notes/${written.body.id}`)
+            if (read.status !== 200 || read.body.note.text !== text) misses++
+            else served[read.body.servedBy as 'replica' | 'primary']++
+          }
+        }),
+      )
+      t.diagnostic(
+        `reads right after their write: ${served.replica} from the replica, ${served.primary} from the primary`,
+      )
+      assert.equal(misses, 0)
+      assert.ok(served.replica > 0, `no read was served by the replica: ${JSON.stringify(served)}`)
+    })
 
-  it('bad input gets a JSON 4xx and writes nothing', async () => {
-    const before = await countNotes()
-    const client = new SessionClient()
-    const attempts: Array<[RequestInit, number]> = [
-      [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":""}' }, 400],
-      [
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text: 'x'.repeat(1001) }),
-        },
-        400,
-      ],
-      [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":42}' }, 400],
-      [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text": "a",' }, 400],
-      [{ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a note' }, 415],
-      [
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: 'lab_sid=forged.signature' },
-          body: '{"text":"a"}',
-        },
-        400,
-      ],
-    ]
-    for (const [init, status] of attempts) {
-      const response = await client.send('/api/notes', init)
-      assert.equal(response.status, status, String(init.body))
-      assert.equal(typeof response.body.error, 'string')
-      assert.equal(typeof response.body.message, 'string')
-    }
-    const unknown = await client.send('/api/notes/987654321098')
-    assert.equal(unknown.status, 404)
-    assert.equal(await countNotes(), before)
+    it('bad input gets a JSON 4xx and writes nothing', async () => {
+      const before = await countNotes()
+      const client = new SessionClient()
+      const attempts: Array<[RequestInit, number]> = [
+        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":""}' }, 400],
+        [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ text: 'x'.repeat(1001) }),
+          },
+          400,
+        ],
+        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":42}' }, 400],
+        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text": "a",' }, 400],
+        [{ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a note' }, 415],
+        [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', cookie: `${cookie}=forged.signature` },
+            body: '{"text":"a"}',
+          },
+          400,
+        ],
+      ]
+      for (const [init, status] of attempts) {
+        const response = await client.send(`${base}/api/notes`, init)
+        assert.equal(response.status, status, String(init.body))
+        assert.equal(typeof response.body.error, 'string')
+        assert.equal(typeof response.body.message, 'string')
+      }
+      const unknown = await client.send(`${base}/api/notes/987654321098`)
+      assert.equal(unknown.status, 404)
+      assert.equal(await countNotes(), before)
+    })
   })
-})
+}

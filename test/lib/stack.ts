@@ -9,6 +9,21 @@ export const env = loadLabEnv()
 export const BASE = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
 export const REPLICAS = ['app1', 'app2', 'app3'] as const
 
+/**
+ * The two implementations of the replica contract behind nginx: the contract tests run once for
+ * each, unchanged but for these. `base` prefixes every path sent through nginx.
+ */
+export interface Target {
+  name: string
+  base: string
+  replicas: readonly string[]
+  cookie: string
+}
+export const TARGETS: readonly Target[] = [
+  { name: 'TypeScript', base: '', replicas: REPLICAS, cookie: env.get('SESSION_COOKIE_NAME') },
+  { name: 'Python', base: '/py', replicas: ['py1', 'py2', 'py3'], cookie: env.get('PY_SESSION_COOKIE_NAME') },
+]
+
 const execFileAsync = promisify(execFile)
 
 /**
@@ -77,10 +92,10 @@ export function shares(hits: Hit[]): Record<string, number> {
 }
 
 /** Polls until a response comes from `replica`; resolves with the seconds it took. */
-export async function waitForReplica(replica: string, timeoutMs: number): Promise<number> {
+export async function waitForReplica(replica: string, timeoutMs: number, base = ''): Promise<number> {
   const started = performance.now()
   while (performance.now() - started < timeoutMs) {
-    const h = await hit('/api/whoami').catch(() => undefined)
+    const h = await hit(`${base}/api/whoami`).catch(() => undefined)
     if (h?.replica === replica) return (performance.now() - started) / 1000
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
