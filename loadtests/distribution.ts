@@ -7,7 +7,7 @@
 import { check } from 'k6'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
-import { BASE_URL, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import { API, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
 import { arrivals } from './lib/profiles.ts'
 import { report, sharesTable } from './lib/summary.ts'
 
@@ -70,9 +70,9 @@ let mine = ''
 export default function () {
   if (EXPECT === 'sticky' && mine === '') {
     // A session first, so hash_cookie has a cookie to stick on; its own answer is not counted.
-    http.post(`${BASE_URL}/api/visits`)
+    http.post(`${API}/api/visits`)
   }
-  const response = http.get(`${BASE_URL}/api/whoami`)
+  const response = http.get(`${API}/api/whoami`)
   const replica = replicaOf(response)
   check(response, { 'answered by a replica': (r) => r.status === 200 && REPLICAS.includes(replica) })
   hits.add(1, { replica })

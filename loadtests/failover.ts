@@ -6,7 +6,7 @@
 import { check } from 'k6'
 import http from 'k6/http'
 import { Counter, Trend } from 'k6/metrics'
-import { BASE_URL, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import { API, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
 import { arrivals } from './lib/profiles.ts'
 import { eventTime, phaseAt } from './lib/schedule.ts'
 import { report } from './lib/summary.ts'
@@ -40,7 +40,7 @@ const seenAfter = new Set<string>()
 export default function () {
   const sent = Date.now()
   const phase = phaseAt(sent, EVENTS)
-  const response = http.get(`${BASE_URL}/api/whoami`, { tags: { phase } })
+  const response = http.get(`${API}/api/whoami`, { tags: { phase } })
   const replica = replicaOf(response)
   check(response, { 'answered by a replica': (r) => r.status === 200 && REPLICAS.includes(replica) })
   if (replica === TARGET && RETURNS.includes(phase) && !seenAfter.has(phase)) {

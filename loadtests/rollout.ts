@@ -6,7 +6,7 @@
 // of restarting without the drain).
 import { check } from 'k6'
 import http from 'k6/http'
-import { BASE_URL, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import { API, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
 import { arrivals } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
@@ -29,10 +29,10 @@ const json = { headers: { 'content-type': 'application/json' } }
 
 export default function () {
   const served = (r: http.RefinedResponse<'text'>) => REPLICAS.includes(replicaOf(r))
-  const note = http.post(`${BASE_URL}/api/notes`, JSON.stringify({ text: `rollout ${__VU}-${__ITER}` }), json)
+  const note = http.post(`${API}/api/notes`, JSON.stringify({ text: `rollout ${__VU}-${__ITER}` }), json)
   check(note, { 'note written': (r) => r.status === 201 && served(r) })
-  check(http.post(`${BASE_URL}/api/visits`), { 'visit counted': (r) => r.status === 200 && served(r) })
-  check(http.get(`${BASE_URL}/api/notes/${note.json('id')}`), { 'note read': (r) => r.status === 200 })
+  check(http.post(`${API}/api/visits`), { 'visit counted': (r) => r.status === 200 && served(r) })
+  check(http.get(`${API}/api/notes/${note.json('id')}`), { 'note read': (r) => r.status === 200 })
 }
 
 export const handleSummary = report('rollout')

@@ -4,7 +4,7 @@
 // reach close to three times that.
 import { check } from 'k6'
 import http from 'k6/http'
-import { BASE_URL, requireStack, TREND_STATS } from './lib/config.ts'
+import { API, requireStack, TREND_STATS } from './lib/config.ts'
 import { clients } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
@@ -19,7 +19,7 @@ export function setup() {
 }
 
 export default function () {
-  check(http.get(`${BASE_URL}/api/work?ms=50`), { 'work done': (r) => r.status === 200 })
+  check(http.get(`${API}/api/work?ms=50`), { 'work done': (r) => r.status === 200 })
 }
 
 export const handleSummary = report(`scaling-${__ENV.REPLICAS_IN_ROTATION || 'all'}`)

@@ -5,7 +5,7 @@
 import { check } from 'k6'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
-import { BASE_URL, idempotencyKey, requireStack, TREND_STATS } from './lib/config.ts'
+import { API, idempotencyKey, requireStack, TREND_STATS } from './lib/config.ts'
 import { clients } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
@@ -26,11 +26,11 @@ export function setup() {
 let written = 0
 
 export default function () {
-  const increment = http.post(`${BASE_URL}/api/visits`, null, {
+  const increment = http.post(`${API}/api/visits`, null, {
     headers: { 'Idempotency-Key': idempotencyKey() },
   })
   if (increment.status === 200) written++
-  const read = http.get(`${BASE_URL}/api/visits`)
+  const read = http.get(`${API}/api/visits`)
   const ok = check(read, {
     'reads back exactly what it wrote': (r) => r.status === 200 && r.json('visits') === written,
   })

@@ -5,7 +5,7 @@
 // look, so fast requests queue behind slow ones.
 import { check } from 'k6'
 import http from 'k6/http'
-import { BASE_URL, requireStack, TREND_STATS } from './lib/config.ts'
+import { API, requireStack, TREND_STATS } from './lib/config.ts'
 import { arrivals } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
@@ -28,7 +28,7 @@ export function setup() {
 
 export default function () {
   const slow = Math.random() < SLOW_SHARE
-  const response = http.get(`${BASE_URL}/api/work?ms=${slow ? 400 : 5}`, {
+  const response = http.get(`${API}/api/work?ms=${slow ? 400 : 5}`, {
     tags: { kind: slow ? 'slow' : 'fast' },
   })
   check(response, { 'work done': (r) => r.status === 200 })

@@ -4,6 +4,10 @@ import { fail } from 'k6'
 import http from 'k6/http'
 
 export const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080'
+// Which replicas the API requests go to: the TypeScript ones at /, or the Python sample with
+// -e BASE_PATH=/py -e REPLICAS=py1,py2,py3.
+export const BASE_PATH = __ENV.BASE_PATH || ''
+export const API = `${BASE_URL}${BASE_PATH}`
 export const REPLICAS = (__ENV.REPLICAS || 'app1,app2,app3').split(',')
 
 /** For setup(): stop at once, with the reason, when there is no stack to test. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadBalancingDashboard } from '../../grafana/src/load-balancing.ts'
-import { burst, env, lab, SessionClient } from '../lib/stack.ts'
+import { burst, env, lab, SessionClient, TARGETS } from '../lib/stack.ts'
 
 const PROMETHEUS = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
 
@@ -16,9 +16,9 @@ async function api(path: string): Promise<any> {
 }
 
 /** Every expr in the dashboard, with its variables filled as a user would pick them. */
-function panelQueries(): Array<{ panel: string; expr: string }> {
+function panelQueries(job: string, replica: string): Array<{ panel: string; expr: string }> {
   const fill = (expr: string) =>
-    expr.replaceAll('$job', 'app').replaceAll('$replica', 'app1').replaceAll('$__rate_interval', '1m')
+    expr.replaceAll('$job', job).replaceAll('$replica', replica).replaceAll('$__rate_interval', '1m')
   // biome-ignore lint/suspicious/noExplicitAny: dashboard JSON
   const panels = (loadBalancingDashboard().panels ?? []) as any[]
   return panels.flatMap((panel) =>
@@ -32,13 +32,15 @@ function panelQueries(): Array<{ panel: string; expr: string }> {
 describe('observability against the live stack', () => {
   it('scrapes every target, and every query of every dashboard panel returns data', async (t) => {
     // Some of everything a panel shows: reads, writes, sessions.
-    const client = new SessionClient()
-    for (let i = 0; i < 20; i++) {
-      const { body } = await client.post('/api/notes', { text: `observed ${i}` })
-      await client.send(`/api/notes/${body.id}`)
-      await client.post('/api/visits')
+    for (const { base } of TARGETS) {
+      const client = new SessionClient()
+      for (let i = 0; i < 20; i++) {
+        const { body } = await client.post(`${base}/api/notes`, { text: `observed ${i}` })
+        await client.send(`${base}/api/notes/${body.id}`)
+        await client.post(`${base}/api/visits`)
+      }
+      await burst(`${base}/api/whoami`, 150, 3)
     }
-    await burst('/api/whoami', 150, 3)
     // Two scrape and evaluation rounds (5 s each) so rates and recording rules have data.
     await sleep(12_000)
 
@@ -53,15 +55,16 @@ describe('observability against the live stack', () => {
     )
     assert.deepEqual(
       [...new Set(targets.map((target: { labels: { job: string } }) => target.labels.job))].sort(),
-      ['app', 'nginx', 'postgres', 'prometheus', 'redis'],
+      ['app', 'nginx', 'postgres', 'prometheus', 'py', 'redis'],
     )
 
-    const queries = panelQueries()
+    // The same dashboard for either set of replicas: the job variable picks one.
+    const queries = [...panelQueries('app', 'app1'), ...panelQueries('py', 'py1')]
     for (const { panel, expr } of queries) {
       const { result } = await api(`/api/v1/query?query=${encodeURIComponent(expr)}`)
       assert.ok(result.length > 0, `panel "${panel}" has no data for: ${expr}`)
     }
-    t.diagnostic(`${queries.length} panel queries, all with data`)
+    t.diagnostic(`${queries.length} panel queries (job app, job py), all with data`)
   })
 
   it('fires ReplicaDown for a killed replica within its for window', async (t) => {

@@ -207,7 +207,7 @@ describe('hostile and careless input', () => {
 
   it('keeps internal paths closed on both ports', async () => {
     for (const base of [HTTP, HTTPS]) {
-      for (const path of ['/metrics', '/stub_status', '/nginx_status', '/_error/500']) {
+      for (const path of ['/metrics', '/py/metrics', '/stub_status', '/nginx_status', '/_error/500']) {
         const response = await request(`${base}${path}`)
         assert.equal(response.status, 404, `${base}${path}`)
         assert.equal(response.headers['x-replica'], undefined)

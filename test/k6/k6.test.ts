@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { lab } from '../lib/stack.ts'
+import { lab, TARGETS } from '../lib/stack.ts'
 
 const K6 = join(repoRoot, 'bin/k6')
 // `make test` builds k6 with Go; only where neither Go nor a k6 exists is this reported skipped.
@@ -38,11 +38,13 @@ const report = (output: string) =>
 describe('k6: the promises, measured with real traffic', { skip }, () => {
   after(() => lab(['up'], { LB_STRATEGY: 'least_conn' }))
 
-  it('smoke: every contract route answers as specified', async (t) => {
-    const { code, output } = await k6('smoke.ts')
-    t.diagnostic(report(output))
-    assert.equal(code, 0, output)
-  })
+  for (const { name, base, replicas } of TARGETS) {
+    it(`smoke: every contract route answers as specified (${name} replicas)`, async (t) => {
+      const { code, output } = await k6('smoke.ts', `BASE_PATH=${base}`, `REPLICAS=${replicas.join(',')}`)
+      t.diagnostic(report(output))
+      assert.equal(code, 0, output)
+    })
+  }
 
   it('distribution under least_conn: each replica within ±10 points of a third', async (t) => {
     await lab(['up'], { LB_STRATEGY: 'least_conn' })
