@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import { ConfigSchema } from '../../services/app/src/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { appEnv, services } from '../../tools/lab/src/services.ts'
+import { appEnv, pyEnv, services } from '../../tools/lab/src/services.ts'
 import { composeProject, composeRaw, composeText } from '../lib/compose.ts'
 
 interface ComposeService {
@@ -29,6 +29,9 @@ const BACKEND = [
   'app1',
   'app2',
   'app3',
+  'py1',
+  'py2',
+  'py3',
   'migrate',
   'redis-exporter',
   'postgres-exporter',
@@ -106,6 +109,29 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     }
   })
 
+  it('gives the Python replicas the same variables in both modes, and only ones the sample reads', async () => {
+    const project = await composeProject()
+    // PYTHON* tune the interpreter: the image sets them (Dockerfile), the lab per process.
+    const docker = Object.keys(project.services.py1.environment).sort()
+    const native = Object.keys(pyEnv(env, 'py1', 8001))
+      .filter((key) => !key.startsWith('PYTHON'))
+      .sort()
+    assert.deepEqual(docker, native)
+    // What lbsample/config.py and gunicorn.conf.py read.
+    const sample = join(repoRoot, 'services/py-sample')
+    const read = [
+      ...readFileSync(join(sample, 'lbsample/config.py'), 'utf8').matchAll(/^ {4}"([A-Z_]+)": \(/gm),
+      ...readFileSync(join(sample, 'gunicorn.conf.py'), 'utf8').matchAll(/os\.environ\.get\("([A-Z_]+)"/g),
+    ].map(([, name]) => name as string)
+    assert.ok(read.length > 25, read.join(', '))
+    assert.deepEqual(
+      docker.filter((key) => !read.includes(key)),
+      [],
+      'set but never read',
+    )
+    assert.equal(project.services.py1.environment.SESSION_COOKIE_NAME, env.get('PY_SESSION_COOKIE_NAME'))
+  })
+
   it('publishes the ports .env.example names, nginx on all interfaces, the rest on 127.0.0.1 only', () => {
     const raw = composeRaw()
     const published: Record<string, string[]> = {}
@@ -152,20 +178,26 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
       if (!ONE_SHOT.has(name) && name !== 'nginx-exporter')
         assert.ok(service.healthcheck?.test, `${name}: no healthcheck`)
     }
-    for (const name of ['app1', 'app2', 'app3', 'nginx', 'redis']) {
+    for (const name of ['app1', 'app2', 'app3', 'py1', 'py2', 'py3', 'nginx', 'redis']) {
       assert.equal(project.services[name].init, true, `${name}: init: true, so signals reach the process`)
     }
   })
 
-  it('defines the replica once: app1-3 differ only in REPLICA_ID', async () => {
+  it('defines each replica once: app1-3 and py1-3 differ only in REPLICA_ID', async () => {
     const project = await composeProject()
     const strip = (service: ComposeService) => {
       const { environment, ...rest } = service
       const { REPLICA_ID, ...shared } = environment
       return { ...rest, environment: shared, name: undefined }
     }
-    assert.deepEqual(strip(project.services.app2), strip(project.services.app1))
-    assert.deepEqual(strip(project.services.app3), strip(project.services.app1))
+    for (const [first, ...others] of [
+      ['app1', 'app2', 'app3'],
+      ['py1', 'py2', 'py3'],
+    ] as const) {
+      for (const other of others)
+        assert.deepEqual(strip(project.services[other]), strip(project.services[first]), other)
+    }
     assert.match(composeText(), /^x-replica: &replica$/m)
+    assert.match(composeText(), /^x-py-replica: &py-replica$/m)
   })
 })

@@ -16,7 +16,7 @@ const run = promisify(execFile)
 describe("nginx's config as Docker mode renders it", () => {
   // Debian's nginx 1.22 is older than `server ... resolve` (1.27.3), so the check renders Docker's
   // addresses without the resolver; everything else is Docker's rendering. nginx resolves
-  // app1..app3 when it loads the config: a private mount namespace gives them an /etc/hosts of
+  // the replicas' names when it loads the config: a private mount namespace gives them an /etc/hosts of
   // their own, leaving the machine's untouched (this needs root, as CI has).
   it('passes nginx -t with the service names of compose.yaml', {
     skip: !isRoot() && 'needs root (unshare)',
@@ -36,12 +36,13 @@ describe("nginx's config as Docker mode renders it", () => {
       }
       const { files } = renderNginx(loadLabEnv({}), placement)
       assert.match(files.get('lb.conf') ?? '', /server app1:3000 /)
+      assert.match(files.get('lb.conf') ?? '', /server py1:8000 /)
       for (const [name, content] of files) writeFileSync(join(dir, name), content)
       for (const shared of ['snippets', 'strategies'])
         symlinkSync(join(repoRoot, 'nginx', shared), join(dir, shared))
       mkdirSync(join(dir, 'tmp'))
       await ensureDevCertificate(join(dir, 'tls'))
-      writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost app1 app2 app3\n')
+      writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost app1 app2 app3 py1 py2 py3\n')
 
       const nginx = which('nginx')
       assert.ok(nginx, 'nginx not installed')

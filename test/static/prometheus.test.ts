@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { renderFile } from '../../tools/lab/src/render.ts'
+import { dockerPrometheus, renderPrometheus } from '../../tools/lab/src/prometheus-config.ts'
 import { which } from '../../tools/lab/src/system.ts'
 
 const run = promisify(execFile)
@@ -21,13 +21,9 @@ describe('Prometheus configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lb-lab-prom-'))
     try {
       const config = join(dir, 'prometheus.yml')
-      const targets = Object.fromEntries(
-        ['PROMETHEUS', 'APP1', 'APP2', 'APP3', 'NGINX_EXPORTER', 'REDIS_EXPORTER', 'POSTGRES_EXPORTER'].map(
-          (t, i) => [`${t}_TARGET`, `127.0.0.1:${10_000 + i}`],
-        ),
-      )
-      const vars = { ...targets, RULES_DIR: join(repoRoot, 'prometheus/rules'), RULES_VERSION: 'test' }
-      writeFileSync(config, renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars))
+      // Docker mode's rendering (service names need no DNS to pass the check), rules from here.
+      const placement = { ...dockerPrometheus(), rulesDir: join(repoRoot, 'prometheus/rules') }
+      writeFileSync(config, renderPrometheus(placement))
       const { stdout } = await promtool('check', 'config', config)
       assert.match(stdout, /SUCCESS: 2 rule files found/)
     } finally {
