@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { processTree } from '../../tools/lab/src/procs.ts'
+import { services } from '../../tools/lab/src/services.ts'
 import { env, lab } from '../lib/stack.ts'
 
 // A second, throw-away stack: its own state folder, and every port of .env.example moved up by
@@ -79,10 +80,18 @@ describe('the lab CLI, on a stack of its own', () => {
   it('comes up from an empty state folder and serves; `up` again changes nothing', async () => {
     await run('up')
     const first = await servicePids()
-    assert.equal(Object.keys(first).length, 11, JSON.stringify(first))
+    assert.deepEqual(
+      Object.keys(first).sort(),
+      services(env)
+        .map((s) => s.name)
+        .sort(),
+    )
     const response = await fetch(`http://127.0.0.1:${NGINX_PORT}/api/whoami`)
     assert.equal(response.status, 200)
     assert.match(response.headers.get('x-replica') ?? '', /^app[123]$/)
+    const python = await fetch(`http://127.0.0.1:${NGINX_PORT}/py/api/whoami`)
+    assert.equal(python.status, 200)
+    assert.match(python.headers.get('x-replica') ?? '', /^py[123]$/)
 
     await run('up')
     assert.deepEqual(await servicePids(), first)
