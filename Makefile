@@ -87,8 +87,9 @@ endif
 dashboards: deps ## Write grafana/dashboards/*.json from their code in grafana/src/
 	@$(NODE) grafana/src/build.ts
 
-lint: deps ## Biome: lint and formatting
+lint: deps py-venv ## Biome (TypeScript, YAML) and Ruff (the Python sample): lint and formatting
 	@$(NODE) node_modules/.bin/biome check .
+	@$(PY_VENV)/bin/ruff check --quiet $(PY_DIR) && $(PY_VENV)/bin/ruff format --check --quiet $(PY_DIR)
 
 typecheck: deps ## tsc --noEmit over the whole repo
 	@$(NODE) node_modules/.bin/tsc --noEmit -p .

@@ -23,6 +23,7 @@ from .sessions import SESSION_BLUEPRINTS, InvalidSessionCookie, SessionInterface
 
 log = logging.getLogger("lbsample")
 
+
 def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(

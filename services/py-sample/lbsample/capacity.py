@@ -39,4 +39,3 @@ class WorkSlots:
         finally:
             WORK_IN_FLIGHT.dec()
             self._semaphore.release()
-

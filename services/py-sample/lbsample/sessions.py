@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+
 import redis
 from flask import Flask, Request, request
 from flask.globals import request_ctx

@@ -69,7 +69,8 @@ def test_metrics_add_up_every_workers_requests(gunicorn):
     pids = {get(f"{base}/api/whoami")[1] for _ in range(30)}
     _, text = get(f"{base}/metrics")
     count = re.search(
-        rb'http_request_duration_seconds_count\{method="GET",replica="py-gunicorn",route="/api/whoami",status_code="200"\} ([0-9.]+)',
+        rb'http_request_duration_seconds_count\{method="GET",replica="py-gunicorn",'
+        rb'route="/api/whoami",status_code="200"\} ([0-9.]+)',
         text,
     )
     assert count is not None

@@ -14,7 +14,8 @@ def test_requests_are_counted_by_route_template_with_the_replica_label(client):
     client.get(f"/api/notes/{note_id}")
     text = samples(client)
     assert re.search(
-        r'http_request_duration_seconds_count\{method="GET",replica="pytest",route="/api/notes/:id",status_code="200"\} [1-9]',
+        r'http_request_duration_seconds_count\{method="GET",replica="pytest",'
+        r'route="/api/notes/:id",status_code="200"\} [1-9]',
         text,
     )
     assert 'route="/api/notes/' + str(note_id) not in text

@@ -281,28 +281,36 @@ export function appEnv(env: LabEnv, replicaId: string, port: number): Record<str
   }
 }
 
-function app(env: LabEnv, n: number): Service {
-  const name = `app${n}`
-  const port = env.port(`APP${n}_PORT`)
+/** What the TypeScript and the Python replicas have in common as services. */
+function replicaService(env: LabEnv, name: string, port: number): Omit<Service, 'command'> {
   return {
     name,
     // The replica serves reads; starting after it means reads use it from the first request.
     dependsOn: ['redis', 'pg-primary', 'pg-replica'],
     port,
     binaries: [],
+    // The replica drains on SIGTERM (Gunicorn's master stops its workers gracefully).
     stopSignal: 'SIGTERM',
     // Longer than the replica's own drain budget, like compose's stop_grace_period.
     stopTimeoutMs: Number(env.get('SHUTDOWN_DELAY_MS')) + Number(env.get('SHUTDOWN_TIMEOUT_MS')) + 5000,
     startTimeoutMs: 20_000,
+    // Ready, not merely alive: nginx should only get replicas that can serve.
+    healthy: () => httpOk(`http://${LOCALHOST}:${port}/ready`),
+    url: `http://${LOCALHOST}:${port}`,
+  }
+}
+
+function app(env: LabEnv, n: number): Service {
+  const name = `app${n}`
+  const port = env.port(`APP${n}_PORT`)
+  return {
+    ...replicaService(env, name, port),
     command: () => ({
       command: process.execPath,
       args: [join(repoRoot, 'services/app/src/server.ts')],
       cwd: join(repoRoot, 'services/app'),
       env: appEnv(env, name, port),
     }),
-    // Ready, not merely alive: nginx should only get replicas that can serve.
-    healthy: () => httpOk(`http://${LOCALHOST}:${port}/ready`),
-    url: `http://${LOCALHOST}:${port}`,
   }
 }
 
@@ -328,14 +336,7 @@ function py(env: LabEnv, n: number): Service {
   const port = env.port(`PY${n}_PORT`)
   const gunicorn = join(pyVenv, 'bin', 'gunicorn')
   return {
-    name,
-    dependsOn: ['redis', 'pg-primary', 'pg-replica'],
-    port,
-    binaries: [],
-    // To Gunicorn's master, which stops its workers gracefully (gunicorn.conf.py).
-    stopSignal: 'SIGTERM',
-    stopTimeoutMs: Number(env.get('SHUTDOWN_DELAY_MS')) + Number(env.get('SHUTDOWN_TIMEOUT_MS')) + 5000,
-    startTimeoutMs: 20_000,
+    ...replicaService(env, name, port),
     async prepare() {
       if (!existsSync(gunicorn)) {
         throw new ServiceError(
@@ -351,8 +352,6 @@ function py(env: LabEnv, n: number): Service {
       cwd: join(repoRoot, 'services/py-sample'),
       env: pyEnv(env, name, port),
     }),
-    healthy: () => httpOk(`http://${LOCALHOST}:${port}/ready`),
-    url: `http://${LOCALHOST}:${port}`,
   }
 }
 

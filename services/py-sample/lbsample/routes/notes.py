@@ -3,7 +3,7 @@ last write has not been replayed there yet, or the replica is down."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -21,12 +21,17 @@ COLUMNS = "id, text, replica, created_at"
 
 def _iso(moment: datetime) -> str:
     """JavaScript's toISOString(), as the TypeScript replica answers: UTC, milliseconds, Z."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def _note(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": int(row["id"]), "text": row["text"], "writtenBy": row["replica"], "createdAt": _iso(row["created_at"])}
+    return {
+        "id": int(row["id"]),
+        "text": row["text"],
+        "writtenBy": row["replica"],
+        "createdAt": _iso(row["created_at"]),
+    }
 
 
 @blueprint.post("/api/notes")
@@ -42,7 +47,9 @@ def create() -> tuple[dict[str, Any], int]:
         except redis.RedisError as err:
             SESSION_STORE_ERRORS.labels("ping").inc()
             raise DependencyUnavailable("session store") from err
-    rows, lsn = r.db.write("INSERT INTO notes (text, replica) VALUES (%s, %s) RETURNING id", (text, r.config.replica_id))
+    rows, lsn = r.db.write(
+        "INSERT INTO notes (text, replica) VALUES (%s, %s) RETURNING id", (text, r.config.replica_id)
+    )
     # Reads in this session go to the replica only once it has replayed this far.
     session.setdefault("createdBy", r.config.replica_id)
     session["lastWriteLsn"] = lsn
@@ -55,7 +62,9 @@ def read_one(id: str) -> dict[str, Any]:  # noqa: A002
     note_id = id
     r = replica()
     matches("params/id", note_id, r"[1-9][0-9]{0,14}")
-    rows, served_by = r.db.read(f"SELECT {COLUMNS} FROM notes WHERE id = %s", (int(note_id),), session.get("lastWriteLsn"))
+    rows, served_by = r.db.read(
+        f"SELECT {COLUMNS} FROM notes WHERE id = %s", (int(note_id),), session.get("lastWriteLsn")
+    )
     if not rows:
         raise HttpError(404, f"no note {note_id}")
     return {"note": _note(rows[0]), "servedBy": served_by, "replica": r.config.replica_id}
