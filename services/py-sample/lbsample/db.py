@@ -132,7 +132,7 @@ def make_pool(config: Config, role: str, host: str, port: int) -> ConnectionPool
         # Created on demand, so a replica starts while Postgres is down and /ready says why.
         min_size=0,
         max_size=config.pg_pool_max,
-        name=f"{role}",
+        name=role,
         open=False,
         # A pool that cannot connect keeps trying (with backoff) for as long as it is needed.
         reconnect_timeout=0,

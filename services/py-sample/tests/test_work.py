@@ -13,5 +13,5 @@ def test_requests_beyond_the_concurrency_wait_for_a_slot(make_app):
         results = list(pool.map(work, range(4)))
     waits = sorted(result["queuedMs"] for result in results)
     # Two ran at once; the other two waited about one round (200 ms) for a slot.
-    assert waits[:2] == [0, 0] or max(waits[:2]) < 50, waits
+    assert max(waits[:2]) < 50, waits
     assert min(waits[2:]) >= 150, waits
