@@ -25,6 +25,19 @@ export default fp(
       retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
     })
 
+    // A command that times out means Redis is frozen or the connection is dead without having
+    // been closed (a stopped container's address just stops answering). Drop the connection, so
+    // the request's next command fails at once (no offline queue) instead of waiting out its own
+    // timeout too: several such waits added up would pass nginx's read timeout. ioredis
+    // reconnects in the background and is ready again as soon as Redis answers.
+    const send = redis.sendCommand.bind(redis)
+    redis.sendCommand = (command, stream) => {
+      command.promise.catch((err: Error) => {
+        if (err.message === 'Command timed out' && redis.status === 'ready') redis.disconnect(true)
+      })
+      return send(command, stream)
+    }
+
     // ioredis emits 'error' on every failed reconnect; log transitions, not each retry.
     let lastError = ''
     redis.on('error', (err) => {
