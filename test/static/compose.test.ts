@@ -7,6 +7,7 @@ import { ConfigSchema } from '../../services/app/src/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { appEnv, pyEnv, services } from '../../tools/lab/src/services.ts'
+import { DOCKER_BACKEND_HOSTS, DOCKER_FRONTEND_HOSTS, dockerAddress } from '../../tools/lab/src/topology.ts'
 import { composeProject, composeRaw, composeText } from '../lib/compose.ts'
 
 interface ComposeService {
@@ -183,12 +184,38 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     }
   })
 
-  it('defines each replica once: app1-3 and py1-3 differ only in REPLICA_ID', async () => {
+  it('gives each container the fixed address topology.ts says nginx, the tests and the replicas dial', async () => {
+    const project = await composeProject()
+    const at = (network: string, host: number) =>
+      dockerAddress(env.get(network === 'backend' ? 'DOCKER_BACKEND_NET' : 'DOCKER_FRONTEND_NET'), host)
+    for (const [name, host] of Object.entries(DOCKER_BACKEND_HOSTS)) {
+      assert.equal(project.services[name].networks.backend.ipv4_address, at('backend', host), name)
+    }
+    assert.equal(
+      project.services.nginx.networks.frontend.ipv4_address,
+      at('frontend', DOCKER_FRONTEND_HOSTS.nginx),
+    )
+    assert.equal(project.services.k6.networks.frontend.ipv4_address, at('frontend', DOCKER_FRONTEND_HOSTS.k6))
+    assert.equal(
+      project.networks.frontend.ipam.config[0].gateway,
+      at('frontend', DOCKER_FRONTEND_HOSTS.gateway),
+    )
+    // Dependencies by address too (see topology.ts), and nginx as the only trusted proxy.
+    const app = project.services.app1.environment
+    assert.deepEqual(
+      [app.REDIS_HOST, app.PG_PRIMARY_HOST, app.PG_REPLICA_HOST, app.TRUST_PROXY],
+      ['redis', 'pg-primary', 'pg-replica', 'nginx'].map((name) =>
+        at('backend', DOCKER_BACKEND_HOSTS[name] ?? 0),
+      ),
+    )
+  })
+
+  it('defines each replica once: app1-3 and py1-3 differ only in REPLICA_ID and address', async () => {
     const project = await composeProject()
     const strip = (service: ComposeService) => {
-      const { environment, ...rest } = service
+      const { environment, networks, ...rest } = service
       const { REPLICA_ID, ...shared } = environment
-      return { ...rest, environment: shared, name: undefined }
+      return { ...rest, environment: shared, networks: Object.keys(networks as object), name: undefined }
     }
     for (const [first, ...others] of [
       ['app1', 'app2', 'app3'],

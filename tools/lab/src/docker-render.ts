@@ -14,7 +14,7 @@ import { ensureDevCertificate } from './services.ts'
 export async function renderForDocker(env: LabEnv, out: string): Promise<string[]> {
   const nginxDir = join(out, 'nginx')
   mkdirSync(nginxDir, { recursive: true })
-  const { files } = renderNginx(env, dockerPlacement())
+  const { files } = renderNginx(env, dockerPlacement(env))
   for (const [name, content] of files) writeFileSync(join(nginxDir, name), content)
   // Natively these are symlinks into the repository; a volume gets copies, refreshed on each up.
   for (const shared of ['snippets', 'strategies']) {

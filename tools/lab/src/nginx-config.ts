@@ -3,7 +3,15 @@ import { dirname, join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { devCertificate, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
-import { APP_COUNT, APPS, LOCALHOST, PYS } from './topology.ts'
+import {
+  APP_COUNT,
+  APPS,
+  DOCKER_BACKEND_HOSTS,
+  DOCKER_FRONTEND_HOSTS,
+  dockerAddress,
+  LOCALHOST,
+  PYS,
+} from './topology.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 
@@ -24,8 +32,8 @@ export interface NginxPlacement {
   staticRoot: string
   pidFile: string
   tempDir: string
-  /** Docker mode: re-resolve replica names through this DNS server (nginx >= 1.27.3). */
-  resolver?: string
+  /** Clients never rate-limited: the lab's own load generators and tests. */
+  rateLimitExempt: string[]
 }
 
 /** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
@@ -44,20 +52,24 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
     staticRoot: join(repoRoot, 'static'),
     pidFile: join(stateDir, 'nginx.pid'),
     tempDir: join(stateDir, 'tmp'),
+    rateLimitExempt: env.list('RATE_LIMIT_EXEMPT'),
   }
 }
 
-/** Docker mode: service names on Compose's networks, fixed container ports, the image's paths. */
+/** Docker mode: fixed addresses on Compose's networks (see topology.ts), the image's paths. */
 export const DOCKER_NGINX_DIR = '/etc/nginx/lab'
-export function dockerPlacement(): NginxPlacement {
+export function dockerPlacement(env: LabEnv): NginxPlacement {
+  const backend = (name: string) =>
+    dockerAddress(env.get('DOCKER_BACKEND_NET'), DOCKER_BACKEND_HOSTS[name] ?? 0)
+  const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
   return {
     httpListen: '8080',
     httpsListen: '8443',
     // Reachable on the backend network only (never published); the exporter is there.
     statusListen: '8081',
     statusAllow: 'all',
-    appServers: APPS.map((app) => `${app}:3000`),
-    pyServers: PYS.map((py) => `${py}:8000`),
+    appServers: APPS.map((app) => `${backend(app)}:3000`),
+    pyServers: PYS.map((py) => `${backend(py)}:8000`),
     confDir: DOCKER_NGINX_DIR,
     accessLog: '/var/log/nginx/access.log',
     tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,
@@ -65,7 +77,9 @@ export function dockerPlacement(): NginxPlacement {
     staticRoot: '/usr/share/nginx/static',
     pidFile: '/tmp/nginx.pid',
     tempDir: '/var/cache/nginx',
-    resolver: 'resolver 127.0.0.11 valid=5s ipv6=off;',
+    // This machine's own clients reach the published ports through Docker's gateway; k6 runs
+    // in its container. RATE_LIMIT_EXEMPT (127.0.0.1) means nothing on a Docker network.
+    rateLimitExempt: [frontend(DOCKER_FRONTEND_HOSTS.gateway), frontend(DOCKER_FRONTEND_HOSTS.k6)],
   }
 }
 
@@ -87,8 +101,7 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     STATIC_ROOT: placement.staticRoot,
     NGINX_PID_FILE: placement.pidFile,
     NGINX_TEMP_DIR: placement.tempDir,
-    NGINX_RESOLVER: placement.resolver ?? '# (native mode: fixed 127.0.0.1 addresses, no resolver)',
-    UPSTREAM_SERVER_RESOLVE: placement.resolver ? ' resolve' : '',
+    RATE_LIMIT_EXEMPT: placement.rateLimitExempt.map((cidr) => `${cidr} 1;`).join('\n  '),
   }
   for (const key of [
     'UPSTREAM_MAX_FAILS',
@@ -101,7 +114,6 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     'RATE_LIMIT_WRITE_RPS',
     'RATE_LIMIT_WRITE_BURST',
     'RATE_LIMIT_CONN',
-    'RATE_LIMIT_EXEMPT',
   ]) {
     vars[key] = env.get(key)
   }
