@@ -2,23 +2,18 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Docker mode (compose.yaml) when a Docker engine answers, native mode (tools/lab: the same
-# services as plain processes) otherwise; MODE=docker or MODE=native forces one.
-MODE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo native)
 # Node 24 from the npm package `node` (package.json): the runtime the Docker images ship.
 NODE := node_modules/.bin/node
 LAB := $(NODE) tools/lab/src/cli.ts
-COMPOSE := docker compose
 s ?=
+# The lab picks the mode (`make mode` says which and why): MODE=native|docker, else the mode
+# the running stack was started in, else Docker mode when a Docker engine answers.
+export MODE
 
-ifeq ($(filter $(MODE),native docker),)
-$(error MODE=$(MODE): use MODE=native or MODE=docker)
-endif
-
-.PHONY: help deps py-venv pytest up down ps logs kill stop start restart pause unpause reset dashboards loadtest rollout bench lint typecheck test
+.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause reset dashboards loadtest rollout bench lint typecheck test test-native test-docker images
 
 help: ## List the targets
-	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...]   (mode: $(MODE); MODE=native|docker forces one)'
+	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...] [MODE=native|docker]'
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z -]*:.*## / { if (length($$1) > 10) printf "  %s\n  %-10s %s\n", $$1, "", $$2; else printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 # npm ci writes node_modules/.package-lock.json: reinstall only when the lockfile changed.
@@ -39,50 +34,28 @@ $(PY_VENV)/.installed: $(PY_DIR)/requirements.txt $(PY_DIR)/requirements-dev.txt
 	@touch $@
 py-venv: $(PY_VENV)/.installed ## Build the Python sample's virtualenv (services/py-sample/.venv)
 
-ifeq ($(MODE),docker)
-up:
-	@test -f .env || { echo 'Docker mode needs .env: cp .env.example .env (then change the secrets)'; exit 2; }
-	$(COMPOSE) up -d --build --wait
-	@. ./.env; echo "lb-lab is up (Docker mode)"; \
-	echo "  through nginx   http://127.0.0.1:$${NGINX_HTTP_PORT}/api/whoami   https://127.0.0.1:$${NGINX_HTTPS_PORT}/api/whoami"; \
-	echo "  prometheus      http://127.0.0.1:$${PROMETHEUS_PORT}/alerts"; \
-	echo "  grafana         http://127.0.0.1:$${GRAFANA_PORT}/   (Load balancing dashboard)"
+# Every verb works in both modes, with Compose's names: the lab runs the native processes or
+# docker compose (tools/lab/src/cli.ts).
+mode: deps ## Say which mode the verbs act on, and why
+	@$(LAB) mode
 
-down:
-	$(COMPOSE) down
-
-ps:
-	$(COMPOSE) ps
-
-logs:
-	$(COMPOSE) logs --tail 200 $(s)
-
-kill stop start restart pause unpause:
-	@test -n "$(s)" || { echo "usage: make $@ s=<service>   (e.g. make $@ s=app2)"; exit 2; }
-	$(COMPOSE) $@ $(s)
-
-reset:
-	$(COMPOSE) down --volumes
-else
-up: deps py-venv ## Start the stack and print its URLs (native: installs missing Debian packages when root)
+up: deps ## Start the stack, print its URLs (Docker: writes .env with fresh secrets if missing)
 	@$(LAB) up
 
 down: deps ## Stop every service (data is kept)
 	@$(LAB) down
 
-ps: deps ## Show each service's state (native: pid, address and log too)
+ps: deps ## Show each service's state
 	@$(LAB) ps
 
 logs: deps ## Show the logs of all services, or of s=<service>
 	@$(LAB) logs $(s)
 
-kill stop start restart pause unpause: deps py-venv ## Operator verbs on s=<service>, as with docker compose
-	@test -n "$(s)" || { echo "usage: make $@ s=<service>   (e.g. make $@ s=app2)"; exit 2; }
+kill stop start restart pause unpause: deps ## Operator verbs on s=<service>, as with docker compose
 	@$(LAB) $@ $(s)
 
-reset: deps ## Stop everything and delete all state (databases, logs)
+reset: deps ## Stop everything and delete all state (native: databases, logs; Docker: volumes)
 	@$(LAB) reset
-endif
 
 dashboards: deps ## Write grafana/dashboards/*.json from their code in grafana/src/
 	@$(NODE) grafana/src/build.ts
@@ -105,33 +78,34 @@ bin/k6:
 	@command -v go >/dev/null || { echo 'k6: skipped (building it needs Go)'; exit 0; }
 	GOBIN=$(CURDIR)/bin go install go.k6.io/k6@$(K6_VERSION)
 
-ifeq ($(MODE),docker)
-loadtest: ## Run the non-destructive k6 scripts (smoke, distribution) against the running stack
-	$(COMPOSE) --profile loadtest run --rm k6 run loadtests/smoke.ts
-	$(COMPOSE) --profile loadtest run --rm k6 run loadtests/distribution.ts
-else
-loadtest: deps bin/k6 ## Run the non-destructive k6 scripts (smoke, distribution) against the running stack
-	@mkdir -p loadtests/results
-	bin/k6 run -q loadtests/smoke.ts
-	bin/k6 run -q loadtests/distribution.ts
-endif
+loadtest: deps ## Run the non-destructive k6 scripts (smoke, distribution) against the running stack
+	@$(LAB) k6 run -q loadtests/smoke.ts
+	@$(LAB) k6 run -q loadtests/distribution.ts
 
-rollout: deps bin/k6 ## Restart app1-3 one at a time (each drained first) under load with POSTs
-	@mkdir -p loadtests/results
-	$(NODE) loadtests/run.ts rollout
+rollout: deps ## Restart app1-3 one at a time (each drained first) under load with POSTs
+	@$(NODE) loadtests/run.ts rollout
 
-bench: deps bin/k6 ## Scaling (1-3 replicas) and strategies (round_robin vs least_conn); writes docs/results.md
-	@mkdir -p loadtests/results
-	$(NODE) loadtests/bench.ts
+bench: deps bin/k6 ## Native mode: scaling (1-3 replicas) and strategies; writes docs/results.md
+	@$(NODE) loadtests/bench.ts
 
-# The stack is torn down whatever happens, failures included.
+images: deps bin/compose-check ## Docker mode without a registry: build stand-ins for images that cannot be pulled
+	@tools/docker/standins.sh
+
 # The Python sample's own tests (pytest) against the running stack's Redis and Postgres.
-pytest: deps py-venv ## Run the Python sample's pytest suite (needs a running stack: make up)
+pytest: deps py-venv ## Run the Python sample's pytest suite (needs a running native stack)
 	cd $(PY_DIR) && PYTHONDONTWRITEBYTECODE=1 .venv/bin/pytest -q -p no:cacheprovider
 
-test: lint typecheck bin/compose-check bin/k6 py-venv ## Lint, type-check, start the stack, run app, Python and end-to-end tests, stop the stack
-	@trap '$(LAB) down' EXIT; \
+test: lint typecheck bin/compose-check bin/k6 py-venv ## Lint, type-check, then every suite on a native stack and on a Docker one
+	@$(MAKE) --no-print-directory test-native
+	@$(MAKE) --no-print-directory test-docker
+
+# Forced to native mode: a Docker engine running on the same machine changes nothing here.
+test-native: ## The app, Python, end-to-end, k6, lab and static suites on a native stack
+	@export MODE=native; trap '$(LAB) down' EXIT; \
 	$(LAB) up && \
 	$(MAKE) --no-print-directory pytest && \
 	mkdir -p loadtests/results && \
 	$(NODE) --test --test-concurrency=1 'services/app/test/**/*.test.ts' 'test/**/*.test.ts'
+
+test-docker: ## The end-to-end and k6 suites on Docker mode (under CI: a private engine it starts)
+	@bash test/docker.sh

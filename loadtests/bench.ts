@@ -6,8 +6,15 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { chooseMode } from '../tools/lab/src/mode.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+// The figures in docs/results.md are native mode's: processes on this machine, no container
+// networking in between. Docker mode would measure something else under the same headings.
+if ((await chooseMode(process.env.MODE)).mode !== 'native') {
+  console.error('make bench measures native mode only (docs/results.md): run MODE=native make bench')
+  process.exit(2)
+}
 const K6 = join(root, 'bin/k6')
 const lab = (env: Record<string, string>) =>
   execFileSync(process.execPath, ['tools/lab/src/cli.ts', 'up'], {

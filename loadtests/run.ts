@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const K6 = process.env.K6 ?? join(root, 'bin/k6')
+// k6 through the lab: bin/k6 natively, the k6 container in Docker mode.
+const LAB = join(root, 'tools/lab/src/cli.ts')
 
 interface Plan {
   script: string
@@ -69,9 +70,7 @@ const PLANS: Record<string, Plan> = {
 /** A lab verb through make, so the runner works in both modes; a rollout is the lab's own. */
 function verb(name: string, service: string): void {
   const [command, args] =
-    name === 'rollout'
-      ? [process.execPath, ['tools/lab/src/cli.ts', 'rollout']]
-      : ['make', ['-s', name, `s=${service}`]]
+    name === 'rollout' ? [process.execPath, [LAB, 'rollout']] : ['make', ['-s', name, `s=${service}`]]
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
   if (result.status !== 0) throw new Error(`${name} ${service} failed`)
 }
@@ -86,7 +85,10 @@ async function main(name: string | undefined): Promise<number> {
   const args = ['run', '-q', '-e', `TARGET=${plan.target}`, '-e', `SECONDS=${plan.seconds + 2}`]
   // The scripts that tag phases (failover) read these; events of one name share a phase.
   for (const [event, seconds] of plan.events) args.push('-e', `AT_${event}=${at(seconds)}`)
-  const k6 = spawn(K6, [...args, join('loadtests', plan.script)], { cwd: root, stdio: 'inherit' })
+  const k6 = spawn(process.execPath, [LAB, 'k6', ...args, join('loadtests', plan.script)], {
+    cwd: root,
+    stdio: 'inherit',
+  })
   const exited = new Promise<number>((resolve) => k6.on('exit', (code) => resolve(code ?? 1)))
   try {
     for (const [event, seconds, service = plan.target] of plan.events) {

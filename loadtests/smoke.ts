@@ -3,7 +3,7 @@
 //   bin/k6 run -e BASE_PATH=/py -e REPLICAS=py1,py2,py3 loadtests/smoke.ts   (the Python sample)
 import { check, group } from 'k6'
 import http from 'k6/http'
-import { API, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import { API, CLIENT_IP, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
 import { report } from './lib/summary.ts'
 
 export const options = {
@@ -34,7 +34,7 @@ export default function () {
     check(r, {
       'whoami names its replica': (res) => res.status === 200 && res.json('replica') === replicaOf(res),
       'X-Replica on the response': fromReplica,
-      'client address is the peer': (res) => res.json('clientIp') === '127.0.0.1',
+      'client address is the peer': (res) => res.json('clientIp') === CLIENT_IP,
     })
   })
   group('sessions', () => {

@@ -9,6 +9,9 @@ export const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080'
 export const BASE_PATH = __ENV.BASE_PATH || ''
 export const API = `${BASE_URL}${BASE_PATH}`
 export const REPLICAS = (__ENV.REPLICAS || 'app1,app2,app3').split(',')
+// The address nginx sees k6's requests come from: 127.0.0.1 natively; in Docker mode the k6
+// container's fixed address (compose.yaml sets it).
+export const CLIENT_IP = __ENV.CLIENT_IP || '127.0.0.1'
 
 /** For setup(): stop at once, with the reason, when there is no stack to test. */
 export function requireStack(): void {

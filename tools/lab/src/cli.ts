@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// lab: the native-mode stack with Docker Compose's verbs. `make` calls it; see `lab help`.
-import { spawn } from 'node:child_process'
+// lab: the stack with Docker Compose's verbs, in either mode. `make` calls it; see `lab help`.
+// Native mode runs the services as plain processes (stack.ts); Docker mode is compose.yaml.
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { ComposeStack } from './compose.ts'
 import { renderForDocker } from './docker-render.ts'
-import { loadLabEnv } from './env.ts'
-import { devCertificate, displayPath, logFile, stateRoot } from './paths.ts'
+import { ensureDotEnv } from './dotenv.ts'
+import { type LabEnv, loadLabEnv } from './env.ts'
+import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
+import { devCertificate, displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
 import { describeLog, ServiceError, services } from './services.ts'
 import { Stack } from './stack.ts'
 import { APPS, PYS } from './topology.ts'
@@ -13,53 +17,127 @@ const HELP = `usage: lab <verb> [service]
 
   up                  start every service that is not running (and reload changed configs)
   down                stop every service (data stays; see reset)
-  ps                  state, pid and address of each service
+  ps                  the state of each service
   logs [svc] [-f]     the last lines of one service's log, or of all; -f follows
   stop <svc>          graceful stop (the service's stop signal, SIGKILL after a grace period)
   start <svc>         start a stopped service and wait until it is healthy
   restart <svc>       stop, then start
   kill <svc>          SIGKILL to all of the service's processes
-  pause <svc>         SIGSTOP: frozen, connections stay open (like docker pause)
+  pause <svc>         SIGSTOP: frozen, connections stay open (docker pause)
   unpause <svc>       SIGCONT
-  reset               down, then delete all state (data, logs) under ${stateRoot}
+  reset               down, then delete all state (native: ${displayPath(stateRoot)}; Docker: the volumes)
   rollout [svc]       restart app1-3 (or svc) one at a time, each drained from nginx first
-  env <svc>           the environment a service starts with (JSON; secrets included)
-  render <dir>        Docker mode: render nginx's and Prometheus's config for Compose into <dir>
+  k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
+  mode                which mode the next verb acts on, and why
+  env <svc>           native: the environment a service starts with (JSON; secrets included)
+  render <dir>        Docker mode's config service: render nginx's and Prometheus's config into <dir>
 
-Configuration: .env.example, then .env, then the environment (e.g. LB_STRATEGY=ip_hash lab up).`
+The mode: MODE=native|docker; else the one the last \`up\` started; else Docker when an engine
+answers. Configuration: .env.example, then .env, then the environment (LB_STRATEGY=ip_hash lab up).`
 
 function tail(path: string, lines: number): string {
   if (!existsSync(path)) return '(no log yet)'
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [verb, ...rest] = argv
-  const follow = rest.includes('-f') || rest.includes('--follow')
-  const target = rest.find((arg) => !arg.startsWith('-'))
+function printUrls(env: LabEnv, mode: Mode, seconds: string, extra: string[]): void {
+  const http = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+  const https = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
+  const prometheus = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
+  console.log(`lb-lab is up (${mode} mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
+  through nginx   ${http}/api/whoami   ${https}/api/whoami
+  lab page        ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate(mode))})
+  prometheus      ${prometheus}/alerts   (targets: ${prometheus}/targets)
+${extra.join('\n')}
+  then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
+}
+
+const needTarget = (verb: string, target: string | undefined) => {
+  if (!target) throw new Error(`${verb} needs a service, e.g. make ${verb} s=app2`)
+  return target
+}
+
+async function docker(
+  verb: string,
+  target: string | undefined,
+  rest: string[],
+  follow: boolean,
+): Promise<void> {
+  const compose = new ComposeStack()
+  switch (verb) {
+    case 'up': {
+      const generated = ensureDotEnv()
+      if (generated.length > 0) {
+        console.log(`lab: wrote .env from .env.example with freshly generated ${generated.join(', ')}`)
+      }
+      const started = performance.now()
+      await compose.up()
+      const env = loadLabEnv()
+      printUrls(env, 'docker', ((performance.now() - started) / 1000).toFixed(1), [
+        `  grafana         http://127.0.0.1:${env.port('GRAFANA_PORT')}/   (the Load balancing dashboard)`,
+        `  python sample   http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}/py/api/whoami`,
+      ])
+      return
+    }
+    case 'down':
+      await compose.run(['down'])
+      return
+    case 'reset':
+      await compose.run(['down', '--volumes'])
+      forgetMode()
+      return
+    case 'ps':
+      await compose.run(['ps', '--all'])
+      return
+    case 'logs':
+      await compose.run([
+        'logs',
+        ...(follow ? ['--follow', '--tail', '20'] : ['--tail', '200']),
+        ...(target ? [target] : []),
+      ])
+      return
+    case 'start':
+      await compose.start(needTarget(verb, target))
+      return
+    case 'restart':
+      await compose.restart(needTarget(verb, target))
+      return
+    case 'stop':
+    case 'kill':
+    case 'pause':
+    case 'unpause':
+      await compose.run([verb, needTarget(verb, target)])
+      return
+    case 'rollout':
+      await compose.rollout(target ? [target] : APPS)
+      return
+    case 'k6':
+      process.exitCode = await compose.k6(rest)
+      return
+    default:
+      throw new Error(`${verb}: native mode only (MODE=native)`)
+  }
+}
+
+async function native(
+  verb: string,
+  target: string | undefined,
+  rest: string[],
+  follow: boolean,
+): Promise<void> {
   const env = loadLabEnv()
   const stack = new Stack(services(env))
-  const needTarget = () => {
-    if (!target) throw new Error(`${verb} needs a service: ${stack.services.map((s) => s.name).join(', ')}`)
-    return target
-  }
-
   switch (verb) {
     case 'up': {
       stack.install()
       const started = performance.now()
       await stack.up()
-      const seconds = ((performance.now() - started) / 1000).toFixed(1)
       const nginx = stack.get('nginx').url
-      const https = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
-      console.log(`lb-lab is up (native mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
-  through nginx   ${nginx}/api/whoami   ${https}/api/whoami
-  lab page        ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate())})
-  prometheus      ${stack.get('prometheus').url}/alerts   (targets: ${stack.get('prometheus').url}/targets)
-  grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph
-  replicas        ${APPS.map((a) => stack.get(a).url).join('  ')}
-  python sample   ${nginx}/py/api/whoami   (${PYS.map((p) => stack.get(p).url).join('  ')})
-  then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
+      printUrls(env, 'native', ((performance.now() - started) / 1000).toFixed(1), [
+        `  grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph`,
+        `  replicas        ${APPS.map((a) => stack.get(a).url).join('  ')}`,
+        `  python sample   ${nginx}/py/api/whoami   (${PYS.map((p) => stack.get(p).url).join('  ')})`,
+      ])
       return
     }
     case 'down':
@@ -100,12 +178,6 @@ async function main(argv: string[]): Promise<void> {
       }
       return
     }
-    case 'render': {
-      // Docker mode's config service: the same templates with Compose's addresses.
-      const written = await renderForDocker(env, target ?? '/rendered')
-      for (const file of written) console.log(`rendered ${file}`)
-      return
-    }
     case 'rollout': {
       // A rolling restart nobody notices: one replica at a time leaves nginx's rotation (a
       // graceful reload with `down`), restarts (SIGTERM: in-flight requests finish), returns.
@@ -119,39 +191,73 @@ async function main(argv: string[]): Promise<void> {
       }
       return
     }
+    case 'k6': {
+      const bin = `${repoRoot}/bin/k6`
+      if (!existsSync(bin)) spawnSync('make', ['-s', 'bin/k6'], { cwd: repoRoot, stdio: 'inherit' })
+      const k6 = spawn(bin, rest, { cwd: repoRoot, stdio: 'inherit' })
+      const code = await new Promise<number>((resolve) => k6.on('close', (c) => resolve(c ?? 1)))
+      if (code !== 0) process.exitCode = code
+      return
+    }
     case 'env': {
       // What a replica is started with, as JSON: its tests build the app from it (pytest).
-      const service = stack.get(needTarget())
+      const service = stack.get(needTarget(verb, target))
       console.log(JSON.stringify(service.command().env, null, 2))
       return
     }
     case 'start':
-      await stack.start(needTarget())
+      await stack.start(needTarget(verb, target))
       return
     case 'stop':
-      await stack.stop(needTarget())
+      await stack.stop(needTarget(verb, target))
       return
     case 'restart':
-      await stack.restart(needTarget())
+      await stack.restart(needTarget(verb, target))
       return
     case 'kill':
-      await stack.kill(needTarget())
+      await stack.kill(needTarget(verb, target))
       return
     case 'pause':
-      stack.pause(needTarget())
+      stack.pause(needTarget(verb, target))
       return
     case 'unpause':
-      stack.unpause(needTarget())
-      return
-    case undefined:
-    case 'help':
-    case '-h':
-    case '--help':
-      console.log(HELP)
+      stack.unpause(needTarget(verb, target))
       return
     default:
       throw new Error(`unknown verb "${verb}"\n\n${HELP}`)
   }
+}
+
+/** Whether a stack of that mode is still there: `up` picks the mode afresh when it is not. */
+async function stillRunning(mode: Mode): Promise<boolean> {
+  if (mode === 'docker') return new ComposeStack().exists()
+  return new Stack(services(loadLabEnv())).status().some(({ pid }) => pid !== undefined)
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [verb, ...rest] = argv
+  const follow = rest.includes('-f') || rest.includes('--follow')
+  const target = rest.find((arg) => !arg.startsWith('-'))
+  if (verb === undefined || ['help', '-h', '--help'].includes(verb)) {
+    console.log(HELP)
+    return
+  }
+  if (verb === 'render') {
+    // Docker mode's config service, in a container with none of native mode's system (no
+    // `postgres` user, no packages): it must not construct the native services.
+    for (const file of await renderForDocker(loadLabEnv(), target ?? '/rendered'))
+      console.log(`rendered ${file}`)
+    return
+  }
+  const { mode, why } = await chooseMode(process.env.MODE, verb === 'up' ? stillRunning : undefined)
+  if (verb === 'mode') {
+    console.log(`${mode} (${why})`)
+    return
+  }
+  // Recorded before starting anything: a failed `up` is still cleaned up by `down` in its mode.
+  if (verb === 'up') rememberMode(mode)
+  await (mode === 'docker' ? docker : native)(verb, target, rest, follow)
+  if (verb === 'reset') forgetMode()
 }
 
 try {

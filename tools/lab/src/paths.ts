@@ -20,8 +20,12 @@ export function logFile(service: string): string {
 /** The Python sample's virtualenv, built by `make py-venv` from its pinned requirements. */
 export const pyVenv = join(repoRoot, 'services/py-sample/.venv')
 
-/** The development TLS certificate nginx serves (self-signed; clients trust it explicitly). */
-export const devCertificate = () => join(serviceDir('nginx'), 'tls', 'cert.pem')
+/**
+ * The development TLS certificate nginx serves (self-signed; clients trust it explicitly). Native
+ * mode makes it here; Docker mode's lives in a volume and `up` copies it out beside (not over) it.
+ */
+export const devCertificate = (mode: 'native' | 'docker' = 'native') =>
+  mode === 'native' ? join(serviceDir('nginx'), 'tls', 'cert.pem') : join(stateRoot, 'docker', 'cert.pem')
 
 /** A path as a person reads it: relative to the repository when inside it. */
 export function displayPath(path: string): string {

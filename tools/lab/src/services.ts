@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import {
   chmodSync,
   chownSync,
@@ -338,11 +339,10 @@ function py(env: LabEnv, n: number): Service {
   return {
     ...replicaService(env, name, port),
     async prepare() {
+      // Built from the pinned requirements when missing (synchronously: py1-3 prepare at once).
+      if (!existsSync(gunicorn)) spawnSync('make', ['-s', 'py-venv'], { cwd: repoRoot, stdio: 'inherit' })
       if (!existsSync(gunicorn)) {
-        throw new ServiceError(
-          name,
-          `no virtualenv at ${displayPath(pyVenv)}: run \`make py-venv\` (make up does)`,
-        )
+        throw new ServiceError(name, `no virtualenv at ${displayPath(pyVenv)}: \`make py-venv\` failed`)
       }
       return false
     },

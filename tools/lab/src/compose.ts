@@ -1,0 +1,194 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { loadLabEnv } from './env.ts'
+import { DOCKER_NGINX_DIR, dockerPlacement, renderNginx } from './nginx-config.ts'
+import { devCertificate, repoRoot } from './paths.ts'
+import { LOCALHOST } from './topology.ts'
+
+/** `docker compose`, or a Compose v2 binary built from the Go module proxy where the CLI has none. */
+function composeCommand(): string[] {
+  const script = join(repoRoot, 'tools/docker/compose-plugin.sh')
+  const result = spawnSync(script, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  if (result.status !== 0)
+    throw new Error('Docker Compose v2 is missing (tools/docker/compose-plugin.sh failed)')
+  return result.stdout.trim().split(' ')
+}
+
+/**
+ * The environment Compose runs with. Image builds trust an extra CA when the machine names one
+ * (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy), as the build secret build-ca.
+ */
+function composeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const ca = [process.env.BUILD_CA_FILE, process.env.SSL_CERT_FILE, process.env.NODE_EXTRA_CA_CERTS].find(
+    (file) => file && existsSync(file),
+  )
+  return { ...process.env, ...(ca ? { BUILD_CA_FILE: ca } : {}), ...extra }
+}
+
+/** Docker mode: the lab's verbs as Compose's, on compose.yaml as users run it. */
+export class ComposeStack {
+  private readonly command = composeCommand()
+
+  /** Runs compose; output goes to the terminal unless `capture`. Rejects when it fails. */
+  run(args: string[], options: { capture?: boolean; env?: Record<string, string> } = {}): Promise<string> {
+    const [bin, ...base] = this.command as [string, ...string[]]
+    return new Promise((resolve, reject) => {
+      const child = spawn(bin, [...base, ...args], {
+        cwd: repoRoot,
+        env: composeEnv(options.env),
+        stdio: ['ignore', options.capture ? 'pipe' : 'inherit', options.capture ? 'pipe' : 'inherit'],
+      })
+      let output = ''
+      child.stdout?.on('data', (chunk) => {
+        output += chunk
+      })
+      child.stderr?.on('data', (chunk) => {
+        output += chunk
+      })
+      child.on('error', reject)
+      child.on('close', (code) =>
+        code === 0
+          ? resolve(output)
+          : reject(new Error(`docker compose ${args.join(' ')} failed (exit ${code})\n${output}`)),
+      )
+    })
+  }
+
+  /** True when any container of the project exists (running, paused or stopped). */
+  async exists(): Promise<boolean> {
+    return (await this.run(['ps', '--all', '--quiet'], { capture: true }).catch(() => '')).trim() !== ''
+  }
+
+  /**
+   * The services `up` starts: every one whose image is here or can be pulled. Grafana's cannot be
+   * obtained on machines without a registry (and there is no Debian package to build it from):
+   * everything else comes up, and the lab says so.
+   */
+  private async startable(): Promise<string[]> {
+    const config = JSON.parse(await this.run(['config', '--format', 'json'], { capture: true }))
+    const names: string[] = []
+    for (const [name, service] of Object.entries<{ image: string; build?: unknown }>(config.services)) {
+      const have = () =>
+        spawnSync('docker', ['image', 'inspect', service.image], { stdio: 'ignore' }).status === 0
+      const pull = () =>
+        spawnSync('docker', ['pull', '--quiet', service.image], { stdio: 'ignore', timeout: 120_000 })
+          .status === 0
+      if (service.build || have() || pull()) names.push(name)
+      else
+        console.log(
+          `lab: ${name}: image ${service.image} cannot be had here (no registry answers); starting the rest`,
+        )
+    }
+    return names
+  }
+
+  async up(): Promise<void> {
+    await this.run([
+      'up',
+      '--detach',
+      '--build',
+      '--wait',
+      '--wait-timeout',
+      '300',
+      ...(await this.startable()),
+    ])
+    await this.reconfigure()
+    // The certificate the config service made, where native mode keeps its own (curl --cacert).
+    mkdirSync(dirname(devCertificate('docker')), { recursive: true })
+    await this.run(['cp', `nginx:${DOCKER_NGINX_DIR}/tls/cert.pem`, devCertificate('docker')], {
+      capture: true,
+    })
+  }
+
+  /**
+   * Re-renders nginx's and Prometheus's config (the config service) and reloads both in place
+   * (SIGHUP: old nginx workers finish their requests), when nginx does not already run what this
+   * environment renders. Compose alone would restart nginx, refusing connections meanwhile.
+   */
+  async reconfigure(overrides: Record<string, string> = {}): Promise<void> {
+    const env = loadLabEnv({ ...process.env, ...overrides })
+    const expected = `ok ${renderNginx(env, dockerPlacement(env)).version}`
+    const health = `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}/nginx-health`
+    const running = async () => {
+      try {
+        return (await (await fetch(health, { signal: AbortSignal.timeout(1000) })).text()).trim()
+      } catch {
+        return ''
+      }
+    }
+    if ((await running()) === expected) return
+    const set = Object.entries(overrides).flatMap(([key, value]) => ['-e', `${key}=${value}`])
+    await this.run(['run', '--rm', '--no-deps', ...set, 'config'], { capture: true })
+    await this.run(['kill', '--signal', 'SIGHUP', 'nginx', 'prometheus'], { capture: true })
+    const deadline = Date.now() + 15_000
+    while (Date.now() < deadline) {
+      if ((await running()) === expected) return
+      await sleep(100)
+    }
+    throw new Error(
+      `nginx did not load the new config within 15 s (expected "${expected}", got "${await running()}"); see make logs s=nginx`,
+    )
+  }
+
+  /** Starts a service and waits until it is healthy, as native mode's start does. */
+  async start(service: string): Promise<void> {
+    await this.run(['start', service])
+    await this.waitHealthy(service)
+  }
+
+  async restart(service: string): Promise<void> {
+    await this.run(['restart', service])
+    await this.waitHealthy(service)
+  }
+
+  /**
+   * Polls Docker's health status (running, for a service without a healthcheck). Not `up --wait`:
+   * it gives up at once on "unhealthy", which a container just unpaused or restarted still shows
+   * until its next check passes.
+   */
+  private async waitHealthy(service: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    let last = ''
+    while (Date.now() < deadline) {
+      const out = await this.run(['ps', '--all', '--format', '{{.State}} {{.Health}}', service], {
+        capture: true,
+      })
+      last = out.trim()
+      const [state, health = ''] = last.split(' ')
+      if (state === 'running' && (health === 'healthy' || health === '')) return
+      if (state === 'exited' || state === 'dead') break
+      await sleep(250)
+    }
+    throw new Error(`${service} is not healthy (${last || 'no container'}); see make logs s=${service}`)
+  }
+
+  /** A rolling restart: each replica leaves nginx's rotation, restarts, returns. */
+  async rollout(replicas: string[]): Promise<void> {
+    for (const replica of replicas) {
+      console.log(`rollout: ${replica}`)
+      await this.reconfigure({ LB_DRAINED: replica })
+      await this.restart(replica)
+      await this.reconfigure({ LB_DRAINED: '' })
+    }
+  }
+
+  /** k6 in its container (profile loadtest), writing its summaries as the calling user; k6's exit code. */
+  k6(args: string[]): Promise<number> {
+    mkdirSync(join(repoRoot, 'loadtests/results'), { recursive: true })
+    const user = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`
+    const [bin, ...base] = this.command as [string, ...string[]]
+    // --no-deps: a run must not start (or recreate) what a failover story has just stopped.
+    const k6 = spawn(
+      bin,
+      [...base, '--profile', 'loadtest', 'run', '--rm', '--no-deps', '--user', user, 'k6', ...args],
+      {
+        cwd: repoRoot,
+        env: composeEnv(),
+        stdio: 'inherit',
+      },
+    )
+    return new Promise((resolve) => k6.on('close', (code) => resolve(code ?? 1)))
+  }
+}
