@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { burst, lab, shares, TARGETS } from '../lib/stack.ts'
+import { burst, env, lab, replicaUrl, shares, TARGETS } from '../lib/stack.ts'
 
 /** Re-renders nginx with another strategy and reloads it, as `make up LB_STRATEGY=...` does. */
 const useStrategy = (strategy: string) => lab(['up'], { LB_STRATEGY: strategy })
@@ -17,11 +17,17 @@ for (const { name, base, replicas } of TARGETS) {
     }
   }
 
-  /** `count` requests after a warm-up: least_conn favours whichever replica answers faster, and
-   * a replica's first requests (new worker threads, first pool connections) are slower. */
+  /**
+   * `count` requests that each hold their connection for 20 ms, after a warm-up. least_conn
+   * sends a request where the fewest are in flight: with requests that take well under a
+   * millisecond, "in flight" is mostly zero everywhere, and the count only records which
+   * replica happened to answer a hair faster (a warm keep-alive connection, a Gunicorn thread
+   * already awake), so one replica could take over 40% on a fresh machine. Requests that take
+   * a known time make in-flight counts what least_conn balances, as with real work.
+   */
   const measure = async (count: number, concurrency: number) => {
-    await burst(`${base}/api/whoami`, 60, concurrency)
-    return burst(`${base}/api/whoami`, count, concurrency)
+    await burst(`${base}/api/work?ms=20`, 30, concurrency)
+    return burst(`${base}/api/work?ms=20`, count, concurrency)
   }
 
   describe(`distribution through nginx (${name} replicas)`, () => {
@@ -42,6 +48,36 @@ for (const { name, base, replicas } of TARGETS) {
       const hits = await measure(300, 6)
       assert.equal(hits.filter((h) => h.status !== 200).length, 0)
       assertSpread('round_robin', shares(hits))
+    })
+
+    it('least_conn sends less to a replica busy with other work; round_robin does not notice', async (t) => {
+      const busy = replicas[0] as string
+      const slots = Number(env.get('WORK_CONCURRENCY'))
+      /** `busy`'s share of 150 requests while its work slots are full of 900 ms requests sent to
+       * it directly (not through nginx): what nginx's requests there wait for, it cannot see. */
+      const shareWhileBusy = async (strategy: string) => {
+        await useStrategy(strategy)
+        const hog = Promise.all(
+          Array.from({ length: slots }, () =>
+            fetch(`${replicaUrl(busy)}/api/work?ms=900`).then((r) => r.arrayBuffer()),
+          ),
+        )
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        const hits = await burst(`${base}/api/work?ms=20`, 150, 6)
+        await hog
+        assert.deepEqual(
+          hits.filter((h) => h.status !== 200),
+          [],
+        )
+        return shares(hits)[busy] ?? 0
+      }
+      const roundRobin = await shareWhileBusy('round_robin')
+      const leastConn = await shareWhileBusy('least_conn')
+      t.diagnostic(
+        `${busy}'s share while busy: round_robin ${(roundRobin * 100).toFixed(0)}%, least_conn ${(leastConn * 100).toFixed(0)}%`,
+      )
+      assert.ok(roundRobin > 0.28, `round_robin gave ${busy} ${(roundRobin * 100).toFixed(0)}%`)
+      assert.ok(leastConn < 0.15, `least_conn gave ${busy} ${(leastConn * 100).toFixed(0)}%`)
     })
 
     it('ip_hash pins one client to one replica', async () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
-import { env, SessionClient, TARGETS } from '../lib/stack.ts'
+import { direct, env, SessionClient, TARGETS } from '../lib/stack.ts'
 
 const primary = new pg.Pool({
-  host: '127.0.0.1',
-  port: env.port('PG_PRIMARY_PORT'),
+  ...direct('pg-primary'),
   database: env.get('PG_DATABASE'),
   user: env.get('PG_USER'),
   password: env.get('PG_PASSWORD'),

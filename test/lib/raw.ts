@@ -1,14 +1,17 @@
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import { connect as netConnect } from 'node:net'
+import { promisify } from 'node:util'
 import { devCertificate } from '../../tools/lab/src/paths.ts'
-import { env } from './stack.ts'
+import { DOCKER_FRONTEND_HOSTS, dockerAddress } from '../../tools/lab/src/topology.ts'
+import { env, MODE } from './stack.ts'
 
 export const HTTP = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
 export const HTTPS = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
 /** The lab's self-signed certificate, trusted explicitly, as a user would with curl --cacert. */
-export const labCa = () => readFileSync(devCertificate())
+export const labCa = () => readFileSync(devCertificate(MODE))
 
 export interface RawResponse {
   status: number
@@ -67,4 +70,74 @@ export function rawExchange(port: number, bytes: string): Promise<string> {
     socket.on('error', reject)
     socket.on('close', () => resolve(reply))
   })
+}
+
+export interface ClientRequest {
+  path: string
+  method?: string
+  headers?: Record<string, string>
+  /** Wait this long before sending (to stay under a rate). */
+  delayMs?: number
+}
+
+/** Sends requests one after another from `address` (in this process or, in Docker mode, not). */
+const SEQUENCE = `
+const http = await import('node:http')
+const [base, address, list] = process.argv.slice(-3)
+const out = []
+for (const r of JSON.parse(list)) {
+  if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs))
+  out.push(await new Promise((resolve, reject) => {
+    const req = http.request(base + r.path, { method: r.method ?? 'GET', headers: r.headers, localAddress: address || undefined, agent: false, timeout: 10000 }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => { body += chunk })
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  }))
+}
+console.log(JSON.stringify(out))
+`
+
+/**
+ * Requests from another client than this machine's tests (which nginx exempts from its rate
+ * limits): natively from another loopback address (127.0.0.<n>); in Docker mode from a container
+ * on the frontend network, whose address nginx sees (this machine's own requests all arrive from
+ * the network's gateway). Sequential; resolves with every response.
+ */
+export async function fromOtherClient(n: number, requests: ClientRequest[]): Promise<RawResponse[]> {
+  if (MODE === 'native') {
+    const out: RawResponse[] = []
+    for (const r of requests) {
+      if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs))
+      out.push(await request(`${HTTP}${r.path}`, { ...r, from: `127.0.0.${n}` }))
+    }
+    return out
+  }
+  // Client n at .10n: a fixed address of its own, as 127.0.0.n is natively (below .128, where
+  // Docker hands out none), so one story's rate-limit state never carries over to the next.
+  const frontend = env.get('DOCKER_FRONTEND_NET')
+  const nginx = dockerAddress(frontend, DOCKER_FRONTEND_HOSTS.nginx)
+  const network = ['--network', 'lb-lab_frontend', '--ip', dockerAddress(frontend, 100 + n)]
+  const { stdout } = await promisify(execFile)(
+    'docker',
+    [
+      'run',
+      '--rm',
+      ...network,
+      '--entrypoint',
+      'node',
+      'lb-lab/app:dev',
+      '--input-type=module',
+      '-e',
+      SEQUENCE,
+      `http://${nginx}:8080`,
+      '',
+      JSON.stringify(requests),
+    ],
+    { timeout: 60_000 },
+  )
+  return JSON.parse(stdout)
 }

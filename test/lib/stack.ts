@@ -2,11 +2,40 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
+import { chooseMode } from '../../tools/lab/src/mode.ts'
+import { DOCKER_BACKEND_HOSTS, DOCKER_FRONTEND_HOSTS, dockerAddress } from '../../tools/lab/src/topology.ts'
 
 const cli = fileURLToPath(new URL('../../tools/lab/src/cli.ts', import.meta.url))
 
 export const env = loadLabEnv()
+/** The mode of the stack under test: the same suites run against both (make test). */
+export const MODE = (await chooseMode(process.env.MODE)).mode
 export const BASE = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+
+/**
+ * Where this machine reaches a service directly, bypassing nginx: natively its port on
+ * 127.0.0.1; in Docker mode its fixed address on the backend network, which this machine reaches
+ * as that network's gateway (a Linux engine; Docker Desktop keeps containers in a VM).
+ */
+export function direct(service: string): { host: string; port: number } {
+  if (MODE === 'docker') {
+    const port = service.startsWith('pg-') ? 5432 : service.startsWith('py') ? 8000 : 3000
+    return { host: dockerAddress(env.get('DOCKER_BACKEND_NET'), DOCKER_BACKEND_HOSTS[service] ?? 0), port }
+  }
+  const key =
+    service === 'pg-primary'
+      ? 'PG_PRIMARY_PORT'
+      : service === 'pg-replica'
+        ? 'PG_REPLICA_PORT'
+        : `${service.toUpperCase()}_PORT`
+  return { host: '127.0.0.1', port: env.port(key) }
+}
+
+/** The address nginx sees this machine's requests come from (Docker: the frontend's gateway). */
+export const CLIENT_IP =
+  MODE === 'docker'
+    ? dockerAddress(env.get('DOCKER_FRONTEND_NET'), DOCKER_FRONTEND_HOSTS.gateway)
+    : '127.0.0.1'
 export const REPLICAS = ['app1', 'app2', 'app3'] as const
 
 /**
@@ -103,7 +132,10 @@ export async function waitForReplica(replica: string, timeoutMs: number, base = 
 }
 
 /** Each replica's own address, bypassing nginx (to pin a request to one replica). */
-export const replicaUrl = (replica: string) => `http://127.0.0.1:${env.port(`${replica.toUpperCase()}_PORT`)}`
+export const replicaUrl = (replica: string) => {
+  const { host, port } = direct(replica)
+  return `http://${host}:${port}`
+}
 
 /** A client that keeps its session cookie, like a browser tab. */
 export class SessionClient {

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { promisify } from 'node:util'
+import { ensureDotEnv, isSecret } from '../../tools/lab/src/dotenv.ts'
+import { parseEnvFile } from '../../tools/lab/src/env.ts'
+import { repoRoot } from '../../tools/lab/src/paths.ts'
+
+const run = promisify(execFile)
+
+describe('which mode the verbs act on', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'lb-lab-mode-'))
+  after(() => rmSync(scratch, { recursive: true, force: true }))
+  // A `docker` whose engine always answers, first on PATH: a laptop with Docker running.
+  writeFileSync(join(scratch, 'docker'), '#!/bin/sh\nexit 0\n')
+  chmodSync(join(scratch, 'docker'), 0o755)
+  const make = async (state: string, extra: Record<string, string> = {}) => {
+    const { MODE: _, ...env } = process.env
+    const { stdout } = await run('make', ['-s', 'mode'], {
+      cwd: repoRoot,
+      env: { ...env, PATH: `${scratch}:${process.env.PATH}`, LAB_STATE_DIR: state, ...extra },
+    })
+    return stdout.trim()
+  }
+
+  it('is Docker mode when an engine answers and nothing was started yet', async () => {
+    assert.equal(await make(join(scratch, 'fresh')), 'docker (a Docker engine answers)')
+  })
+
+  it('stays the mode `up` started, even after a Docker engine appears (make kill s=app3 must reach native app3)', async () => {
+    const state = join(scratch, 'native-stack')
+    await run('mkdir', ['-p', state])
+    writeFileSync(join(state, 'mode'), 'native\n')
+    assert.equal(await make(state), 'native (remembered)')
+  })
+
+  it('is what MODE says, whatever was remembered', async () => {
+    const state = join(scratch, 'native-stack')
+    assert.equal(await make(state, { MODE: 'docker' }), 'docker (MODE)')
+    await assert.rejects(make(state, { MODE: 'podman' }), /MODE=podman: use MODE=native or MODE=docker/)
+  })
+})
+
+describe('the .env Docker mode writes when there is none', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'lb-lab-dotenv-'))
+  after(() => rmSync(scratch, { recursive: true, force: true }))
+  const example = parseEnvFile(readFileSync(join(repoRoot, '.env.example'), 'utf8'), '.env.example')
+
+  it('has every setting of .env.example, each secret freshly generated, and is private', () => {
+    const path = join(scratch, '.env')
+    const generated = ensureDotEnv(path)
+    const written = parseEnvFile(readFileSync(path, 'utf8'), path)
+    assert.deepEqual([...written.keys()], [...example.keys()])
+    assert.deepEqual(generated, [...example.keys()].filter(isSecret))
+    assert.ok(generated.length >= 7, generated.join(', '))
+    for (const [key, value] of written) {
+      if (isSecret(key)) {
+        assert.notEqual(value, example.get(key), `${key} kept the example's value`)
+        assert.match(value, /^[0-9a-f]{48}$/, key)
+      } else assert.equal(value, example.get(key), key)
+    }
+    // Two writes never share a secret.
+    const other = join(scratch, 'other.env')
+    ensureDotEnv(other)
+    assert.notEqual(
+      parseEnvFile(readFileSync(other, 'utf8'), other).get('PG_PASSWORD'),
+      written.get('PG_PASSWORD'),
+    )
+    assert.equal(statSync(path).mode & 0o777, 0o600)
+  })
+
+  it('leaves an existing .env alone', () => {
+    const path = join(scratch, 'mine.env')
+    writeFileSync(path, 'LB_STRATEGY=ip_hash\n')
+    assert.deepEqual(ensureDotEnv(path), [])
+    assert.equal(readFileSync(path, 'utf8'), 'LB_STRATEGY=ip_hash\n')
+  })
+})
