@@ -1,5 +1,6 @@
 """The replica as the lab runs it: Gunicorn with gunicorn.conf.py, several worker processes."""
 
+import json
 import os
 import re
 import signal
@@ -64,9 +65,19 @@ def gunicorn(lab_env, tmp_path):
 
 def test_metrics_add_up_every_workers_requests(gunicorn):
     _, base, metrics_dir = gunicorn
+
+    def answered_by(_: int) -> int:
+        return json.loads(get(f"{base}/api/whoami")[1])["pid"]
+
+    # Until two workers have answered: /ready answered as soon as the first worker was up, and
+    # the others may still be starting (a worker that is not up yet accepts nothing).
+    pids: set[int] = set()
+    sent = 0
     with ThreadPoolExecutor(max_workers=6) as pool:
-        list(pool.map(lambda _: get(f"{base}/api/whoami"), range(90)))
-    # The requests really were shared out: several workers wrote histogram files.
+        while len(pids) < 2 and sent < 900:
+            pids.update(pool.map(answered_by, range(30)))
+            sent += 30
+    assert len(pids) >= 2, f"{sent} requests, all answered by worker {pids}"
     assert len(list(metrics_dir.glob("histogram_*.db"))) >= 2
     _, text = get(f"{base}/metrics")
     count = re.search(
@@ -75,8 +86,8 @@ def test_metrics_add_up_every_workers_requests(gunicorn):
         text,
     )
     assert count is not None
-    # Whichever worker answered the scrape, it reports all 90 requests.
-    assert float(count.group(1)) == 90
+    # Whichever worker answered the scrape, it reports every request, all workers' together.
+    assert float(count.group(1)) == sent
 
 
 def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(gunicorn):
