@@ -71,3 +71,15 @@ for (const { name, base, replicas } of TARGETS) {
     })
   })
 }
+
+describe('make up on a stack with a paused replica', () => {
+  it('unpauses it rather than calling the stack up with a frozen replica', async () => {
+    await lab(['pause', 'app3'])
+    try {
+      assert.match(await lab(['up']), /app3 was paused; unpausing it/)
+      await waitForReplica('app3', 15_000)
+    } finally {
+      await lab(['unpause', 'app3']).catch(() => {})
+    }
+  })
+})

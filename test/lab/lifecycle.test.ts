@@ -77,8 +77,13 @@ describe('the lab CLI, on a stack of its own', () => {
     assert.deepEqual(await servicePids(), {})
   })
 
-  it('comes up from an empty state folder and serves; `up` again changes nothing', async () => {
-    await run('up')
+  it('comes up from an empty state folder and serves, with two `up` at once; `up` again changes nothing', async () => {
+    // They would share nginx's staging folder and race for ports: the second waits for the first.
+    const both = await Promise.all([run('up'), run('up')])
+    assert.ok(
+      both.some((out) => /waiting for another `lab up`/.test(out)),
+      both.join('\n'),
+    )
     const first = await servicePids()
     assert.deepEqual(
       Object.keys(first).sort(),
@@ -95,6 +100,13 @@ describe('the lab CLI, on a stack of its own', () => {
 
     await run('up')
     assert.deepEqual(await servicePids(), first)
+  })
+
+  it('`up` unpauses a paused service rather than calling it up', async () => {
+    await run('pause', 'app2')
+    assert.match(await run('up'), /app2 was paused; unpausing it/)
+    const app2 = (await run('ps')).split('\n').find((line) => line.startsWith('app2 '))
+    assert.match(app2 ?? '', /^app2\s+running\s/)
   })
 
   it('down leaves no process of the stack behind', async () => {

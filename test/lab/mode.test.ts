@@ -79,3 +79,20 @@ describe('the .env Docker mode writes when there is none', () => {
     assert.equal(readFileSync(path, 'utf8'), 'LB_STRATEGY=ip_hash\n')
   })
 })
+
+describe('settings that only make sense together', () => {
+  it("refuses to start a stack whose queued work would outlast nginx's read timeout", async () => {
+    const state = mkdtempSync(join(tmpdir(), 'lb-lab-budget-'))
+    try {
+      await assert.rejects(
+        run(process.execPath, ['tools/lab/src/cli.ts', 'up'], {
+          cwd: repoRoot,
+          env: { ...process.env, MODE: 'native', LAB_STATE_DIR: state, WORK_QUEUE_TIMEOUT_MS: '1500' },
+        }),
+        /WORK_QUEUE_TIMEOUT_MS \+ WORK_MAX_MS \(2500 ms\) must stay under UPSTREAM_READ_TIMEOUT \(2000 ms\)/,
+      )
+    } finally {
+      rmSync(state, { recursive: true, force: true })
+    }
+  })
+})

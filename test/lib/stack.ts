@@ -18,19 +18,20 @@ export const BASE = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
  * as that network's gateway (a Linux engine; Docker Desktop keeps containers in a VM).
  */
 export function direct(service: string): { host: string; port: number } {
-  if (MODE === 'docker') {
-    const port = service.startsWith('pg-') ? 5432 : service.startsWith('py') ? 8000 : 3000
-    return { host: dockerAddress(env.get('DOCKER_BACKEND_NET'), DOCKER_BACKEND_HOSTS[service] ?? 0), port }
-  }
-  const key =
-    service === 'pg-primary'
-      ? 'PG_PRIMARY_PORT'
-      : service === 'pg-replica'
-        ? 'PG_REPLICA_PORT'
-        : `${service.toUpperCase()}_PORT`
-  return { host: '127.0.0.1', port: env.port(key) }
+  const [, kind = service, n = ''] = /^(app|py)(\d+)$/.exec(service) ?? []
+  const { portKey, containerPort } = {
+    app: { portKey: `APP${n}_PORT`, containerPort: 3000 },
+    py: { portKey: `PY${n}_PORT`, containerPort: 8000 },
+    redis: { portKey: 'REDIS_PORT', containerPort: 6379 },
+    'pg-primary': { portKey: 'PG_PRIMARY_PORT', containerPort: 5432 },
+    'pg-replica': { portKey: 'PG_REPLICA_PORT', containerPort: 5432 },
+  }[kind] ?? { portKey: '', containerPort: 0 }
+  if (!portKey) throw new Error(`no direct address for ${service}`)
+  if (MODE === 'native') return { host: '127.0.0.1', port: env.port(portKey) }
+  const host = DOCKER_BACKEND_HOSTS[service]
+  if (host === undefined) throw new Error(`no fixed Docker address for ${service}`)
+  return { host: dockerAddress(env.get('DOCKER_BACKEND_NET'), host), port: containerPort }
 }
-
 /** The address nginx sees this machine's requests come from (Docker: the frontend's gateway). */
 export const CLIENT_IP =
   MODE === 'docker'

@@ -26,6 +26,7 @@ start)
   fi
   if ! command -v dockerd >/dev/null; then
     echo "engine: installing docker.io (apt-get)" >&2
+    apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io iptables >&2
   fi
   mkdir -p "$run" "$cache/docker"

@@ -15,12 +15,20 @@ NPM_VERSION=11.6.2
 cd "$root"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+# docker build, quiet unless it fails (the CLI's notice about its legacy builder is noise here).
+build() {
+  local out
+  out=$(docker build -q "$@" 2>&1) || { echo "$out" >&2; return 1; }
+}
 
 # The base: a minimal debootstrap of this machine's own mirror, imported once.
 base() {
   have lb-lab-standin/base:bookworm && return
   if ! have lb-lab-standin/rootfs:bookworm; then
-    command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2
+    if ! command -v debootstrap >/dev/null; then
+      apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >&2
+    fi
     local dir mirror
     mirror=${DEBIAN_MIRROR:-$("$here/debian-mirror.sh")}
     dir=$(mktemp -d)
@@ -29,7 +37,7 @@ base() {
     tar -C "$dir" -c . | docker import - lb-lab-standin/rootfs:bookworm >/dev/null
     rm -rf "$dir" "$dir.log"
   fi
-  docker build -q -t lb-lab-standin/base:bookworm -f "$here/standins/base.Dockerfile" "$here/standins" >/dev/null
+  build -t lb-lab-standin/base:bookworm -f "$here/standins/base.Dockerfile" "$here/standins"
 }
 
 # What a stand-in's build context holds beyond its Dockerfile.
@@ -83,7 +91,7 @@ for image in $images; do
     ctx=$(mktemp -d)
     cp "$here/standins/$name.Dockerfile" "$ctx/Dockerfile"
     context "$name" "$version" "$ctx"
-    docker build -q -t "$image" --build-arg "VERSION=$version" --build-arg "MAJOR=${version%%.*}" "$ctx" >/dev/null
+    build -t "$image" --build-arg "VERSION=$version" --build-arg "MAJOR=${version%%.*}" "$ctx"
     rm -rf "$ctx"
     report+=("$image: built here")
   else

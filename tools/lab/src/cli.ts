@@ -7,6 +7,7 @@ import { ComposeStack } from './compose.ts'
 import { renderForDocker } from './docker-render.ts'
 import { ensureDotEnv } from './dotenv.ts'
 import { type LabEnv, loadLabEnv } from './env.ts'
+import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
 import { devCertificate, displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
 import { describeLog, ServiceError, services } from './services.ts'
@@ -71,10 +72,12 @@ async function docker(
         console.log(`lab: wrote .env from .env.example with freshly generated ${generated.join(', ')}`)
       }
       const started = performance.now()
-      await compose.up()
+      const missing = await compose.up()
       const env = loadLabEnv()
       printUrls(env, 'docker', ((performance.now() - started) / 1000).toFixed(1), [
-        `  grafana         http://127.0.0.1:${env.port('GRAFANA_PORT')}/   (the Load balancing dashboard)`,
+        missing.includes('grafana')
+          ? '  grafana         not started: its image cannot be had here (see tools/docker/README.md)'
+          : `  grafana         http://127.0.0.1:${env.port('GRAFANA_PORT')}/   (the Load balancing dashboard)`,
         `  python sample   http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}/py/api/whoami`,
       ])
       return
@@ -230,8 +233,12 @@ async function native(
 
 /** Whether a stack of that mode is still there: `up` picks the mode afresh when it is not. */
 async function stillRunning(mode: Mode): Promise<boolean> {
-  if (mode === 'docker') return new ComposeStack().exists()
-  return new Stack(services(loadLabEnv())).status().some(({ pid }) => pid !== undefined)
+  try {
+    if (mode === 'docker') return await new ComposeStack().exists()
+    return new Stack(services(loadLabEnv())).status().some(({ pid }) => pid !== undefined)
+  } catch {
+    return false // no Docker CLI any more, say, or no native packages: nothing of it runs
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -254,9 +261,15 @@ async function main(argv: string[]): Promise<void> {
     console.log(`${mode} (${why})`)
     return
   }
-  // Recorded before starting anything: a failed `up` is still cleaned up by `down` in its mode.
-  if (verb === 'up') rememberMode(mode)
-  await (mode === 'docker' ? docker : native)(verb, target, rest, follow)
+  if (verb === 'up') loadLabEnv().checkTimeouts()
+  const act = () => (mode === 'docker' ? docker : native)(verb, target, rest, follow)
+  if (['up', 'down', 'reset', 'rollout'].includes(verb)) {
+    await withStackLock(verb, async () => {
+      // Recorded before starting anything: a failed `up` is still cleaned up by `down` in its mode.
+      if (verb === 'up') rememberMode(mode)
+      await act()
+    })
+  } else await act()
   if (verb === 'reset') forgetMode()
 }
 

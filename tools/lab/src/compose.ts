@@ -66,9 +66,10 @@ export class ComposeStack {
    * obtained on machines without a registry (and there is no Debian package to build it from):
    * everything else comes up, and the lab says so.
    */
-  private async startable(): Promise<string[]> {
+  private async startable(): Promise<{ names: string[]; missing: string[] }> {
     const config = JSON.parse(await this.run(['config', '--format', 'json'], { capture: true }))
     const names: string[] = []
+    const missing: string[] = []
     for (const [name, service] of Object.entries<{ image: string; build?: unknown }>(config.services)) {
       const have = () =>
         spawnSync('docker', ['image', 'inspect', service.image], { stdio: 'ignore' }).status === 0
@@ -76,30 +77,33 @@ export class ComposeStack {
         spawnSync('docker', ['pull', '--quiet', service.image], { stdio: 'ignore', timeout: 120_000 })
           .status === 0
       if (service.build || have() || pull()) names.push(name)
-      else
+      else {
+        missing.push(name)
         console.log(
           `lab: ${name}: image ${service.image} cannot be had here (no registry answers); starting the rest`,
         )
+      }
     }
-    return names
+    return { names, missing }
   }
 
-  async up(): Promise<void> {
-    await this.run([
-      'up',
-      '--detach',
-      '--build',
-      '--wait',
-      '--wait-timeout',
-      '300',
-      ...(await this.startable()),
-    ])
+  /** Brings the stack up; resolves with the services left out because their image cannot be had. */
+  async up(): Promise<string[]> {
+    // `up` means every service serving: a paused one would pass for running and stay frozen.
+    const paused = await this.run(['ps', '--status', 'paused', '--format', '{{.Service}}'], { capture: true })
+    for (const service of paused.split('\n').filter(Boolean)) {
+      console.log(`lab: ${service} was paused; unpausing it`)
+      await this.run(['unpause', service], { capture: true })
+    }
+    const { names, missing } = await this.startable()
+    await this.run(['up', '--detach', '--build', '--wait', '--wait-timeout', '300', ...names])
     await this.reconfigure()
     // The certificate the config service made, where native mode keeps its own (curl --cacert).
     mkdirSync(dirname(devCertificate('docker')), { recursive: true })
     await this.run(['cp', `nginx:${DOCKER_NGINX_DIR}/tls/cert.pem`, devCertificate('docker')], {
       capture: true,
     })
+    return missing
   }
 
   /**

@@ -62,6 +62,32 @@ export class LabEnv {
     return value as Strategy
   }
 
+  /** A duration as nginx writes it (500ms, 2s, 1m), in milliseconds. */
+  ms(key: string): number {
+    const value = this.get(key)
+    const match = /^(\d+)(ms|s|m)?$/.exec(value)
+    if (!match) throw new Error(`${key}=${value} is not a duration (e.g. 500ms, 2s)`)
+    const unit = { ms: 1, s: 1000, m: 60_000 }[match[2] ?? 's'] ?? 1000
+    return Number(match[1]) * unit
+  }
+
+  /**
+   * Timeouts that only make sense together. A request that queued for a work slot as long as it
+   * may and then worked as long as it may must still answer before nginx's read timeout: else
+   * nginx gives up first, retries it elsewhere and counts the replica as failed, and overload
+   * spreads from replica to replica instead of being shed.
+   */
+  checkTimeouts(): void {
+    const worst = Number(this.get('WORK_QUEUE_TIMEOUT_MS')) + Number(this.get('WORK_MAX_MS'))
+    const read = this.ms('UPSTREAM_READ_TIMEOUT')
+    if (worst >= read) {
+      throw new Error(
+        `WORK_QUEUE_TIMEOUT_MS + WORK_MAX_MS (${worst} ms) must stay under UPSTREAM_READ_TIMEOUT (${read} ms): ` +
+          'a queued request would outlast nginx, which would then count the replica as failed',
+      )
+    }
+  }
+
   /** app1..app3 weights: LB_WEIGHTS under `weighted`, equal otherwise (nginx honours weights in every method). */
   weights(count: number): number[] {
     if (this.strategy() !== 'weighted') return Array(count).fill(1)

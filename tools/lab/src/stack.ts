@@ -57,6 +57,11 @@ export class Stack {
   /** Starts one service if it is not running; if it is, applies a changed config in place. */
   private async bringUp(service: Service, startedNow: Service[]): Promise<void> {
     if (livePid(service.name) === undefined) return this.start(service.name, startedNow)
+    // `up` means every service serving: a paused one would pass for running and stay frozen.
+    if (stateOf(service.name) === 'paused') {
+      console.log(`lab: ${service.name} was paused; unpausing it`)
+      this.unpause(service.name)
+    }
     await this.reconfigure(service.name)
     await service.converge?.()
   }
