@@ -85,7 +85,7 @@ loadtest: deps ## Run the non-destructive k6 scripts (smoke, distribution) again
 rollout: deps ## Restart app1-3 one at a time (each drained first) under load with POSTs
 	@$(NODE) loadtests/run.ts rollout
 
-bench: deps bin/k6 ## Native mode: scaling (1-3 replicas) and strategies; writes docs/results.md
+bench: deps bin/k6 ## Native mode: scaling (1-3 replicas), strategies, overload (2-10x); writes docs/results.md
 	@$(NODE) loadtests/bench.ts
 
 images: deps bin/compose-check ## Docker mode without a registry: build stand-ins for images that cannot be pulled
@@ -96,8 +96,10 @@ pytest: deps py-venv ## Run the Python sample's pytest suite (needs a running na
 	cd $(PY_DIR) && PYTHONDONTWRITEBYTECODE=1 .venv/bin/pytest -q -p no:cacheprovider
 
 test: lint typecheck bin/compose-check bin/k6 py-venv ## Lint, type-check, then every suite on a native stack and on a Docker one
+	@rm -f loadtests/results/report-*.txt
 	@$(MAKE) --no-print-directory test-native
 	@$(MAKE) --no-print-directory test-docker
+	@$(NODE) test/summary.ts
 
 # Forced to native mode: a Docker engine running on the same machine changes nothing here.
 test-native: ## The app, Python, end-to-end, k6, lab and static suites on a native stack

@@ -1,4 +1,4 @@
-// make bench: the scaling and strategies benchmarks, then docs/results.md with the figures of
+// make bench: the scaling, strategies and overload benchmarks, then docs/results.md with the figures of
 // this run and the machine they came from. Changes the running stack's rotation and strategy,
 // and puts both back (all replicas, least_conn) at the end.
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -58,6 +58,23 @@ try {
     ])
   }
 
+  // Overload: what shedding keeps (goodput) and turns away, at 2x, 5x and 10x capacity.
+  lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
+  const overload: Array<[number, number, number, number, number | undefined]> = []
+  for (const multiple of [2, 5, 10]) {
+    const data = k6('overload.ts', `overload-${multiple}x`, [`MULTIPLE=${multiple}`])
+    const count = (answer: string) => data.metrics[`work_answers{answer:${answer}}`]?.values.count ?? 0
+    const [done, shed, other] = [count('done'), count('shed'), count('other')]
+    const seconds = data.state.testRunDurationMs / 1000
+    overload.push([
+      multiple,
+      done / seconds,
+      shed / Math.max(done + shed + other, 1),
+      other,
+      data.metrics.shed_duration?.values['p(99)'],
+    ])
+  }
+
   const one = scaling[0]?.[1] ?? 1
   const lines = [
     '# Benchmark results',
@@ -89,6 +106,20 @@ try {
     ...strategies.map(
       ([name, fast, slow]) =>
         `| ${name} | ${ms(fast.med)} | ${ms(fast['p(95)'])} | ${ms(fast['p(99)'])} | ${ms(slow.med)} | ${ms(slow['p(99)'])} |`,
+    ),
+    '',
+    '## Overload: /api/work?ms=100 at 2x, 5x and 10x capacity, 8 s, plus /api/whoami 20/s',
+    '',
+    'Capacity: 3 replicas × 8 slots × 10 per second = 240 requests per second. Each replica queues',
+    'at most 8 more, each for at most WORK_QUEUE_TIMEOUT_MS (500 ms), and answers the rest at once',
+    "with 503 and Retry-After, so no request reaches nginx's 2 s read timeout: no 502 or 504, and",
+    'no replica is taken out of rotation by its own overload.',
+    '',
+    '| offered | goodput (200/s) | shed (503) | shed p99 | other answers (502, 504, ...) |',
+    '|---|---|---|---|---|',
+    ...overload.map(
+      ([multiple, goodput, shed, other, p99]) =>
+        `| ${multiple}x (${multiple * 240}/s) | ${goodput.toFixed(0)} | ${(shed * 100).toFixed(1)}% | ${ms(p99)} | ${other} |`,
     ),
     '',
   ]

@@ -40,7 +40,16 @@ bind = [f"{replica.host}:{replica.port}"]
 # workers x threads requests in flight; further connections wait in the listen backlog.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+# A request waiting for a work slot holds a thread, and every other request (a shed 503, /health,
+# /api/whoami) needs one too. With no thread left beyond the work slots and the waiters, overload
+# queues everything inside Gunicorn, past nginx's read timeout: 502s, replicas out of rotation
+# (measured: 4,267 of 7,000 requests at 5x capacity with 2 x 8 threads, none with 2 x 16).
+if workers * threads <= 2 * replica.work_concurrency:
+    sys.exit(
+        f"py-sample: GUNICORN_WORKERS x GUNICORN_THREADS ({workers * threads}) must exceed twice "
+        f"WORK_CONCURRENCY ({replica.work_concurrency}: the work slots and as many waiters)"
+    )
 
 # No --preload: each worker imports the app and opens its own pools and Redis client after the
 # fork. Preloading would save some memory, but sockets and the pool's threads do not survive a
@@ -81,8 +90,9 @@ def on_starting(server):
     if metrics_dir.exists():
         shutil.rmtree(metrics_dir)
     metrics_dir.mkdir(parents=True)
-    # One semaphore for the whole replica, inherited by every worker forked after this.
+    # One semaphore and one count of waiters for the whole replica, inherited by every worker.
     shared.work_semaphore = multiprocessing.BoundedSemaphore(replica.work_concurrency)
+    shared.work_waiting = multiprocessing.Value("i", 0)
 
 
 def post_worker_init(worker):

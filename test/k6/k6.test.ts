@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { lab, MODE, TARGETS } from '../lib/stack.ts'
+import { env, lab, MODE, TARGETS } from '../lib/stack.ts'
 
 const LAB = join(repoRoot, 'tools/lab/src/cli.ts')
 // `make test` builds k6 with Go; only where neither Go nor a k6 exists is this reported skipped.
@@ -31,12 +31,15 @@ function run(command: string, args: string[], env: Record<string, string> = {}) 
 const k6 = (script: string, ...env: string[]) =>
   run(process.execPath, [LAB, 'k6', 'run', '-q', ...env.flatMap((e) => ['-e', e]), join('loadtests', script)])
 const runner = (plan: string) => run(process.execPath, ['loadtests/run.ts', plan])
-/** The run's own report (the summary lines), as a diagnostic. */
+/** The run's own report (the summary lines), as a diagnostic; Compose's progress lines left out. */
 const report = (output: string) =>
   output
     .split('\n')
-    .filter((line) => line && !line.startsWith('time=') && !line.startsWith('run:'))
+    .filter((line) => line && !/^(time=|run:| Container )/.test(line))
     .join('\n')
+/** Keeps a run's report for the end of `make test`, which shows each mode's figures side by side. */
+const keep = (name: string, output: string) =>
+  writeFileSync(join(repoRoot, 'loadtests/results', `report-${MODE}-${name}.txt`), `${report(output)}\n`)
 
 describe('k6: the promises, measured with real traffic', { skip }, () => {
   after(() => lab(['up'], { LB_STRATEGY: 'least_conn' }))
@@ -53,10 +56,30 @@ describe('k6: the promises, measured with real traffic', { skip }, () => {
     })
   }
 
+  for (const { name, base, replicas } of TARGETS) {
+    it(`overload at 5x capacity (${name} replicas): shed with 503, no 502 or 504, /api/whoami stays 200`, async (t) => {
+      const { code, output } = await k6(
+        'overload.ts',
+        'MULTIPLE=5',
+        'SECONDS=6',
+        `BASE_PATH=${base}`,
+        `REPLICAS=${replicas.join(',')}`,
+        `WORK_CONCURRENCY=${env.get('WORK_CONCURRENCY')}`,
+      )
+      t.diagnostic(report(output))
+      keep(`overload-${name}`, output)
+      assert.equal(code, 0, output)
+      // The run really was an overload: most work was shed, some was done.
+      const [, goodput = '0', shed = '0'] = /goodput (\d+) req\/s, shed ([\d.]+)%/.exec(output) ?? []
+      assert.ok(Number(goodput) > 0 && Number(shed) > 50, `goodput ${goodput} req/s, shed ${shed}%`)
+    })
+  }
+
   it('distribution under least_conn: each replica within ±10 points of a third', async (t) => {
     await lab(['up'], { LB_STRATEGY: 'least_conn' })
     const { code, output } = await k6('distribution.ts', 'EXPECT=even')
     t.diagnostic(report(output))
+    keep('distribution', output)
     assert.equal(code, 0, output)
   })
 
@@ -79,12 +102,14 @@ describe('k6: the promises, measured with real traffic', { skip }, () => {
     await lab(['up'], { LB_STRATEGY: 'least_conn' })
     const { code, output } = await runner('failover')
     t.diagnostic(report(output))
+    keep('failover', output)
     assert.equal(code, 0, output)
   })
 
   it('sessions: counts stay exact while a replica is killed', async (t) => {
     const { code, output } = await runner('sessions')
     t.diagnostic(report(output))
+    keep('sessions', output)
     assert.equal(code, 0, output)
   })
 })

@@ -42,6 +42,9 @@ export const ConfigSchema = Type.Object({
   // /api/work: simulated I/O-bound work, at most WORK_CONCURRENCY at once per replica.
   WORK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
   WORK_MAX_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 1000 }),
+  // The longest a request waits for a work slot before it is shed (503); plus WORK_MAX_MS it
+  // must stay under the balancer's read timeout (the lab checks UPSTREAM_READ_TIMEOUT).
+  WORK_QUEUE_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -12,6 +12,12 @@ export class DependencyUnavailable extends Error {
   }
 }
 
+/** Too much work already: shed with a 503 and Retry-After (nginx neither retries nor penalises 503). */
+export class Overloaded extends Error {
+  readonly statusCode = 503
+  readonly retryAfterSeconds = 1
+}
+
 /** True for errors that mean "the server is not there or not answering", not "the query is wrong". */
 export function isConnectionError(err: unknown): boolean {
   const { code, message = '' } = err as { code?: string; message?: string }

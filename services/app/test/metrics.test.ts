@@ -22,6 +22,7 @@ describe('GET /metrics', () => {
       'session_store_errors_total',
       'work_in_flight',
       'work_queued',
+      'work_shed_total',
       'process_cpu_seconds_total',
     ]) {
       assert.match(body, new RegExp(`^${family}\\{[^}]*replica="test-replica"`, 'm'), family)

@@ -3,18 +3,47 @@ import { describe, it } from 'node:test'
 import { appFor } from './helpers.ts'
 
 describe('GET /api/work', () => {
-  it('runs at most WORK_CONCURRENCY at once and queues the rest without failing any', async (t) => {
+  it('runs WORK_CONCURRENCY at once, queues as many more, and sheds the rest at once with 503 and Retry-After', async (t) => {
     const app = await appFor(t, { WORK_CONCURRENCY: '2' })
-    const responses = await Promise.all(Array.from({ length: 6 }, () => app.inject('/api/work?ms=100')))
-
-    assert.deepEqual(
-      responses.map((r) => r.statusCode),
-      Array(6).fill(200),
+    const started = performance.now()
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        app.inject('/api/work?ms=100').then((r) => ({ r, ms: performance.now() - started })),
+      ),
     )
-    // Two start at once; the others wait for a slot, in turns of about 100 ms.
-    const waits = responses.map((r) => r.json().queuedMs).sort((a, b) => a - b)
+
+    const ok = responses.filter(({ r }) => r.statusCode === 200)
+    const shed = responses.filter(({ r }) => r.statusCode === 503)
+    assert.equal(ok.length, 4)
+    assert.equal(shed.length, 2)
+    // Two start at once, two wait about one turn (100 ms) for a slot.
+    const waits = ok.map(({ r }) => r.json().queuedMs).sort((a, b) => a - b)
     assert.equal(waits.filter((ms) => ms < 50).length, 2, `queued ms: ${waits}`)
-    assert.ok((waits.at(-1) ?? 0) >= 180, `queued ms: ${waits}`)
+    assert.ok((waits.at(-1) ?? 0) >= 80, `queued ms: ${waits}`)
+    for (const { r, ms } of shed) {
+      assert.ok(ms < 50, `shed after ${ms.toFixed(0)} ms: a full queue answers at once`)
+      assert.equal(r.headers['retry-after'], '1')
+      assert.deepEqual(r.json(), {
+        error: 'Service Unavailable',
+        message: 'overloaded: 2 already waiting; retry later',
+      })
+    }
+  })
+
+  it('sheds a request that gets no slot within WORK_QUEUE_TIMEOUT_MS, well before nginx would time out', async (t) => {
+    const app = await appFor(t, { WORK_CONCURRENCY: '1', WORK_QUEUE_TIMEOUT_MS: '100' })
+    // .then sends it (light-my-request's inject is lazy); it holds the only slot for 400 ms.
+    const busy = app.inject('/api/work?ms=400').then((r) => r)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const started = performance.now()
+    const waited = await app.inject('/api/work?ms=10')
+    const ms = performance.now() - started
+    assert.equal(waited.statusCode, 503)
+    assert.equal(waited.json().message, 'overloaded: no slot within 100 ms; retry later')
+    assert.ok(ms >= 90 && ms < 300, `shed after ${ms.toFixed(0)} ms`)
+    assert.equal((await busy).statusCode, 200)
+    // The slot is free again: nothing of the shed request stayed in the queue.
+    assert.equal((await app.inject('/api/work?ms=10')).statusCode, 200)
   })
 
   it('rejects a missing, malformed or too large ms with a 400', async (t) => {

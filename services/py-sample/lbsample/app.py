@@ -16,7 +16,7 @@ from .capacity import WorkSlots
 from .config import Config
 from .context import Replica
 from .db import Db, make_pool
-from .errors import DependencyUnavailable, HttpError, body
+from .errors import DependencyUnavailable, HttpError, Overloaded, body
 from .proxy import TrustedProxy
 from .routes import health, notes, visits, whoami, work
 from .sessions import SESSION_BLUEPRINTS, InvalidSessionCookie, SessionInterface, make_redis, raise_session_error
@@ -48,7 +48,8 @@ def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
         redis=client,
         db=db,
         # Under Gunicorn, the semaphore its master made for all the workers; otherwise one of its own.
-        work=work_slots or WorkSlots(config.work_concurrency, shared.work_semaphore),
+        work=work_slots
+        or WorkSlots(config.work_concurrency, config.work_queue_timeout_ms, shared.work_semaphore, shared.work_waiting),
     )
     app.extensions["lbsample"] = context
     app.session_interface = SessionInterface(app, client, config.session_ttl_seconds)
@@ -119,6 +120,12 @@ def _error_handlers(app: Flask) -> None:
     @app.errorhandler(HttpError)
     def http_error(err: HttpError) -> Any:
         return answer(err.status, err.message)
+
+    @app.errorhandler(Overloaded)
+    def overloaded(err: Overloaded) -> Any:
+        response = app.make_response(answer(503, str(err)))
+        response.headers["Retry-After"] = str(err.retry_after_seconds)
+        return response
 
     @app.errorhandler(DependencyUnavailable)
     def unavailable(err: DependencyUnavailable) -> Any:

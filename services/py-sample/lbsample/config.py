@@ -46,6 +46,7 @@ class Config:
     pg_query_timeout_ms: int
     work_concurrency: int
     work_max_ms: int
+    work_queue_timeout_ms: int
 
     @property
     def dependency_timeout(self) -> float:
@@ -132,6 +133,8 @@ SPEC: dict[str, tuple[Parse, Any]] = {
     "PG_QUERY_TIMEOUT_MS": (_integer(100, 60_000), "1000"),
     "WORK_CONCURRENCY": (_integer(1, 1000), "8"),
     "WORK_MAX_MS": (_integer(1, 60_000), "1000"),
+    # The longest a request waits for a work slot before it is shed (503).
+    "WORK_QUEUE_TIMEOUT_MS": (_integer(0, 60_000), "500"),
 }
 
 SECRETS = ("SESSION_SECRET", "REDIS_PASSWORD", "PG_PASSWORD")

@@ -26,6 +26,12 @@ class DependencyUnavailable(Exception):
         self.dependency = dependency
 
 
+class Overloaded(Exception):
+    """Too much work already: shed with a 503 and Retry-After (nginx neither retries nor penalises 503)."""
+
+    retry_after_seconds = 1
+
+
 # "The server is not there or not answering", as opposed to "the query is wrong".
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     redis.ConnectionError,

@@ -67,7 +67,20 @@ WORK_QUEUED = Gauge(
     registry=None,
     multiprocess_mode="livesum",
 )
-OWN_METRICS = (REQUEST_DURATION, DB_READS, SESSION_STORE_ERRORS, POOL_CONNECTIONS, WORK_IN_FLIGHT, WORK_QUEUED)
+WORK_SHED = Counter(
+    "work_shed_total",
+    "Requests for work turned away with a 503: queue full, or no slot within WORK_QUEUE_TIMEOUT_MS.",
+    registry=None,
+)
+OWN_METRICS = (
+    REQUEST_DURATION,
+    DB_READS,
+    SESSION_STORE_ERRORS,
+    POOL_CONNECTIONS,
+    WORK_IN_FLIGHT,
+    WORK_QUEUED,
+    WORK_SHED,
+)
 
 # Series exist from the start at 0, so dashboards and alerts see "no errors", not "no data".
 for _served_by, _reason in (("replica", "replica"), ("primary", "replica-behind"), ("primary", "replica-down")):

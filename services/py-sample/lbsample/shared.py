@@ -5,5 +5,7 @@ Imports nothing on purpose: the master loads this module, and must not create cl
 
 from typing import Any
 
-# /api/work's process-shared semaphore (gunicorn.conf.py's on_starting; lbsample/capacity.py).
+# /api/work's process-shared semaphore and count of waiters (gunicorn.conf.py's on_starting;
+# lbsample/capacity.py).
 work_semaphore: Any = None
+work_waiting: Any = None

@@ -28,6 +28,7 @@ def test_the_series_dashboards_and_alerts_use_exist_from_the_start(client):
         'session_store_errors_total{operation="get",replica="pytest"}',
         'pg_pool_connections{pool="primary",replica="pytest",state="total"}',
         'work_in_flight{replica="pytest"}',
+        'work_shed_total{replica="pytest"}',
         'pg_replica_lag_seconds{replica="pytest"}',
     ):
         assert series in text, series

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError } from 'fastify'
 import fp from 'fastify-plugin'
-import { DependencyUnavailable } from '../errors.ts'
+import { DependencyUnavailable, Overloaded } from '../errors.ts'
 
 /**
  * One error shape for every failure: `{ error, message }`. Client errors say what was wrong;
@@ -10,6 +10,10 @@ import { DependencyUnavailable } from '../errors.ts'
 export default fp(
   async (app) => {
     app.setErrorHandler(async (err: FastifyError, request, reply) => {
+      if (err instanceof Overloaded) {
+        reply.header('retry-after', String(err.retryAfterSeconds))
+        return reply.code(503).send({ error: 'Service Unavailable', message: err.message })
+      }
       if (err instanceof DependencyUnavailable) {
         request.log.warn({ err: err.cause, dependency: err.dependency }, err.message)
         return reply.code(503).send({ error: 'Service Unavailable', message: err.message })

@@ -15,7 +15,8 @@ const schema = {
 
 /**
  * Simulated I/O-bound work: waits `ms` inside the replica's concurrency limit. Throughput is
- * then capacity-bound (WORK_CONCURRENCY / ms per replica), which makes scaling measurable.
+ * then capacity-bound (WORK_CONCURRENCY / ms per replica), which makes scaling measurable; past
+ * capacity the replica sheds load (503 with Retry-After) rather than queueing without end.
  */
 const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/work', { schema }, async (request) => {
@@ -23,7 +24,7 @@ const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (ms > app.config.WORK_MAX_MS) throw httpError(400, `ms must be at most ${app.config.WORK_MAX_MS}`)
     const arrived = performance.now()
     let started = arrived
-    await app.workLimiter.run(async () => {
+    await app.withWorkSlot(async () => {
       started = performance.now()
       await sleep(ms)
     })

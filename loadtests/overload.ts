@@ -1,0 +1,71 @@
+// Overload: /api/work?ms=100 offered at MULTIPLE times what the replicas can do, while a
+// bystander asks /api/whoami 20 times a second. What a replica cannot take in time it sheds at
+// once (503 with Retry-After), so nothing reaches nginx's read timeout: no 502 or 504, every
+// bystander request answered, and the work accepted still gets done (goodput).
+//   bin/k6 run -e MULTIPLE=5 loadtests/overload.ts   (make bench runs 2, 5 and 10; BASE_PATH=/py)
+import { check } from 'k6'
+import http from 'k6/http'
+import { Counter, Trend } from 'k6/metrics'
+import { API, REPLICAS, requireStack, TREND_STATS } from './lib/config.ts'
+import { arrivals } from './lib/profiles.ts'
+import { report } from './lib/summary.ts'
+
+const MS = 100
+const SECONDS = Number(__ENV.SECONDS || 8)
+const MULTIPLE = Number(__ENV.MULTIPLE || 5)
+// WORK_CONCURRENCY slots per replica, each busy MS per request: what the replicas can do.
+const CAPACITY = REPLICAS.length * Number(__ENV.WORK_CONCURRENCY || 8) * (1000 / MS)
+const RATE = Math.round(MULTIPLE * CAPACITY)
+
+const answers = new Counter('work_answers')
+// How long a shed answer took: turned away at once, not after waiting out a queue.
+const shedTime = new Trend('shed_duration', true)
+
+export const options = {
+  scenarios: {
+    work: { ...arrivals('work', RATE, SECONDS, 2000).work, exec: 'work' },
+    bystander: { ...arrivals('bystander', 20, SECONDS, 50).bystander, exec: 'bystander' },
+  },
+  summaryTrendStats: TREND_STATS,
+  thresholds: {
+    // Work answers 200 or a shed 503, the bystander 200; anything else fails the run.
+    http_req_failed: ['rate==0'],
+    'checks{scenario:bystander}': ['rate==1'],
+    'work_answers{answer:other}': ['count==0'],
+    // Listed so that the summary keeps their counts.
+    'work_answers{answer:done}': ['count>=0'],
+    'work_answers{answer:shed}': ['count>=0'],
+  },
+}
+
+export function setup() {
+  requireStack()
+}
+
+const workOrShed = http.expectedStatuses(200, 503)
+
+export function work() {
+  const r = http.get(`${API}/api/work?ms=${MS}`, { responseCallback: workOrShed })
+  const answer =
+    r.status === 200 ? 'done' : r.status === 503 && r.headers['Retry-After'] === '1' ? 'shed' : 'other'
+  answers.add(1, { answer })
+  if (answer === 'shed') shedTime.add(r.timings.duration)
+}
+
+export function bystander() {
+  check(http.get(`${API}/api/whoami`), { 'whoami answers 200': (r) => r.status === 200 })
+}
+
+type Summary = Parameters<ReturnType<typeof report>>[0]
+export function handleSummary(data: Summary) {
+  const count = (answer: string) => data.metrics[`work_answers{answer:${answer}}`]?.values.count ?? 0
+  const [done, shed, other] = [count('done'), count('shed'), count('other')]
+  const offered = done + shed + other
+  const shedP99 = data.metrics.shed_duration?.values['p(99)']
+  return report(`overload-${MULTIPLE}x`, [
+    `  offered ${RATE} req/s of /api/work?ms=${MS} (${MULTIPLE}x the capacity of ${CAPACITY} req/s) for ${SECONDS} s`,
+    `  goodput ${(done / SECONDS).toFixed(0)} req/s, shed ${((shed / Math.max(offered, 1)) * 100).toFixed(1)}% ` +
+      `(503 + Retry-After, p99 ${shedP99 === undefined ? '-' : shedP99.toFixed(1)} ms), other answers (502, 504, ...) ${other}`,
+    `  dropped by k6 (no free VU): ${data.metrics.dropped_iterations?.values.count ?? 0}`,
+  ])(data)
+}
