@@ -106,6 +106,10 @@ function redis(env: LabEnv): Service {
         'daemonize no',
         'logfile ""',
         'appendonly yes',
+        // Sessions and visit counts are what the lab promises to keep: a cap on memory, and when
+        // it is reached, writes fail (the replicas answer 503) instead of evicting any of them.
+        `maxmemory ${env.get('REDIS_MAXMEMORY')}`,
+        'maxmemory-policy noeviction',
         'save ""',
       ]
       return writeIfChanged(conf, `${lines.join('\n')}\n`, 0o600)
@@ -264,6 +268,7 @@ const APP_SETTINGS = [
   'PG_QUERY_TIMEOUT_MS',
   'WORK_CONCURRENCY',
   'WORK_MAX_MS',
+  'WORK_QUEUE_TIMEOUT_MS',
 ]
 
 export function appEnv(env: LabEnv, replicaId: string, port: number): Record<string, string> {
