@@ -53,17 +53,19 @@ for (const { name, base, replicas } of TARGETS) {
     it('least_conn sends less to a replica busy with other work; round_robin does not notice', async (t) => {
       const busy = replicas[0] as string
       const slots = Number(env.get('WORK_CONCURRENCY'))
-      /** `busy`'s share of 150 requests while its work slots are full of 900 ms requests sent to
-       * it directly (not through nginx): what nginx's requests there wait for, it cannot see. */
+      /** `busy`'s share of 60 requests while its work slots are full of 400 ms requests sent to
+       * it directly (not through nginx): what nginx's requests there wait for, it cannot see.
+       * 400 ms, under WORK_QUEUE_TIMEOUT_MS: they wait, and none is shed. */
       const shareWhileBusy = async (strategy: string) => {
         await useStrategy(strategy)
         const hog = Promise.all(
           Array.from({ length: slots }, () =>
-            fetch(`${replicaUrl(busy)}/api/work?ms=900`).then((r) => r.arrayBuffer()),
+            fetch(`${replicaUrl(busy)}/api/work?ms=400`).then((r) => r.arrayBuffer()),
           ),
         )
         await new Promise((resolve) => setTimeout(resolve, 50))
-        const hits = await burst(`${base}/api/work?ms=20`, 150, 6)
+        // 60 requests of 20 ms, six at a time: about 200 ms, all of it while busy is busy.
+        const hits = await burst(`${base}/api/work?ms=20`, 60, 6)
         await hog
         assert.deepEqual(
           hits.filter((h) => h.status !== 200),

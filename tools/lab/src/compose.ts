@@ -20,38 +20,44 @@ function composeCommand(): string[] {
  * The environment Compose runs with. Image builds trust an extra CA when the machine names one
  * (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy), as the build secret build-ca.
  */
-function composeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function composeEnv(): NodeJS.ProcessEnv {
   const ca = [process.env.BUILD_CA_FILE, process.env.SSL_CERT_FILE, process.env.NODE_EXTRA_CA_CERTS].find(
     (file) => file && existsSync(file),
   )
-  return { ...process.env, ...(ca ? { BUILD_CA_FILE: ca } : {}), ...extra }
+  return { ...process.env, ...(ca ? { BUILD_CA_FILE: ca } : {}) }
 }
 
 /** Docker mode: the lab's verbs as Compose's, on compose.yaml as users run it. */
 export class ComposeStack {
   private readonly command = composeCommand()
 
-  /** Runs compose; output goes to the terminal unless `capture`. Rejects when it fails. */
-  run(args: string[], options: { capture?: boolean; env?: Record<string, string> } = {}): Promise<string> {
+  /**
+   * Runs compose. Its output goes to the terminal, or with `capture` its standard output is what
+   * this resolves with (warnings on standard error are kept for the error message). Rejects when
+   * compose fails.
+   */
+  run(args: string[], options: { capture?: boolean } = {}): Promise<string> {
     const [bin, ...base] = this.command as [string, ...string[]]
+    const stdio = options.capture ? 'pipe' : 'inherit'
     return new Promise((resolve, reject) => {
       const child = spawn(bin, [...base, ...args], {
         cwd: repoRoot,
-        env: composeEnv(options.env),
-        stdio: ['ignore', options.capture ? 'pipe' : 'inherit', options.capture ? 'pipe' : 'inherit'],
+        env: composeEnv(),
+        stdio: ['ignore', stdio, stdio],
       })
-      let output = ''
+      let stdout = ''
+      let stderr = ''
       child.stdout?.on('data', (chunk) => {
-        output += chunk
+        stdout += chunk
       })
       child.stderr?.on('data', (chunk) => {
-        output += chunk
+        stderr += chunk
       })
       child.on('error', reject)
       child.on('close', (code) =>
         code === 0
-          ? resolve(output)
-          : reject(new Error(`docker compose ${args.join(' ')} failed (exit ${code})\n${output}`)),
+          ? resolve(stdout)
+          : reject(new Error(`docker compose ${args.join(' ')} failed (exit ${code})\n${stdout}${stderr}`)),
       )
     })
   }
