@@ -100,6 +100,8 @@ export class ComposeStack {
     for (const service of paused.split('\n').filter(Boolean)) {
       console.log(`lab: ${service} was paused; unpausing it`)
       await this.run(['unpause', service], { capture: true })
+      // Still "unhealthy" until its next check, which `up --wait` would take for a failure.
+      await this.waitHealthy(service)
     }
     const { names, missing } = await this.startable()
     await this.run(['up', '--detach', '--build', '--wait', '--wait-timeout', '300', ...names])
