@@ -73,5 +73,49 @@ for (const { name, base, cookie } of TARGETS) {
       assert.equal(unknown.status, 404)
       assert.equal(await countNotes(), before)
     })
+
+    it('an Idempotency-Key writes a note once: a repeat gets the first answer, another request a 422', async () => {
+      const before = await countNotes()
+      const client = new SessionClient()
+      const key = `note-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+      const post = (text: string, idempotencyKey = key) =>
+        client.send(`${base}/api/notes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+          body: JSON.stringify({ text }),
+        })
+
+      // What nginx does with a keyed POST whose replica died before answering: send it again.
+      const first = await post('written once')
+      const repeats = await Promise.all([post('written once'), post('written once')])
+      assert.equal(first.status, 201)
+      for (const repeat of repeats) {
+        assert.equal(repeat.status, 201)
+        assert.deepEqual(repeat.body, first.body)
+      }
+      const other = await post('a different note')
+      assert.equal(other.status, 422)
+      assert.deepEqual(other.body, {
+        error: 'Unprocessable Entity',
+        message: 'Idempotency-Key already used for a different request',
+      })
+      // A malformed or too long key: the same 400 from both implementations, on every keyed route.
+      for (const bad of ['short', 'k'.repeat(65), 'has a space']) {
+        for (const route of ['/api/notes', '/api/visits']) {
+          const note = route === '/api/notes'
+          const response = await client.send(`${base}${route}`, {
+            method: 'POST',
+            headers: { 'idempotency-key': bad, ...(note ? { 'content-type': 'application/json' } : {}) },
+            ...(note ? { body: '{"text":"x"}' } : {}),
+          })
+          assert.equal(response.status, 400, `${route} ${bad}`)
+          assert.deepEqual(response.body, {
+            error: 'Bad Request',
+            message: 'headers/idempotency-key must match pattern "^[A-Za-z0-9_-]{8,64}$"',
+          })
+        }
+      }
+      assert.equal(await countNotes(), before + 1)
+    })
   })
 }

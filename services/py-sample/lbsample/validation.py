@@ -4,6 +4,7 @@ as JSON schemas; five small checks do not justify a schema library here.)"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -68,3 +69,18 @@ def matches(what: str, value: str, pattern: str) -> str:
     if not re.fullmatch(pattern, value):
         raise HttpError(400, f'{what} must match pattern "{pattern}"')
     return value
+
+
+# The Idempotency-Key header of the routes that may be retried (the TypeScript replica's
+# src/idempotency.ts): malformed or too long, a 400 on every route alike.
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]{8,64}$"
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    return None if key is None else matches("headers/idempotency-key", key, IDEMPOTENCY_KEY)
+
+
+def request_sha256(content: str) -> str:
+    """What a key is bound to: the request's content, so that its repeat can be told from another."""
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()

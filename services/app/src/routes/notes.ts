@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { DependencyUnavailable, httpError } from '../errors.ts'
+import { IdempotencyHeaders, requestSha256 } from '../idempotency.ts'
 
 export const NOTE_MAX_LENGTH = 1000
 
@@ -28,6 +29,7 @@ const toNote = (row: NoteRow) => ({
 
 const schemas = {
   create: {
+    headers: IdempotencyHeaders,
     body: Type.Object(
       // Must contain something other than white space.
       { text: Type.String({ minLength: 1, maxLength: NOTE_MAX_LENGTH, pattern: '\\S' }) },
@@ -51,6 +53,28 @@ const schemas = {
 const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const replica = app.config.REPLICA_ID
 
+  type WrittenRow = { id: string; replica: string; request_sha256: string | null }
+  const writeNote = (text: string) =>
+    app.db.write<WrittenRow>(
+      'INSERT INTO notes (text, replica) VALUES ($1, $2) RETURNING id, replica, request_sha256',
+      [text, replica],
+    )
+  /** Writes the note unless its key already wrote one; either way, the note of that key. */
+  const writeNoteOnce = async (key: string, text: string) => {
+    const inserted = await app.db.write<WrittenRow>(
+      `INSERT INTO notes (text, replica, idempotency_key, request_sha256) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, replica, request_sha256`,
+      [text, replica, key, requestSha256(text)],
+    )
+    if (inserted.rows.length > 0) return inserted
+    // A statement of its own: it sees the first write even if that committed while this one
+    // waited on it (the conflict check waits for an uncommitted insert of the same key).
+    return app.db.write<WrittenRow>(
+      'SELECT id, replica, request_sha256 FROM notes WHERE idempotency_key = $1',
+      [key],
+    )
+  }
+
   app.post('/api/notes', { schema: schemas.create }, async (request, reply) => {
     const { session } = request
     // A session that came with the request was just read from Redis; a new one will be saved
@@ -62,14 +86,18 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new DependencyUnavailable('session store', err)
       })
     }
-    const { rows, lsn } = await app.db.write<{ id: string }>(
-      'INSERT INTO notes (text, replica) VALUES ($1, $2) RETURNING id',
-      [request.body.text, replica],
-    )
+    const { text } = request.body
+    const key = request.headers['idempotency-key']
+    const { rows, lsn } = key === undefined ? await writeNote(text) : await writeNoteOnce(key, text)
+    const note = rows[0] as WrittenRow
+    if (key !== undefined && note.request_sha256 !== requestSha256(text)) {
+      throw httpError(422, 'Idempotency-Key already used for a different request')
+    }
     // Reads in this session go to the replica only once it has replayed this far.
     if (!session.get('createdBy')) session.set('createdBy', replica)
     session.set('lastWriteLsn', lsn)
-    return reply.code(201).send({ id: Number(rows[0]?.id), replica })
+    // A repeat gets the first answer: the same note, written by the replica that wrote it.
+    return reply.code(201).send({ id: Number(note.id), replica: note.replica })
   })
 
   app.get('/api/notes/:id', { schema: schemas.get }, async (request) => {

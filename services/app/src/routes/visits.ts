@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { DependencyUnavailable } from '../errors.ts'
+import { IdempotencyHeaders } from '../idempotency.ts'
 
 const Visits = Type.Object({
   visits: Type.Integer(),
@@ -26,10 +27,6 @@ if KEYS[2] == '' or redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return redis.call('HGETALL', KEYS[1])`
-
-const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' })),
-})
 
 function toVisits(hash: Record<string, string>, replica: string) {
   return {

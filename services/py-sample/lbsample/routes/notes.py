@@ -12,7 +12,7 @@ from flask import Blueprint, session
 from ..context import replica
 from ..errors import DependencyUnavailable, HttpError
 from ..metrics import SESSION_STORE_ERRORS
-from ..validation import json_object, matches, query, text_field
+from ..validation import idempotency_key, json_object, matches, query, request_sha256, text_field
 
 blueprint = Blueprint("notes", __name__)
 NOTE_MAX_LENGTH = 1000
@@ -47,13 +47,37 @@ def create() -> tuple[dict[str, Any], int]:
         except redis.RedisError as err:
             SESSION_STORE_ERRORS.labels("ping").inc()
             raise DependencyUnavailable("session store") from err
-    rows, lsn = r.db.write(
-        "INSERT INTO notes (text, replica) VALUES (%s, %s) RETURNING id", (text, r.config.replica_id)
-    )
+    key = idempotency_key()
+    rows, lsn = _write(r, text) if key is None else _write_once(r, key, text)
+    note = rows[0]
+    if key is not None and note["request_sha256"] != request_sha256(text):
+        raise HttpError(422, "Idempotency-Key already used for a different request")
     # Reads in this session go to the replica only once it has replayed this far.
     session.setdefault("createdBy", r.config.replica_id)
     session["lastWriteLsn"] = lsn
-    return {"id": int(rows[0]["id"]), "replica": r.config.replica_id}, 201
+    # A repeat gets the first answer: the same note, written by the replica that wrote it.
+    return {"id": int(note["id"]), "replica": note["replica"]}, 201
+
+
+def _write(r: Any, text: str) -> tuple[list[dict[str, Any]], str]:
+    return r.db.write(
+        "INSERT INTO notes (text, replica) VALUES (%s, %s) RETURNING id, replica, request_sha256",
+        (text, r.config.replica_id),
+    )
+
+
+def _write_once(r: Any, key: str, text: str) -> tuple[list[dict[str, Any]], str]:
+    """Writes the note unless its key already wrote one; either way, the note of that key."""
+    rows, lsn = r.db.write(
+        "INSERT INTO notes (text, replica, idempotency_key, request_sha256) VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, replica, request_sha256",
+        (text, r.config.replica_id, key, request_sha256(text)),
+    )
+    if rows:
+        return rows, lsn
+    # A statement of its own: it sees the first write even if that committed while this one
+    # waited on it (the conflict check waits for an uncommitted insert of the same key).
+    return r.db.write("SELECT id, replica, request_sha256 FROM notes WHERE idempotency_key = %s", (key,))
 
 
 # <id>, not <note_id>: the route label is then /api/notes/:id, the TypeScript replica's.

@@ -7,17 +7,16 @@ from __future__ import annotations
 from importlib.resources import files
 
 import redis
-from flask import Blueprint, request, session
+from flask import Blueprint, session
 
 from ..context import replica
 from ..errors import DependencyUnavailable
 from ..metrics import SESSION_STORE_ERRORS
-from ..validation import matches
+from ..validation import idempotency_key
 
 blueprint = Blueprint("visits", __name__)
 INCREMENT_ONCE = files("lbsample").joinpath("visits.lua").read_text()
 SEEN = "seen:"
-IDEMPOTENCY_KEY = r"[A-Za-z0-9_-]{8,64}"
 
 
 def _key() -> str:
@@ -46,9 +45,7 @@ def _store_down(err: Exception) -> DependencyUnavailable:
 @blueprint.post("/api/visits")
 def increment() -> dict[str, object]:
     r = replica()
-    idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key is not None:
-        matches("headers/idempotency-key", idempotency_key, IDEMPOTENCY_KEY)
+    key_of_request = idempotency_key()
     key = _key()
     ttl = r.config.session_ttl_seconds
     try:
@@ -56,7 +53,7 @@ def increment() -> dict[str, object]:
             INCREMENT_ONCE,
             2,
             key,
-            f"{key}:idem:{idempotency_key}" if idempotency_key else "",
+            f"{key}:idem:{key_of_request}" if key_of_request else "",
             f"{SEEN}{r.config.replica_id}",
             ttl,
         )
