@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import http2 from 'node:http2'
 import { describe, it } from 'node:test'
 import tls from 'node:tls'
-import { fromOtherClient, HTTP, HTTPS, labCa, type RawResponse, request } from '../lib/raw.ts'
+import { fromOtherClient, HTTP, HTTPS, labCa, type RawResponse, rawExchange, request } from '../lib/raw.ts'
 import { env } from '../lib/stack.ts'
 
 const SECURITY_HEADERS = {
@@ -93,6 +93,37 @@ describe('TLS at the edge', () => {
     assert.match(String(overHttps.headers['set-cookie']), /; Secure/)
     const overHttp = await request(`${HTTP}/api/visits`, { method: 'POST' })
     assert.doesNotMatch(String(overHttp.headers['set-cookie']), /Secure/)
+  })
+})
+
+describe("nginx's own answers: JSON with the security headers, redirects that stay home", () => {
+  it("redirects to HTTPS on this lab's own host names only, whatever Host a client sends", async () => {
+    const evil = await request(`${HTTP}/`, { headers: { host: 'evil.example' } })
+    assert.equal(evil.status, 301)
+    assert.equal(evil.headers.location, `https://localhost:${env.port('NGINX_HTTPS_PORT')}/static/`)
+    const own = await request(`${HTTP}/static/index.html`, { headers: { host: '127.0.0.1:8080' } })
+    assert.equal(own.headers.location, `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}/static/index.html`)
+  })
+
+  it('answers a transfer encoding it cannot decode, and plain HTTP on the HTTPS port, in JSON', async () => {
+    const cases: Array<[number, string, RegExp]> = [
+      [
+        env.port('NGINX_HTTP_PORT'),
+        'POST /api/notes HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
+        /^HTTP\/1\.1 501 [\s\S]*\{"error":"Not Implemented","message":"transfer encoding not supported"\}/,
+      ],
+      [
+        env.port('NGINX_HTTPS_PORT'),
+        'GET /api/whoami HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+        /^HTTP\/1\.1 400 [\s\S]*\{"error":"Bad Request","message":"plain HTTP sent to the HTTPS port; use https:\/\/"\}/,
+      ],
+    ]
+    for (const [port, bytes, expected] of cases) {
+      const reply = await rawExchange(port, bytes)
+      assert.match(reply, expected)
+      assert.match(reply, /\r\ncontent-type: application\/json\r\n/i, reply)
+      assert.match(reply, /\r\nx-content-type-options: nosniff\r\n/i, reply)
+    }
   })
 })
 
