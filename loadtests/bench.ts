@@ -45,16 +45,21 @@ try {
   ] as const) {
     lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: drained })
     const data = k6('scaling.ts', `scaling-${n}`, [`REPLICAS_IN_ROTATION=${n}`])
-    scaling.push([n, data.metrics.http_reqs.values.rate])
+    scaling.push([n, data.metrics.work_done.values.rate])
   }
-  const strategies: Array<[string, Record<string, number>, Record<string, number>]> = []
+  const strategies: Array<[string, Record<string, number>, Record<string, number>, number]> = []
   for (const strategy of ['round_robin', 'least_conn']) {
     lab({ LB_STRATEGY: strategy, LB_DRAINED: '' })
     const data = k6('strategies.ts', `strategies-${strategy}`, [`STRATEGY=${strategy}`])
+    const shedCount = ['fast', 'slow'].reduce(
+      (sum, kind) => sum + (data.metrics[`shed{kind:${kind}}`]?.values.count ?? 0),
+      0,
+    )
     strategies.push([
       strategy,
       data.metrics['http_req_duration{kind:fast}'].values,
       data.metrics['http_req_duration{kind:slow}'].values,
+      shedCount / data.metrics.http_reqs.values.count,
     ])
   }
 
@@ -89,23 +94,24 @@ try {
     '## Scaling: /api/work?ms=50, 48 clients, 10 s',
     '',
     'Each replica does at most 8 pieces of work at once (WORK_CONCURRENCY), so one replica caps',
-    'near 8 × 1000/50 = 160 requests per second.',
+    'near 8 × 1000/50 = 160 requests per second; what it cannot queue it sheds, and the clients',
+    'honour Retry-After. The figure is goodput: work done per second.',
     '',
-    '| replicas in rotation | requests/s | vs one replica |',
+    '| replicas in rotation | work done/s | vs one replica |',
     '|---|---|---|',
     ...scaling.map(([n, rate]) => `| ${n} | ${rate.toFixed(0)} | ${(rate / one).toFixed(2)}× |`),
     '',
     '## Strategies: 400 requests/s, 90% take 5 ms and 10% take 400 ms, 20 s',
     '',
     'Near capacity (24 work slots in all; the slow requests alone keep about 16 busy). Round robin',
-    'keeps sending fast requests to a replica whose slots are full of slow ones, so they queue;',
-    'least_conn sends them where fewer connections are open.',
+    'keeps sending fast requests to a replica whose slots are full of slow ones, so they queue, and',
+    'past its queue the replica sheds them (503); least_conn sends them where fewer connections are open.',
     '',
-    '| strategy | fast p50 | fast p95 | fast p99 | slow p50 | slow p99 |',
-    '|---|---|---|---|---|---|',
+    '| strategy | fast p50 | fast p95 | fast p99 | slow p50 | slow p99 | shed (503) |',
+    '|---|---|---|---|---|---|---|',
     ...strategies.map(
-      ([name, fast, slow]) =>
-        `| ${name} | ${ms(fast.med)} | ${ms(fast['p(95)'])} | ${ms(fast['p(99)'])} | ${ms(slow.med)} | ${ms(slow['p(99)'])} |`,
+      ([name, fast, slow, shedShare]) =>
+        `| ${name} | ${ms(fast.med)} | ${ms(fast['p(95)'])} | ${ms(fast['p(99)'])} | ${ms(slow.med)} | ${ms(slow['p(99)'])} | ${(shedShare * 100).toFixed(1)}% |`,
     ),
     '',
     '## Overload: /api/work?ms=100 at 2x, 5x and 10x capacity, 8 s, plus /api/whoami 20/s',

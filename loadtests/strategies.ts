@@ -5,6 +5,7 @@
 // look, so fast requests queue behind slow ones.
 import { check } from 'k6'
 import http from 'k6/http'
+import { Counter } from 'k6/metrics'
 import { API, requireStack, TREND_STATS } from './lib/config.ts'
 import { arrivals } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
@@ -19,8 +20,15 @@ export const options = {
     // Reported per kind of request (thresholds that always hold expose the sub-metrics).
     'http_req_duration{kind:fast}': ['max>=0'],
     'http_req_duration{kind:slow}': ['max>=0'],
+    'shed{kind:fast}': ['count>=0'],
+    'shed{kind:slow}': ['count>=0'],
   },
 }
+
+// Near capacity a replica may shed (503, Retry-After) rather than queue past its bound: counted,
+// not failed, since that is the replica protecting itself.
+const shed = new Counter('shed')
+const workOrShed = http.expectedStatuses(200, 503)
 
 export function setup() {
   requireStack()
@@ -28,10 +36,13 @@ export function setup() {
 
 export default function () {
   const slow = Math.random() < SLOW_SHARE
+  const kind = slow ? 'slow' : 'fast'
   const response = http.get(`${API}/api/work?ms=${slow ? 400 : 5}`, {
-    tags: { kind: slow ? 'slow' : 'fast' },
+    tags: { kind },
+    responseCallback: workOrShed,
   })
-  check(response, { 'work done': (r) => r.status === 200 })
+  check(response, { 'work done or shed': (r) => r.status === 200 || r.status === 503 })
+  if (response.status === 503) shed.add(1, { kind })
 }
 
 export const handleSummary = report(`strategies-${__ENV.STRATEGY || 'current'}`)
