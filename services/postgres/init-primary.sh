@@ -4,8 +4,9 @@
 # role, and the hba line letting the replica stream from another host.
 #
 # Docker mode: copied to /docker-entrypoint-initdb.d/, run once on a new data directory.
-# Native mode: the lab runs it after every start of pg-primary; every step is idempotent and
-# passwords are re-applied, so editing .env and running `make up` takes effect.
+# Native mode: the lab runs it on every `up`; every step is idempotent and every password
+# (POSTGRES_PASSWORD's too, when set) is re-applied, so editing .env and running `make up` takes
+# effect.
 #
 # Needs: psql reaching the primary as a superuser (libpq env: PGHOST, PGPORT, PGUSER...),
 # PGDATA, and the PG_* variables below.
@@ -15,12 +16,16 @@ set -eu
 : "${PG_MONITOR_USER:?}" "${PG_MONITOR_PASSWORD:?}"
 
 psql -v ON_ERROR_STOP=1 --no-psqlrc --quiet --dbname postgres \
+  -v superuser_password="${POSTGRES_PASSWORD:-}" \
   -v app_user="$PG_USER" -v app_password="$PG_PASSWORD" -v app_db="$PG_DATABASE" \
   -v repl_user="$PG_REPLICATION_USER" -v repl_password="$PG_REPLICATION_PASSWORD" \
   -v slot="$PG_REPLICATION_SLOT" \
   -v monitor_user="$PG_MONITOR_USER" -v monitor_password="$PG_MONITOR_PASSWORD" <<'SQL'
 -- \gexec runs each generated statement: it gives CREATE ... IF NOT EXISTS to roles and
 -- databases, which Postgres lacks, while psql variables stay safely quoted (%I, %L).
+-- The superuser's password too, when given: .env stays the one place every password comes from.
+SELECT format('ALTER ROLE postgres PASSWORD %L', :'superuser_password')
+ WHERE :'superuser_password' <> '' \gexec
 SELECT format('CREATE ROLE %I LOGIN', :'app_user')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_user') \gexec
 SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L',

@@ -142,6 +142,18 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
     PG_REPLICATION_SLOT: env.get('PG_REPLICATION_SLOT'),
     PG_MONITOR_USER: env.get('PG_MONITOR_USER'),
     PG_MONITOR_PASSWORD: env.get('PG_MONITOR_PASSWORD'),
+    POSTGRES_PASSWORD: env.get('POSTGRES_PASSWORD'),
+  }
+
+  /** pg_basebackup -R wrote `password=''...''` into primary_conninfo (quoted twice: conninfo, then the file). */
+  function keepReplicationPassword(): void {
+    const file = join(data, 'postgresql.auto.conf')
+    const password = env.get('PG_REPLICATION_PASSWORD')
+    if (/['\\\s]/.test(password)) return // would need escaping twice over; left as it is
+    const conf = readFileSync(file, 'utf8')
+    const next = conf.replace(/^(primary_conninfo = '.*?\bpassword=)(''[^']*''|[^ ']*)/m, `$1''${password}''`)
+    // In place, so the file keeps its owner (the postgres user when the lab runs as root).
+    if (next !== conf) writeFileSync(file, next)
   }
 
   async function initPrimary() {
@@ -182,7 +194,12 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
     async prepare() {
       ensureDir(dir)
       ensureDir(socketDir, owner)
-      if (existsSync(join(data, 'PG_VERSION'))) return false
+      if (existsSync(join(data, 'PG_VERSION'))) {
+        // The standby logs in to the primary with the password pg_basebackup wrote down: keep it
+        // the one .env holds now (init-primary.sh re-applies it on the primary at every up).
+        if (role === 'replica') keepReplicationPassword()
+        return false
+      }
       ensureDir(data, owner, 0o700)
       if (role === 'primary') await initPrimary()
       else {
@@ -224,16 +241,16 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
       role === 'primary'
         ? async () => {
             const script = join(repoRoot, 'services/postgres/init-primary.sh')
+            // As root, Postgres runs as the `postgres` user and the script connects as it over the
+            // private socket (peer): no password needed, so it can re-apply every password of .env,
+            // the superuser's included (Docker mode's `make up` writes a .env with fresh ones).
+            const connect = owner
+              ? { PGHOST: socketDir }
+              : { PGHOST: LOCALHOST, PGPASSWORD: env.get('POSTGRES_PASSWORD') }
             await runChecked(name, 'init-primary.sh', 'sh', [script], {
               ...asOwner,
               cwd: dir,
-              env: {
-                ...scriptEnv,
-                PGHOST: LOCALHOST,
-                PGPORT: String(port),
-                PGUSER: 'postgres',
-                PGPASSWORD: env.get('POSTGRES_PASSWORD'),
-              },
+              env: { ...scriptEnv, ...connect, PGPORT: String(port), PGUSER: 'postgres' },
             })
             // Once, here, as the app's role; never by each replica at start-up.
             await runChecked(
