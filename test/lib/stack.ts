@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { chooseMode } from '../../tools/lab/src/mode.ts'
-import { DOCKER_BACKEND_HOSTS, DOCKER_FRONTEND_HOSTS, dockerAddress } from '../../tools/lab/src/topology.ts'
+import { DOCKER_FRONTEND_HOSTS, dockerAddress, dockerBackendAddress } from '../../tools/lab/src/topology.ts'
 
 const cli = fileURLToPath(new URL('../../tools/lab/src/cli.ts', import.meta.url))
 
@@ -28,9 +28,7 @@ export function direct(service: string): { host: string; port: number } {
   }[kind] ?? { portKey: '', containerPort: 0 }
   if (!portKey) throw new Error(`no direct address for ${service}`)
   if (MODE === 'native') return { host: '127.0.0.1', port: env.port(portKey) }
-  const host = DOCKER_BACKEND_HOSTS[service]
-  if (host === undefined) throw new Error(`no fixed Docker address for ${service}`)
-  return { host: dockerAddress(env.get('DOCKER_BACKEND_NET'), host), port: containerPort }
+  return { host: dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), service), port: containerPort }
 }
 /** The address nginx sees this machine's requests come from (Docker: the frontend's gateway). */
 export const CLIENT_IP =

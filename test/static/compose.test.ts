@@ -7,7 +7,12 @@ import { ConfigSchema } from '../../services/app/src/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { appEnv, pyEnv, services } from '../../tools/lab/src/services.ts'
-import { DOCKER_BACKEND_HOSTS, DOCKER_FRONTEND_HOSTS, dockerAddress } from '../../tools/lab/src/topology.ts'
+import {
+  DOCKER_BACKEND_HOSTS,
+  DOCKER_FRONTEND_HOSTS,
+  dockerAddress,
+  dockerBackendAddress,
+} from '../../tools/lab/src/topology.ts'
 import { composeProject, composeRaw, composeText } from '../lib/compose.ts'
 
 interface ComposeService {
@@ -205,7 +210,7 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     assert.deepEqual(
       [app.REDIS_HOST, app.PG_PRIMARY_HOST, app.PG_REPLICA_HOST, app.TRUST_PROXY],
       ['redis', 'pg-primary', 'pg-replica', 'nginx'].map((name) =>
-        at('backend', DOCKER_BACKEND_HOSTS[name] ?? 0),
+        dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), name),
       ),
     )
   })

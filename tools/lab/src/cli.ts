@@ -87,7 +87,6 @@ async function docker(
       return
     case 'reset':
       await compose.run(['down', '--volumes'])
-      forgetMode()
       return
     case 'ps':
       await compose.run(['ps', '--all'])

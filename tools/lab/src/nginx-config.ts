@@ -6,9 +6,9 @@ import { fingerprint, renderTemplate } from './render.ts'
 import {
   APP_COUNT,
   APPS,
-  DOCKER_BACKEND_HOSTS,
   DOCKER_FRONTEND_HOSTS,
   dockerAddress,
+  dockerBackendAddress,
   LOCALHOST,
   PYS,
 } from './topology.ts'
@@ -59,8 +59,7 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
 /** Docker mode: fixed addresses on Compose's networks (see topology.ts), the image's paths. */
 export const DOCKER_NGINX_DIR = '/etc/nginx/lab'
 export function dockerPlacement(env: LabEnv): NginxPlacement {
-  const backend = (name: string) =>
-    dockerAddress(env.get('DOCKER_BACKEND_NET'), DOCKER_BACKEND_HOSTS[name] ?? 0)
+  const backend = (name: string) => dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), name)
   const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
   return {
     httpListen: '8080',

@@ -29,6 +29,13 @@ export const DOCKER_BACKEND_HOSTS: Readonly<Record<string, number>> = Object.fro
 /** On the frontend network: Docker's gateway is this machine itself; k6 is the lab's load generator. */
 export const DOCKER_FRONTEND_HOSTS = { gateway: 1, nginx: 2, k6: 3 } as const
 
+/** A backend service's fixed address under the /24 prefix `net` (DOCKER_BACKEND_NET). */
+export function dockerBackendAddress(net: string, service: string): string {
+  const host = DOCKER_BACKEND_HOSTS[service]
+  if (host === undefined) throw new Error(`${service} has no fixed address on the backend network`)
+  return dockerAddress(net, host)
+}
+
 export function dockerAddress(prefix: string, host: number): string {
   if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(prefix)) {
     throw new Error(`${prefix} is not the first three numbers of a /24 network, e.g. 172.30.57`)
