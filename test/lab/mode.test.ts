@@ -81,18 +81,30 @@ describe('the .env Docker mode writes when there is none', () => {
 })
 
 describe('settings that only make sense together', () => {
-  it("refuses to start a stack whose queued work would outlast nginx's read timeout", async () => {
+  const refused = async (settings: Record<string, string>, message: RegExp) => {
     const state = mkdtempSync(join(tmpdir(), 'lb-lab-budget-'))
     try {
       await assert.rejects(
         run(process.execPath, ['tools/lab/src/cli.ts', 'up'], {
           cwd: repoRoot,
-          env: { ...process.env, MODE: 'native', LAB_STATE_DIR: state, WORK_QUEUE_TIMEOUT_MS: '1500' },
+          env: { ...process.env, MODE: 'native', LAB_STATE_DIR: state, ...settings },
         }),
-        /WORK_QUEUE_TIMEOUT_MS \+ WORK_MAX_MS \(2500 ms\) must stay under UPSTREAM_READ_TIMEOUT \(2000 ms\)/,
+        message,
       )
     } finally {
       rmSync(state, { recursive: true, force: true })
     }
-  })
+  }
+
+  it("refuses to start a stack whose queued work would outlast nginx's read timeout", () =>
+    refused(
+      { WORK_QUEUE_TIMEOUT_MS: '1500' },
+      /WORK_QUEUE_TIMEOUT_MS \+ WORK_MAX_MS \(2500 ms\) must stay under UPSTREAM_READ_TIMEOUT \(2000 ms\)/,
+    ))
+
+  it("refuses a request deadline that, with a last session save, would outlast nginx's read timeout", () =>
+    refused(
+      { REQUEST_DEADLINE_MS: '1300' },
+      /REQUEST_DEADLINE_MS \+ DEPENDENCY_TIMEOUT_MS \(2050 ms\) must stay under UPSTREAM_READ_TIMEOUT \(2000 ms\)/,
+    ))
 })

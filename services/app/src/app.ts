@@ -3,8 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
 import type { Config } from './config.ts'
 import configPlugin from './plugins/config.ts'
+import deadlinePlugin from './plugins/deadline.ts'
 import drainingPlugin from './plugins/draining.ts'
 import errorsPlugin from './plugins/errors.ts'
+import jsonBodyPlugin from './plugins/json-body.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import postgresPlugin from './plugins/postgres.ts'
 import redisPlugin from './plugins/redis.ts'
@@ -51,7 +53,9 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.removeContentTypeParser('text/plain')
 
   await app.register(configPlugin, { config })
+  await app.register(jsonBodyPlugin)
   await app.register(errorsPlugin)
+  await app.register(deadlinePlugin)
   await app.register(replicaHeaderPlugin)
   await app.register(drainingPlugin)
   await app.register(metricsPlugin)

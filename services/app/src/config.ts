@@ -19,6 +19,10 @@ export const ConfigSchema = Type.Object({
   // Budget for any one call to Redis or to a Postgres connect: a dead or frozen dependency
   // costs a request at most this long before it answers 503 (or falls back).
   DEPENDENCY_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 30_000, default: 750 }),
+  // Budget for all the dependency waits of one request together (each wait also has its own
+  // bound): with one last session save after it, it must stay under nginx's read timeout (the
+  // lab checks UPSTREAM_READ_TIMEOUT), or a slow answer would count as the replica failing.
+  REQUEST_DEADLINE_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 1000 }),
 
   REDIS_HOST: Type.String({ minLength: 1 }),
   REDIS_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 6379 }),

@@ -31,3 +31,20 @@ export function isConnectionError(err: unknown): boolean {
 export function httpError(statusCode: number, message: string): Error & { statusCode: number } {
   return Object.assign(new Error(message), { statusCode })
 }
+
+/**
+ * A write whose COMMIT was sent but never acknowledged: it may or may not have been applied.
+ * Answered 504 with `code: "outcome_unknown"` (README, "What an error means"); a retry with the
+ * same Idempotency-Key is safe either way. Never a 503, which promises that nothing was written.
+ */
+export class OutcomeUnknown extends Error {
+  readonly statusCode = 504
+  readonly code = 'outcome_unknown'
+  constructor(dependency: string, cause: unknown) {
+    super(
+      `${dependency} did not confirm the write: it may or may not have been applied; retry with the same Idempotency-Key`,
+      { cause },
+    )
+    this.name = 'OutcomeUnknown'
+  }
+}

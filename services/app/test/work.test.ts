@@ -20,8 +20,13 @@ describe('GET /api/work', () => {
     const waits = ok.map(({ r }) => r.json().queuedMs).sort((a, b) => a - b)
     assert.equal(waits.filter((ms) => ms < 50).length, 2, `queued ms: ${waits}`)
     assert.ok((waits.at(-1) ?? 0) >= 80, `queued ms: ${waits}`)
+    // A full queue answers at once: before the first admitted request has done its 100 ms.
+    const firstDone = Math.min(...ok.map(({ ms }) => ms))
     for (const { r, ms } of shed) {
-      assert.ok(ms < 50, `shed after ${ms.toFixed(0)} ms: a full queue answers at once`)
+      assert.ok(
+        ms < firstDone,
+        `shed after ${ms.toFixed(0)} ms, the first 200 after ${firstDone.toFixed(0)} ms`,
+      )
       assert.equal(r.headers['retry-after'], '1')
       assert.deepEqual(r.json(), {
         error: 'Service Unavailable',

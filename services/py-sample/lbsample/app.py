@@ -16,7 +16,7 @@ from .capacity import WorkSlots
 from .config import Config
 from .context import Replica
 from .db import Db, make_pool
-from .errors import DependencyUnavailable, HttpError, Overloaded, body
+from .errors import DependencyUnavailable, HttpError, OutcomeUnknown, Overloaded, body
 from .proxy import TrustedProxy
 from .routes import health, notes, visits, whoami, work
 from .sessions import SESSION_BLUEPRINTS, InvalidSessionCookie, SessionInterface, make_redis, raise_session_error
@@ -35,6 +35,9 @@ def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=config.session_ttl_seconds),
         # Errors are answered by the handlers below in tests too, as in production.
         PROPAGATE_EXCEPTIONS=False,
+        # No automatic OPTIONS answer (a 200 with an empty HTML body): like the TypeScript
+        # replica, a method without a route is an unknown route (contract/README.md).
+        PROVIDE_AUTOMATIC_OPTIONS=False,
     )
     client = make_redis(config)
     db = Db(
@@ -52,7 +55,7 @@ def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
         or WorkSlots(config.work_concurrency, config.work_queue_timeout_ms, shared.work_semaphore, shared.work_waiting),
     )
     app.extensions["lbsample"] = context
-    app.session_interface = SessionInterface(app, client, config.session_ttl_seconds)
+    app.session_interface = SessionInterface(app, client, config.session_ttl_seconds, config.dependency_timeout)
 
     for routes in (health, whoami, work, visits, notes):
         app.register_blueprint(routes.blueprint)
@@ -131,6 +134,11 @@ def _error_handlers(app: Flask) -> None:
     def unavailable(err: DependencyUnavailable) -> Any:
         log.warning("%s", err, extra={"fields": {"dependency": err.dependency, "cause": repr(err.__cause__)}})
         return answer(503, str(err))
+
+    @app.errorhandler(OutcomeUnknown)
+    def outcome_unknown(err: OutcomeUnknown) -> Any:
+        log.warning("%s", err, extra={"fields": {"cause": repr(err.__cause__)}})
+        return {**body(504, str(err)), "code": err.code}, 504
 
     # Fastify answers an unknown method on a known path as an unknown route; so does this replica.
     @app.errorhandler(NotFound)

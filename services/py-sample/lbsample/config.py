@@ -29,6 +29,7 @@ class Config:
     shutdown_delay_ms: int
     shutdown_timeout_ms: int
     dependency_timeout_ms: int
+    request_deadline_ms: int
     redis_host: str
     redis_port: int
     redis_password: str
@@ -114,6 +115,8 @@ SPEC: dict[str, tuple[Parse, Any]] = {
     "SHUTDOWN_DELAY_MS": (_integer(0, 60_000), "0"),
     "SHUTDOWN_TIMEOUT_MS": (_integer(0, 120_000), "10000"),
     "DEPENDENCY_TIMEOUT_MS": (_integer(50, 30_000), "750"),
+    # All the dependency waits of one request together (services/app/src/config.ts).
+    "REQUEST_DEADLINE_MS": (_integer(100, 120_000), "1000"),
     "REDIS_HOST": (_text(), REQUIRED),
     "REDIS_PORT": (PORT, "6379"),
     "REDIS_PASSWORD": (_text(), REQUIRED),

@@ -17,14 +17,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from .config import Config
-from .errors import DependencyUnavailable, is_connection_error
+from .deadline import Deadline, DeadlinePassed
+from .errors import DependencyUnavailable, OutcomeUnknown, is_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ ServedBy = Literal["replica", "primary"]
 # Why a read went where it went; a metric label, so a user can see the fallbacks happen.
 ReadReason = Literal["replica", "replica-behind", "replica-down"]
 Rows = list[dict[str, Any]]
+Query = Callable[..., Rows]
+# A session's last-write position while that write's outcome or position is not known yet.
+WRITE_PENDING = "pending"
+T = TypeVar("T")
 
 # The lag query every Postgres monitoring guide uses.
 LAG_SQL = """SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
@@ -45,7 +50,7 @@ class QueryDeadline(psycopg.OperationalError):
 
 
 @contextmanager
-def deadline(conn: psycopg.Connection, seconds: float) -> Iterator[None]:
+def cut_after(conn: psycopg.Connection, seconds: float) -> Iterator[None]:
     lock = threading.Lock()
     state = {"done": False, "expired": False}
     fd = conn.pgconn.socket
@@ -156,35 +161,77 @@ class Db:
         self._on_read = on_read
         self._skip_replica_until = 0.0
 
-    def _run(self, pool: ConnectionPool, sql: str, params: tuple[Any, ...], min_lsn: str | None = None) -> Rows | None:
+    @contextmanager
+    def _query(self, pool: ConnectionPool, deadline: Deadline) -> Iterator[Query]:
+        """A function running one statement on a connection of `pool`, each within the deadline."""
+        with borrow(pool, deadline.clamp(self._wait)) as conn:
+
+            def query(sql: str, params: tuple[Any, ...] = ()) -> Rows:
+                with cut_after(conn, deadline.clamp(self._query_seconds)):
+                    cursor = conn.execute(sql, params)
+                    return cursor.fetchall() if cursor.description else []
+
+            try:
+                yield query
+            except BaseException:
+                # A transaction left open on it is rolled back by the server; the pool discards a
+                # closed connection.
+                conn.close()
+                raise
+
+    def _run(
+        self, pool: ConnectionPool, deadline: Deadline, sql: str, params: tuple[Any, ...], min_lsn: str | None = None
+    ) -> Rows | None:
         """Rows, or None when `min_lsn` is given and the server has not replayed that far yet."""
-        with borrow(pool, self._wait) as conn, deadline(conn, self._query_seconds):
+        with self._query(pool, deadline) as query:
             if min_lsn:
-                row = conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn AS caught_up", (min_lsn,)).fetchone()
-                if not row or row["caught_up"] is not True:
+                row = query("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn AS caught_up", (min_lsn,))
+                if not row or row[0]["caught_up"] is not True:
                     return None
-            cursor = conn.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
+            return query(sql, params)
 
-    def write(self, sql: str, params: tuple[Any, ...]) -> tuple[Rows, str]:
-        """Runs a write on the primary; returns its rows and the primary's WAL position after it."""
+    def write(self, deadline: Deadline, work: Callable[[Query], T]) -> tuple[T, str | None]:
+        """Runs `work` in one transaction on the primary and commits it.
+
+        Raises DependencyUnavailable (a 503) only when nothing was committed, and OutcomeUnknown
+        (a 504) when the COMMIT was sent and its answer never came. Returns work's result and
+        the primary's WAL position after the commit (None if that could not be read).
+        """
+        phase = "open"
         try:
-            rows = self._run(self.primary, sql, params) or []
-            # Autocommit: the commit is flushed when execute() returns, so the flush position is
-            # at or past it. Once the replica has replayed this far, it can see the write.
-            lsn = self._run(self.primary, "SELECT pg_current_wal_flush_lsn()::text AS lsn", ())
+            with self._query(self.primary, deadline) as query:
+                query("BEGIN")
+                result = work(query)
+                # Nothing is committed before COMMIT: a failure up to here, including the deadline
+                # passing (clamp raises DeadlinePassed before sending), means "not written".
+                phase = "committing"
+                query("COMMIT")
+                phase = "committed"
+                # Not knowing the position does not undo the write: the caller keeps reads on
+                # the primary instead.
+                try:
+                    lsn: str | None = query("SELECT pg_current_wal_flush_lsn()::text AS lsn")[0]["lsn"]
+                except psycopg.Error:
+                    lsn = None
+                return result, lsn
         except Exception as err:
-            if is_connection_error(err):
-                raise DependencyUnavailable("postgres primary") from err
-            raise
-        return rows, (lsn[0]["lsn"] if lsn else "0/0")
+            if not is_connection_error(err):
+                raise
+            if phase == "committing" and not isinstance(err, DeadlinePassed):
+                raise OutcomeUnknown("postgres primary") from err
+            raise DependencyUnavailable("postgres primary") from err
 
-    def read(self, sql: str, params: tuple[Any, ...], min_lsn: str | None = None) -> tuple[Rows, ServedBy]:
-        """Reads on the replica when it has replayed `min_lsn` and answers; otherwise the primary."""
+    def read(
+        self, deadline: Deadline, sql: str, params: tuple[Any, ...], min_lsn: str | None = None
+    ) -> tuple[Rows, ServedBy]:
+        """Reads on the replica when it has replayed `min_lsn` and answers; otherwise the primary
+        (always, while the session's last write is WRITE_PENDING)."""
 
         def try_replica() -> Rows | Literal["behind", "down"]:
+            if min_lsn == WRITE_PENDING:
+                return "behind"
             try:
-                rows = self._run(self.replica, sql, params, min_lsn)
+                rows = self._run(self.replica, deadline, sql, params, min_lsn)
             except Exception as err:
                 if not is_connection_error(err):
                     raise
@@ -199,13 +246,13 @@ class Db:
             self._on_read("replica", "replica")
             return first, "replica"
         try:
-            rows = self._run(self.primary, sql, params) or []
+            rows = self._run(self.primary, deadline, sql, params) or []
         except Exception as err:
             if not is_connection_error(err):
                 raise
             # The primary is down too: a replica we were skipping may be back, so ask it once
-            # more rather than fail a read it could answer.
-            last = try_replica() if skipping else first
+            # more rather than fail a read it could answer (if the deadline leaves time for it).
+            last = try_replica() if skipping and deadline.left() > 0 else first
             if isinstance(last, list):
                 self._on_read("replica", "replica")
                 return last, "replica"
@@ -216,7 +263,7 @@ class Db:
     def replica_lag(self) -> float | None:
         """Seconds the replica is behind (0 when it has replayed all it received); None when down."""
         try:
-            rows = self._run(self.replica, LAG_SQL, ())
+            rows = self._run(self.replica, Deadline(self._wait + self._query_seconds), LAG_SQL, ())
         except Exception:
             return None
         seconds = rows[0]["seconds"] if rows else None

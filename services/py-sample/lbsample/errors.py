@@ -26,6 +26,22 @@ class DependencyUnavailable(Exception):
         self.dependency = dependency
 
 
+class OutcomeUnknown(Exception):
+    """A write whose COMMIT was sent and never acknowledged: it may or may not have been applied.
+
+    Answered 504 with code "outcome_unknown" (services/app/src/errors.ts); never a 503, which
+    promises that nothing was written. A retry with the same Idempotency-Key is safe either way.
+    """
+
+    code = "outcome_unknown"
+
+    def __init__(self, dependency: str):
+        super().__init__(
+            f"{dependency} did not confirm the write: it may or may not have been applied;"
+            " retry with the same Idempotency-Key"
+        )
+
+
 class Overloaded(Exception):
     """Too much work already: shed with a 503 and Retry-After (nginx neither retries nor penalises 503)."""
 

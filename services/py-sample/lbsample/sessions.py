@@ -19,6 +19,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from .config import Config
+from .deadline import request_deadline
 from .errors import DependencyUnavailable, HttpError, body
 from .metrics import SESSION_STORE_ERRORS
 
@@ -30,6 +31,8 @@ SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
 # Blueprints whose routes read and write the session.
 SESSION_BLUEPRINTS = frozenset({"visits", "notes"})
 SESSION_ERROR = "lbsample.session_error"
+# Set when a route saved (or tried to save) the session itself: save_session() then leaves it be.
+SESSION_SETTLED = "lbsample.session_settled"
 
 
 def raise_session_error() -> None:
@@ -61,9 +64,11 @@ class InvalidSessionCookie(HttpError):
 class SessionInterface(RedisSessionInterface):
     """Flask-Session's Redis interface, scoped to the session routes, failing as a 503."""
 
-    def __init__(self, app: Flask, client: redis.Redis, ttl_seconds: int):
+    def __init__(self, app: Flask, client: redis.Redis, ttl_seconds: int, wait_seconds: float):
         super().__init__(app, client=client, key_prefix=SESSION_KEY_PREFIX)
         self._ttl = ttl_seconds
+        self._lifetime = app.permanent_session_lifetime
+        self._wait = wait_seconds
 
     def _unavailable(self, operation: str, err: Exception) -> DependencyUnavailable:
         SESSION_STORE_ERRORS.labels(operation).inc()
@@ -71,10 +76,33 @@ class SessionInterface(RedisSessionInterface):
         error.__cause__ = err
         return error
 
+    def save_now(self, session: RedisSession, *, last: bool = False) -> bool:
+        """Saves the session now; True if saved.
+
+        The session is then not saved again after the route: a route that has written data
+        decides its answer itself, and a session save failing after the write must not turn
+        "written" into an error. A save waits only if a Redis wait still fits in the deadline,
+        except the request's `last` one (services/app/src/plugins/session.ts, saveSessionNow).
+        """
+        saved = request.environ.get(SESSION_SETTLED) is True
+        request.environ[SESSION_SETTLED] = saved
+        if not last and not request_deadline().fits(self._wait):
+            return False
+        try:
+            self._upsert_session(self._lifetime, session, self._get_store_id(session.sid))
+        except redis.RedisError as err:
+            self._unavailable("set", err)
+            return False
+        session.modified = False
+        request.environ[SESSION_SETTLED] = True
+        return True
+
     def _new(self) -> RedisSession:
         return self.session_class(sid=self._generate_sid(self.sid_length), permanent=self.permanent)
 
     def open_session(self, app: Flask, request: Request) -> RedisSession:
+        # The request's dependency budget starts here, before the session is read.
+        request_deadline()
         # Flask matches the route after opening the session; match it now to know the blueprint.
         request_ctx.match_request()
         if request.blueprint not in SESSION_BLUEPRINTS:
@@ -101,6 +129,12 @@ class SessionInterface(RedisSessionInterface):
     def save_session(self, app: Flask, session: RedisSession, response) -> None:
         if request.blueprint not in SESSION_BLUEPRINTS:
             return
+        settled = request.environ.get(SESSION_SETTLED)
+        if settled is not None:
+            # The route saved it: only the cookie is left to set, if the save succeeded.
+            if settled:
+                self._set_cookie(app, session, response)
+            return
         try:
             if session and not session.modified:
                 # Rolling expiry, as the TypeScript replica's: a used session lives on.
@@ -114,6 +148,20 @@ class SessionInterface(RedisSessionInterface):
             response.set_data(json.dumps(body(503, str(error))))
             response.mimetype = "application/json"
             response.headers.remove("Set-Cookie")
+
+    def _set_cookie(self, app: Flask, session: RedisSession, response) -> None:
+        """The cookie Flask-Session's save_session() sets after storing (ids are not signed)."""
+        response.set_cookie(
+            key=self.get_cookie_name(app),
+            value=session.sid,
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        response.vary.add("Cookie")
 
     # The cookie belongs to the path nginx serves this app under (X-Forwarded-Prefix: /py),
     # so it never reaches the TypeScript replicas; "/" when a client talks to a replica directly.

@@ -72,19 +72,32 @@ export class LabEnv {
   }
 
   /**
-   * Timeouts that only make sense together. A request that queued for a work slot as long as it
-   * may and then worked as long as it may must still answer before nginx's read timeout: else
-   * nginx gives up first, retries it elsewhere and counts the replica as failed, and overload
-   * spreads from replica to replica instead of being shed.
+   * Timeouts that only make sense together. Whatever a replica waits for must end before nginx's
+   * read timeout: else nginx gives up first, retries elsewhere and counts the replica as failed,
+   * and a slow dependency or overload spreads from replica to replica instead of being answered.
    */
   checkTimeouts(): void {
-    const worst = Number(this.get('WORK_QUEUE_TIMEOUT_MS')) + Number(this.get('WORK_MAX_MS'))
     const read = this.ms('UPSTREAM_READ_TIMEOUT')
-    if (worst >= read) {
-      throw new Error(
-        `WORK_QUEUE_TIMEOUT_MS + WORK_MAX_MS (${worst} ms) must stay under UPSTREAM_READ_TIMEOUT (${read} ms): ` +
-          'a queued request would outlast nginx, which would then count the replica as failed',
-      )
+    const n = (name: string) => Number(this.get(name))
+    const sums: Array<[string, number, string]> = [
+      [
+        'WORK_QUEUE_TIMEOUT_MS + WORK_MAX_MS',
+        n('WORK_QUEUE_TIMEOUT_MS') + n('WORK_MAX_MS'),
+        'a queued request would outlast nginx',
+      ],
+      [
+        'REQUEST_DEADLINE_MS + DEPENDENCY_TIMEOUT_MS',
+        n('REQUEST_DEADLINE_MS') + n('DEPENDENCY_TIMEOUT_MS'),
+        "a request's dependency waits and its session save would outlast nginx",
+      ],
+    ]
+    for (const [names, worst, why] of sums) {
+      if (worst >= read) {
+        throw new Error(
+          `${names} (${worst} ms) must stay under UPSTREAM_READ_TIMEOUT (${read} ms): ${why}, ` +
+            'which would then count the replica as failed',
+        )
+      }
     }
   }
 

@@ -1,7 +1,20 @@
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError } from 'fastify'
+import type { FastifyError, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { DependencyUnavailable, Overloaded } from '../errors.ts'
+import { DependencyUnavailable, OutcomeUnknown, Overloaded } from '../errors.ts'
+
+/** A client error's message, worded as the contract words it (contract/README.md). */
+function clientMessage(err: FastifyError, request: FastifyRequest): string {
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return `Unsupported Media Type: ${request.headers['content-type'] ?? ''}`
+  }
+  // Ajv says that there is an unknown field; the contract also says which (the first).
+  const extra = err.validation?.find((v) => v.keyword === 'additionalProperties')
+  if (extra && err.validation?.length === 1) {
+    return `${err.message} (${(extra.params as { additionalProperty: string }).additionalProperty})`
+  }
+  return err.message
+}
 
 /**
  * One error shape for every failure: `{ error, message }`. Client errors say what was wrong;
@@ -18,6 +31,10 @@ export default fp(
         request.log.warn({ err: err.cause, dependency: err.dependency }, err.message)
         return reply.code(503).send({ error: 'Service Unavailable', message: err.message })
       }
+      if (err instanceof OutcomeUnknown) {
+        request.log.warn({ err: err.cause }, err.message)
+        return reply.code(504).send({ error: 'Gateway Timeout', code: err.code, message: err.message })
+      }
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500
       if (status >= 500) {
         request.log.error({ err }, 'request failed')
@@ -26,7 +43,9 @@ export default fp(
           message: `internal error; request id ${request.id}`,
         })
       }
-      return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message: err.message })
+      return reply
+        .code(status)
+        .send({ error: STATUS_CODES[status] ?? 'Error', message: clientMessage(err, request) })
     })
 
     app.setNotFoundHandler(async (request, reply) =>

@@ -88,6 +88,7 @@ export default fp(
       'db',
       createDb({
         ...pools,
+        queryTimeoutMs: c.PG_QUERY_TIMEOUT_MS,
         replicaRetryMs: 2000,
         onRead: (servedBy, reason) => reads.inc({ served_by: servedBy, reason }),
       }),

@@ -1,8 +1,9 @@
-import cookie, { Signer } from '@fastify/cookie'
-import session, { type FastifySessionOptions } from '@fastify/session'
+import cookie, { type CookieSerializeOptions, Signer } from '@fastify/cookie'
+import session, { type FastifySessionObject, type FastifySessionOptions } from '@fastify/session'
 // connect-redis 9 and 10 support only node-redis; 8.1 is the last line that accepts ioredis
 // (it normalizes both clients), and @fastify/session works with its express-session Store API.
 import { RedisStore } from 'connect-redis'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
 import { DependencyUnavailable, httpError } from '../errors.ts'
@@ -11,6 +12,15 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Counts a failed Redis operation on session state (also by routes keeping state beside it). */
     countSessionStoreError(operation: string): void
+    /**
+     * Saves the request's session now and sets the cookie; true if saved. The session is then
+     * not saved again after the handler: a route that has written data decides its answer
+     * itself, and a session save failing after the write must not turn "written" into an error.
+     * A save waits only if a Redis wait still fits in the deadline, except the request's `last`
+     * one, which may run past it as the save after any handler does (the lab's timeout check
+     * leaves room for exactly one).
+     */
+    saveSessionNow(request: FastifyRequest, reply: FastifyReply, last?: 'last'): Promise<boolean>
   }
   interface Session {
     /** The replica that created the session. */
@@ -57,7 +67,7 @@ export const SESSION_KEY_PREFIX = 'lab:sess:'
  */
 export default fp(
   async (app) => {
-    const { SESSION_SECRET, SESSION_COOKIE_NAME, SESSION_TTL_SECONDS } = app.config
+    const { SESSION_SECRET, SESSION_COOKIE_NAME, SESSION_TTL_SECONDS, DEPENDENCY_TIMEOUT_MS } = app.config
     const errors = new Counter({
       name: 'session_store_errors_total',
       help: 'Session store (Redis) operations that failed.',
@@ -87,6 +97,27 @@ export default fp(
         reply.clearCookie(SESSION_COOKIE_NAME, { path: '/' })
         throw httpError(400, 'invalid session cookie')
       }
+    })
+
+    const settled = new WeakSet<FastifyRequest>()
+    app.decorate('saveSessionNow', async (request: FastifyRequest, reply: FastifyReply, last?: 'last') => {
+      settled.add(request)
+      if (!last && !request.deadline.fits(DEPENDENCY_TIMEOUT_MS)) return false
+      const current = request.session
+      try {
+        await current.save()
+      } catch {
+        return false // counted by the store
+      }
+      // What @fastify/session's own hook sets (its Cookie class has toJSON; the types omit it).
+      const options = (current.cookie as unknown as { toJSON(): CookieSerializeOptions }).toJSON()
+      reply.setCookie(SESSION_COOKIE_NAME, current.encryptedSessionId, options)
+      return true
+    })
+    // Added before @fastify/session's own onSend hook, so it runs first: without a session,
+    // that hook does nothing for a request whose route settled its session already.
+    app.addHook('onSend', async (request) => {
+      if (settled.has(request)) request.session = null as unknown as FastifySessionObject
     })
 
     await app.register(session, {

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { DependencyUnavailable, httpError } from '../errors.ts'
+import { type Query, WRITE_PENDING } from '../db.ts'
+import { DependencyUnavailable, httpError, OutcomeUnknown } from '../errors.ts'
 import { IdempotencyHeaders, requestSha256 } from '../idempotency.ts'
+import { checkText } from '../json-body.ts'
 
 export const NOTE_MAX_LENGTH = 1000
 
@@ -30,11 +32,9 @@ const toNote = (row: NoteRow) => ({
 const schemas = {
   create: {
     headers: IdempotencyHeaders,
-    body: Type.Object(
-      // Must contain something other than white space.
-      { text: Type.String({ minLength: 1, maxLength: NOTE_MAX_LENGTH, pattern: '\\S' }) },
-      { additionalProperties: false },
-    ),
+    // The type here; the text's own rules (length, controls, visible) in the handler, as the
+    // contract words them (json-body.ts).
+    body: Type.Object({ text: Type.String() }, { additionalProperties: false }),
     response: { 201: Type.Object({ id: Type.Integer(), replica: Type.String() }) },
   },
   get: {
@@ -54,54 +54,72 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const replica = app.config.REPLICA_ID
 
   type WrittenRow = { id: string; replica: string; request_sha256: string | null }
-  const writeNote = (text: string) =>
-    app.db.write<WrittenRow>(
-      'INSERT INTO notes (text, replica) VALUES ($1, $2) RETURNING id, replica, request_sha256',
-      [text, replica],
-    )
-  /** Writes the note unless its key already wrote one; either way, the note of that key. */
-  const writeNoteOnce = async (key: string, text: string) => {
-    const inserted = await app.db.write<WrittenRow>(
+  /** Writes the note, or with a key, writes it unless the key already wrote one: either way, the key's note. */
+  const insert = async (query: Query, text: string, key: string | undefined) => {
+    if (key === undefined) {
+      const rows = await query<WrittenRow>(
+        'INSERT INTO notes (text, replica) VALUES ($1, $2) RETURNING id, replica, request_sha256',
+        [text, replica],
+      )
+      return rows[0] as WrittenRow
+    }
+    const inserted = await query<WrittenRow>(
       `INSERT INTO notes (text, replica, idempotency_key, request_sha256) VALUES ($1, $2, $3, $4)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, replica, request_sha256`,
       [text, replica, key, requestSha256(text)],
     )
-    if (inserted.rows.length > 0) return inserted
-    // A statement of its own: it sees the first write even if that committed while this one
-    // waited on it (the conflict check waits for an uncommitted insert of the same key).
-    return app.db.write<WrittenRow>(
-      'SELECT id, replica, request_sha256 FROM notes WHERE idempotency_key = $1',
-      [key],
-    )
+    // A statement of its own (read committed: a fresh snapshot), so it sees the first write
+    // even if that committed while the INSERT waited on it.
+    const note = (inserted[0] ??
+      (
+        await query<WrittenRow>('SELECT id, replica, request_sha256 FROM notes WHERE idempotency_key = $1', [
+          key,
+        ])
+      )[0]) as WrittenRow
+    if (note.request_sha256 !== requestSha256(text)) {
+      throw httpError(422, 'Idempotency-Key already used for a different request')
+    }
+    return note
   }
 
   app.post('/api/notes', { schema: schemas.create }, async (request, reply) => {
+    checkText('text', request.body.text, NOTE_MAX_LENGTH)
     const { session } = request
-    // A session that came with the request was just read from Redis; a new one will be saved
-    // after the write. Check Redis first, so an outage answers 503 with nothing written rather
-    // than a committed note whose read-your-writes marker cannot be kept.
-    if (!session.get('createdBy')) {
-      await app.redis.ping().catch((err: unknown) => {
-        app.countSessionStoreError('ping')
-        throw new DependencyUnavailable('session store', err)
-      })
+    const before = session.get('lastWriteLsn')
+    // First the session records that a write is under way (and so Redis proves it answers): if
+    // it cannot, the answer is 503 and nothing is written. Should the save after the commit
+    // fail, the marker stays, and this session's reads go to the primary: read-your-writes holds.
+    if (!session.get('createdBy')) session.set('createdBy', replica)
+    session.set('lastWriteLsn', WRITE_PENDING)
+    if (!(await app.saveSessionNow(request, reply))) {
+      throw new DependencyUnavailable('session store', new Error('session not saved before the write'))
     }
     const { text } = request.body
     const key = request.headers['idempotency-key']
-    const { rows, lsn } = key === undefined ? await writeNote(text) : await writeNoteOnce(key, text)
-    const note = rows[0] as WrittenRow
-    if (key !== undefined && note.request_sha256 !== requestSha256(text)) {
-      throw httpError(422, 'Idempotency-Key already used for a different request')
+    let written: Awaited<ReturnType<typeof app.db.write<WrittenRow>>>
+    try {
+      written = await app.db.write(request.deadline, (query) => insert(query, text, key))
+    } catch (err) {
+      // Not written (a 503 or a 4xx): the session's reads need not wait for anything.
+      if (!(err instanceof OutcomeUnknown)) {
+        session.set('lastWriteLsn', before)
+        await app.saveSessionNow(request, reply, 'last')
+      }
+      throw err
     }
     // Reads in this session go to the replica only once it has replayed this far.
-    if (!session.get('createdBy')) session.set('createdBy', replica)
-    session.set('lastWriteLsn', lsn)
+    if (written.lsn !== undefined) {
+      session.set('lastWriteLsn', written.lsn)
+      await app.saveSessionNow(request, reply, 'last')
+    }
     // A repeat gets the first answer: the same note, written by the replica that wrote it.
+    const note = written.result
     return reply.code(201).send({ id: Number(note.id), replica: note.replica })
   })
 
   app.get('/api/notes/:id', { schema: schemas.get }, async (request) => {
     const { rows, servedBy } = await app.db.read<NoteRow>(
+      request.deadline,
       `SELECT ${COLUMNS} FROM notes WHERE id = $1`,
       [request.params.id],
       request.session.get('lastWriteLsn'),
@@ -113,6 +131,7 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/notes', { schema: schemas.list }, async (request) => {
     const { rows, servedBy } = await app.db.read<NoteRow>(
+      request.deadline,
       `SELECT ${COLUMNS} FROM notes ORDER BY id DESC LIMIT $1`,
       [Number(request.query.limit ?? 20)],
       request.session.get('lastWriteLsn'),

@@ -50,7 +50,7 @@ const visitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/visits',
     { schema: { headers: IdempotencyHeaders, response: { 200: Visits } } },
-    async (request) => {
+    async (request, reply) => {
       const key = visitsKey(request)
       const idempotencyKey = request.headers['idempotency-key']
       // One Lua script, so the increment and the record of its Idempotency-Key happen together
@@ -66,9 +66,14 @@ const visitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ttl,
         )
         .catch(storeDown)) as string[]
-      // Only now, with Redis known to answer, change the session: that makes it worth saving
-      // (saveUninitialized is off), and a failed request never leaves a save to fail again.
-      if (!request.session.get('createdBy')) request.session.set('createdBy', replica)
+      // Counted. A new session's count is reachable only through a saved session: not saved,
+      // not counted (503). A known session's save only renews its expiry, and failing that must
+      // not turn a counted visit into an error.
+      const isNew = !request.session.get('createdBy')
+      if (isNew) request.session.set('createdBy', replica)
+      if (!(await app.saveSessionNow(request, reply, 'last')) && isNew) {
+        throw new DependencyUnavailable('session store', new Error('new session not saved'))
+      }
       const hash: Record<string, string> = {}
       for (let i = 0; i < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string
       return toVisits(hash, replica)

@@ -11,7 +11,7 @@ from flask import Blueprint
 
 from .. import lifecycle
 from ..context import Replica, replica
-from ..db import borrow, deadline
+from ..db import borrow, cut_after
 from ..errors import body
 
 blueprint = Blueprint("health", __name__)
@@ -28,7 +28,7 @@ def health() -> dict[str, str]:
 
 
 def _ping_primary(r: Replica) -> None:
-    with borrow(r.db.primary, r.config.dependency_timeout) as conn, deadline(conn, r.config.dependency_timeout):
+    with borrow(r.db.primary, r.config.dependency_timeout) as conn, cut_after(conn, r.config.dependency_timeout):
         conn.execute("SELECT 1")
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
-from flask import Blueprint, session
+from flask import Blueprint, current_app, session
 
 from ..context import replica
-from ..errors import DependencyUnavailable, HttpError
-from ..metrics import SESSION_STORE_ERRORS
+from ..db import WRITE_PENDING, Query
+from ..deadline import request_deadline
+from ..errors import DependencyUnavailable, HttpError, OutcomeUnknown
 from ..validation import idempotency_key, json_object, matches, query, request_sha256, text_field
 
 blueprint = Blueprint("notes", __name__)
@@ -38,46 +38,53 @@ def _note(row: dict[str, Any]) -> dict[str, Any]:
 def create() -> tuple[dict[str, Any], int]:
     r = replica()
     text = text_field(json_object(frozenset({"text"})), "text", NOTE_MAX_LENGTH)
-    # A session that came with the request was just read from Redis; a new one is saved after
-    # the write. Check Redis first, so an outage answers 503 with nothing written rather than a
-    # committed note whose read-your-writes marker cannot be kept.
-    if "createdBy" not in session:
-        try:
-            r.redis.ping()
-        except redis.RedisError as err:
-            SESSION_STORE_ERRORS.labels("ping").inc()
-            raise DependencyUnavailable("session store") from err
     key = idempotency_key()
-    rows, lsn = _write(r, text) if key is None else _write_once(r, key, text)
-    note = rows[0]
-    if key is not None and note["request_sha256"] != request_sha256(text):
-        raise HttpError(422, "Idempotency-Key already used for a different request")
-    # Reads in this session go to the replica only once it has replayed this far.
+    interface = current_app.session_interface
+    before = session.get("lastWriteLsn")
+    # First the session records that a write is under way (and so Redis proves it answers): if
+    # it cannot, the answer is 503 and nothing is written. Should the save after the commit
+    # fail, the marker stays, and this session's reads go to the primary: read-your-writes holds.
     session.setdefault("createdBy", r.config.replica_id)
-    session["lastWriteLsn"] = lsn
+    session["lastWriteLsn"] = WRITE_PENDING
+    if not interface.save_now(session):
+        raise DependencyUnavailable("session store")
+    try:
+        note, lsn = r.db.write(request_deadline(), lambda query: _insert(query, r.config.replica_id, text, key))
+    except OutcomeUnknown:
+        raise
+    except Exception:
+        # Not written (a 503 or a 4xx): the session's reads need not wait for anything.
+        session["lastWriteLsn"] = before
+        interface.save_now(session, last=True)
+        raise
+    # Reads in this session go to the replica only once it has replayed this far.
+    if lsn is not None:
+        session["lastWriteLsn"] = lsn
+        interface.save_now(session, last=True)
     # A repeat gets the first answer: the same note, written by the replica that wrote it.
     return {"id": int(note["id"]), "replica": note["replica"]}, 201
 
 
-def _write(r: Any, text: str) -> tuple[list[dict[str, Any]], str]:
-    return r.db.write(
-        "INSERT INTO notes (text, replica) VALUES (%s, %s) RETURNING id, replica, request_sha256",
-        (text, r.config.replica_id),
-    )
-
-
-def _write_once(r: Any, key: str, text: str) -> tuple[list[dict[str, Any]], str]:
-    """Writes the note unless its key already wrote one; either way, the note of that key."""
-    rows, lsn = r.db.write(
+def _insert(query: Query, replica_id: str, text: str, key: str | None) -> dict[str, Any]:
+    """Writes the note, or with a key, writes it unless the key already wrote one: either way, the key's note."""
+    if key is None:
+        return query(
+            "INSERT INTO notes (text, replica) VALUES (%s, %s) RETURNING id, replica, request_sha256",
+            (text, replica_id),
+        )[0]
+    rows = query(
         "INSERT INTO notes (text, replica, idempotency_key, request_sha256) VALUES (%s, %s, %s, %s)"
         " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, replica, request_sha256",
-        (text, r.config.replica_id, key, request_sha256(text)),
+        (text, replica_id, key, request_sha256(text)),
     )
-    if rows:
-        return rows, lsn
-    # A statement of its own: it sees the first write even if that committed while this one
-    # waited on it (the conflict check waits for an uncommitted insert of the same key).
-    return r.db.write("SELECT id, replica, request_sha256 FROM notes WHERE idempotency_key = %s", (key,))
+    # A statement of its own (read committed: a fresh snapshot), so it sees the first write even
+    # if that committed while the INSERT waited on it.
+    if not rows:
+        rows = query("SELECT id, replica, request_sha256 FROM notes WHERE idempotency_key = %s", (key,))
+    note = rows[0]
+    if note["request_sha256"] != request_sha256(text):
+        raise HttpError(422, "Idempotency-Key already used for a different request")
+    return note
 
 
 # <id>, not <note_id>: the route label is then /api/notes/:id, the TypeScript replica's.
@@ -87,7 +94,7 @@ def read_one(id: str) -> dict[str, Any]:  # noqa: A002
     r = replica()
     matches("params/id", note_id, r"[1-9][0-9]{0,14}")
     rows, served_by = r.db.read(
-        f"SELECT {COLUMNS} FROM notes WHERE id = %s", (int(note_id),), session.get("lastWriteLsn")
+        request_deadline(), f"SELECT {COLUMNS} FROM notes WHERE id = %s", (int(note_id),), session.get("lastWriteLsn")
     )
     if not rows:
         raise HttpError(404, f"no note {note_id}")
@@ -99,6 +106,9 @@ def read_recent() -> dict[str, Any]:
     r = replica()
     limit = int(query({"limit": r"[1-9]|[1-9][0-9]|100"}).get("limit", "20"))
     rows, served_by = r.db.read(
-        f"SELECT {COLUMNS} FROM notes ORDER BY id DESC LIMIT %s", (limit,), session.get("lastWriteLsn")
+        request_deadline(),
+        f"SELECT {COLUMNS} FROM notes ORDER BY id DESC LIMIT %s",
+        (limit,),
+        session.get("lastWriteLsn"),
     )
     return {"notes": [_note(row) for row in rows], "servedBy": served_by, "replica": r.config.replica_id}

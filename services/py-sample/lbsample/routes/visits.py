@@ -7,7 +7,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 import redis
-from flask import Blueprint, session
+from flask import Blueprint, current_app, session
 
 from ..context import replica
 from ..errors import DependencyUnavailable
@@ -59,8 +59,13 @@ def increment() -> dict[str, object]:
         )
     except redis.RedisError as err:
         raise _store_down(err) from err
-    # Only now, with Redis known to answer, change the session: that makes it worth saving.
+    # Counted. A new session's count is reachable only through a saved session: not saved, not
+    # counted (503). A known session's save only renews its expiry, and failing that must not
+    # turn a counted visit into an error.
+    new = "createdBy" not in session
     session.setdefault("createdBy", r.config.replica_id)
+    if not current_app.session_interface.save_now(session, last=True) and new:
+        raise DependencyUnavailable("session store")
     return _visits(_decoded(flat), r.config.replica_id)
 
 

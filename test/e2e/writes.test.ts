@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, afterEach, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { direct, env, lab, SessionClient, TARGETS } from '../lib/stack.ts'
+
+/** The primary, as the lab's app user: what is really stored, whatever the answers said. */
+const primary = new pg.Pool({
+  ...direct('pg-primary'),
+  database: env.get('PG_DATABASE'),
+  user: env.get('PG_USER'),
+  password: env.get('PG_PASSWORD'),
+  max: 2,
+})
+after(() => primary.end())
+
+const stored = async (text: string) =>
+  (await primary.query('SELECT 1 FROM notes WHERE text = $1', [text])).rowCount === 1
+
+for (const { name, base } of TARGETS) {
+  describe(`a write's answer says what happened to it (${name} replicas)`, () => {
+    afterEach(async () => {
+      for (const service of ['redis', 'pg-primary']) await lab(['unpause', service]).catch(() => {})
+    })
+
+    it('a note committed while Redis froze is a 201, not an error, and its session reads it back', async () => {
+      const client = new SessionClient()
+      assert.equal((await client.post(`${base}/api/visits`)).status, 200) // a stored session
+      const text = `committed while Redis froze ${randomUUID()}`
+      // Arrange the worst moment: the INSERT waits on a table lock while Redis freezes; the lock
+      // goes, the note commits, and the session save after it meets a frozen Redis.
+      const locker = await primary.connect()
+      let answer: Awaited<ReturnType<SessionClient['post']>>
+      try {
+        await locker.query('BEGIN')
+        await locker.query('LOCK TABLE notes IN EXCLUSIVE MODE')
+        const pending = client.post(`${base}/api/notes`, { text })
+        await sleep(150)
+        await lab(['pause', 'redis'])
+        await locker.query('COMMIT')
+        answer = await pending
+      } finally {
+        locker.release()
+        await lab(['unpause', 'redis'])
+      }
+      assert.equal(answer.status, 201, JSON.stringify(answer.body))
+      assert.equal(await stored(text), true)
+      // The save after the commit failed, but the one before it left "a write is pending":
+      // this session's reads go to the primary, which has the note.
+      const read = await client.send(`${base}/api/notes/${answer.body.id}`)
+      assert.equal(read.status, 200)
+      assert.equal(read.body.note.text, text)
+    })
+
+    it('under a write loop with the primary frozen for 2 s, no 503 was written and nginx never timed out', async () => {
+      const answers: Array<{ text: string; status: number; code?: string }> = []
+      const writers = Array.from({ length: 6 }, async () => {
+        const client = new SessionClient()
+        const until = performance.now() + 3500
+        while (performance.now() < until) {
+          const text = `write loop ${randomUUID()}`
+          const { status, body } = await client.post(`${base}/api/notes`, { text })
+          answers.push({ text, status, code: body?.code })
+        }
+      })
+      await sleep(500)
+      await lab(['pause', 'pg-primary'])
+      await sleep(2000)
+      await lab(['unpause', 'pg-primary'])
+      await Promise.all(writers)
+      // Any commit still in flight when the primary thawed has ended by now.
+      await sleep(500)
+
+      const count = (status: number) => answers.filter((a) => a.status === status).length
+      assert.ok(count(503) > 0, `the freeze was felt: ${JSON.stringify(answers.map((a) => a.status))}`)
+      for (const answer of answers) {
+        assert.ok([201, 503, 504].includes(answer.status), `unexpected ${answer.status}`)
+        // A 504 here is the replica's "outcome unknown", never nginx giving up on a replica.
+        if (answer.status === 504) assert.equal(answer.code, 'outcome_unknown')
+        if (answer.status === 201)
+          assert.equal(await stored(answer.text), true, `201 but not stored: ${answer.text}`)
+        if (answer.status === 503)
+          assert.equal(await stored(answer.text), false, `503 but stored: ${answer.text}`)
+      }
+    })
+  })
+}
