@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
+import pg from 'pg'
 import { direct, env, SessionClient, TARGETS } from '../lib/stack.ts'
 
 describe('Redis is bounded and keeps what the lab promises', () => {
@@ -35,6 +36,31 @@ describe('Redis is bounded and keeps what the lab promises', () => {
       const next = await clients[i]?.post(`${base}/api/visits`)
       assert.equal(next?.status, 200, base)
       assert.equal(next?.body.visits, 2, base)
+    }
+  })
+})
+
+describe("the replication slot cannot fill the primary's disk", () => {
+  it('caps the WAL the slot holds back, and the standby streams within the cap', async () => {
+    const client = new pg.Client({
+      ...direct('pg-primary'),
+      user: 'postgres',
+      password: env.get('POSTGRES_PASSWORD'),
+      database: 'postgres',
+    })
+    await client.connect()
+    try {
+      const cap = await client.query<{ max_slot_wal_keep_size: string }>('SHOW max_slot_wal_keep_size')
+      assert.equal(cap.rows[0]?.max_slot_wal_keep_size, env.get('PG_MAX_SLOT_WAL_KEEP_SIZE'))
+      // "reserved": the WAL the standby still needs is within the cap (past it: "unreserved",
+      // then "lost", and the standby must be cloned again).
+      const slot = await client.query<{ wal_status: string; active: boolean }>(
+        'SELECT wal_status, active FROM pg_replication_slots WHERE slot_name = $1',
+        [env.get('PG_REPLICATION_SLOT')],
+      )
+      assert.deepEqual(slot.rows[0], { wal_status: 'reserved', active: true })
+    } finally {
+      await client.end()
     }
   })
 })

@@ -189,6 +189,16 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     }
   })
 
+  it("caps every container's log: json-file, LOG_MAX_SIZE per file, three files", async () => {
+    const project = await composeProject()
+    for (const [name, service] of Object.entries(project.services) as Array<[string, ComposeService]>) {
+      const logging = service.logging as { driver?: string; options?: Record<string, string> } | undefined
+      assert.equal(logging?.driver, 'json-file', `${name}: logging driver`)
+      assert.equal(logging?.options?.['max-size'], env.get('LOG_MAX_SIZE'), `${name}: max-size`)
+      assert.equal(logging?.options?.['max-file'], '3', `${name}: max-file`)
+    }
+  })
+
   it('gives each container the fixed address topology.ts says nginx, the tests and the replicas dial', async () => {
     const project = await composeProject()
     const at = (network: string, host: number) =>

@@ -226,6 +226,10 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
         // A standby retries a lost primary every 5 s by default; 1 s resumes streaming (and
         // replica reads) soon after the primary is back.
         ...(role === 'replica' ? ['-c', 'wal_retrieve_retry_interval=1s'] : []),
+        // The slot's WAL is capped (.env.example says what passing the cap costs the standby).
+        ...(role === 'primary'
+          ? ['-c', `max_slot_wal_keep_size=${env.get('PG_MAX_SLOT_WAL_KEEP_SIZE')}`]
+          : []),
       ],
       env: { LANG: 'C.UTF-8' },
       cwd: dir,
