@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { direct, env, SessionClient, TARGETS } from '../lib/stack.ts'
+import { direct, env, pgLogin, SessionClient, TARGETS } from '../lib/stack.ts'
 
 describe('Redis is bounded and keeps what the lab promises', () => {
   const redis = new Redis({ ...direct('redis'), password: env.get('REDIS_PASSWORD'), lazyConnect: true })
@@ -42,12 +42,7 @@ describe('Redis is bounded and keeps what the lab promises', () => {
 
 describe("the replication slot cannot fill the primary's disk", () => {
   it('caps the WAL the slot holds back, and the standby streams within the cap', async () => {
-    const client = new pg.Client({
-      ...direct('pg-primary'),
-      user: 'postgres',
-      password: env.get('POSTGRES_PASSWORD'),
-      database: 'postgres',
-    })
+    const client = new pg.Client(pgLogin('pg-primary', 'superuser'))
     await client.connect()
     try {
       const cap = await client.query<{ max_slot_wal_keep_size: string }>('SHOW max_slot_wal_keep_size')

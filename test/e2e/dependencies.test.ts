@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { direct, env, hit, lab, replicaUrl, SessionClient, TARGETS } from '../lib/stack.ts'
+import { hit, lab, pgLogin, replicaUrl, SessionClient, TARGETS } from '../lib/stack.ts'
 
 /** Polls until `check` passes; resolves with the seconds it took. */
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
@@ -16,12 +16,7 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
 
 /** True once the replica streams from the primary again (what "healthy" means for read routing). */
 async function replicaStreaming(): Promise<boolean> {
-  const client = new pg.Client({
-    ...direct('pg-replica'),
-    user: 'postgres',
-    password: env.get('POSTGRES_PASSWORD'),
-    database: 'postgres',
-  })
+  const client = new pg.Client(pgLogin('pg-replica', 'superuser'))
   await client.connect()
   try {
     const { rows } = await client.query<{ status: string }>('SELECT status FROM pg_stat_wal_receiver')

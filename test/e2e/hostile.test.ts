@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { BASE, direct, env, replicaUrl, TARGETS } from '../lib/stack.ts'
+import { BASE, pgLogin, replicaUrl, TARGETS } from '../lib/stack.ts'
 
 interface Case {
   name: string
@@ -41,13 +41,7 @@ const post = async (url: string, c: Case) => {
   return { status: response.status, body: await response.json().catch(() => 'not JSON') }
 }
 
-const primary = new pg.Pool({
-  ...direct('pg-primary'),
-  database: env.get('PG_DATABASE'),
-  user: env.get('PG_USER'),
-  password: env.get('PG_PASSWORD'),
-  max: 1,
-})
+const primary = new pg.Pool({ ...pgLogin('pg-primary'), max: 1 })
 after(() => primary.end())
 const notesStored = async () => Number((await primary.query('SELECT count(*) AS n FROM notes')).rows[0].n)
 

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
-import { direct, env, SessionClient, TARGETS } from '../lib/stack.ts'
+import { pgLogin, SessionClient, TARGETS } from '../lib/stack.ts'
 
-const primary = new pg.Pool({
-  ...direct('pg-primary'),
-  database: env.get('PG_DATABASE'),
-  user: env.get('PG_USER'),
-  password: env.get('PG_PASSWORD'),
-})
+const primary = new pg.Pool(pgLogin('pg-primary'))
 const countNotes = async () => Number((await primary.query('SELECT count(*) FROM notes')).rows[0].count)
 
 after(() => primary.end())

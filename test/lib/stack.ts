@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import type pg from 'pg'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { chooseMode } from '../../tools/lab/src/mode.ts'
 import { DOCKER_FRONTEND_HOSTS, dockerAddress, dockerBackendAddress } from '../../tools/lab/src/topology.ts'
@@ -30,6 +31,22 @@ export function direct(service: string): { host: string; port: number } {
   if (MODE === 'native') return { host: '127.0.0.1', port: env.port(portKey) }
   return { host: dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), service), port: containerPort }
 }
+/** How to log in to a Postgres server directly: as the replicas do (their user and database), or
+ * as the superuser. */
+export function pgLogin(
+  service: 'pg-primary' | 'pg-replica',
+  as: 'app' | 'superuser' = 'app',
+): pg.ClientConfig {
+  return as === 'app'
+    ? {
+        ...direct(service),
+        database: env.get('PG_DATABASE'),
+        user: env.get('PG_USER'),
+        password: env.get('PG_PASSWORD'),
+      }
+    : { ...direct(service), database: 'postgres', user: 'postgres', password: env.get('POSTGRES_PASSWORD') }
+}
+
 /** The address nginx sees this machine's requests come from (Docker: the frontend's gateway). */
 export const CLIENT_IP =
   MODE === 'docker'

@@ -86,6 +86,11 @@ export function createDb({ primary, replica, queryTimeoutMs, replicaRetryMs, onR
     }
     try {
       return await use(query)
+    } catch (err) {
+      // Any failure, a query's or the caller's own (a 422 inside a write's transaction), leaves
+      // the connection unfit to reuse: it may sit in an open transaction holding locks.
+      failure ??= err as Error
+      throw err
     } finally {
       // Releasing with the error destroys the connection: one whose query timed out may still be
       // waiting on a frozen server, and a transaction left open on it is rolled back by the server.

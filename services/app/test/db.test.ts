@@ -108,7 +108,17 @@ describe('writes: a 503 means not written, and an unanswered COMMIT says so', ()
       await new Promise((resolve) => setTimeout(resolve, 900))
       return (await primary.query('SELECT 1 FROM test_commit_probe WHERE id = $1', [id])).rowCount === 1
     }
-    return { db, stored }
+    /** Sessions whose last statement touched the probe and which sit in an open transaction. */
+    const idleInTransaction = async () =>
+      Number(
+        (
+          await primary.query(
+            `SELECT count(*) AS n FROM pg_stat_activity
+              WHERE state LIKE 'idle in transaction%' AND query LIKE '%test_commit_probe%'`,
+          )
+        ).rows[0].n,
+      )
+    return { db, stored, idleInTransaction }
   }
 
   it('fails with DependencyUnavailable and writes nothing when the deadline passes before COMMIT', async (t) => {
@@ -122,6 +132,23 @@ describe('writes: a 503 means not written, and an unanswered COMMIT says so', ()
       (err) => err instanceof DependencyUnavailable && err.statusCode === 503,
     )
     assert.equal(await stored(id), false)
+  })
+
+  it('leaves no transaction open when the work itself throws (a 4xx after an INSERT)', async (t) => {
+    const { db, stored, idleInTransaction } = await probe(t)
+    const id = `refused-${Date.now()}`
+    const refused = Object.assign(new Error('refused'), { statusCode: 422 })
+    await assert.rejects(
+      db.write(soon(), async (query) => {
+        await query('INSERT INTO test_commit_probe (id) VALUES ($1)', [id])
+        throw refused
+      }),
+      (err) => err === refused,
+    )
+    // A connection returned to the pool inside its transaction would still hold the row's locks
+    // and show as "idle in transaction"; destroyed, the server rolled it back.
+    assert.equal(await stored(id), false)
+    assert.equal(await idleInTransaction(), 0)
   })
 
   it('fails with OutcomeUnknown (504) when the COMMIT was sent and its answer came too late', async (t) => {
