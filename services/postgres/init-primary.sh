@@ -3,7 +3,7 @@
 # replication role and physical slot the streaming replica uses, the exporter's monitoring
 # role, and the hba line letting the replica stream from another host.
 #
-# Docker mode: copied to /docker-entrypoint-initdb.d/, run once on a new data directory.
+# Docker mode: run by entrypoint.sh on a new data directory, and by `make reclone`.
 # Native mode: the lab runs it on every `up`; every step is idempotent and every password
 # (POSTGRES_PASSWORD's too, when set) is re-applied, so editing .env and running `make up` takes
 # effect.
@@ -43,7 +43,12 @@ SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER PASSWORD %L', :'monitor_user
 SELECT format('GRANT pg_monitor TO %I', :'monitor_user') \gexec
 
 -- The slot makes the primary keep WAL the replica has not received yet, so a replica that was
--- stopped or paused catches up instead of needing a new base backup.
+-- stopped or paused catches up instead of needing a new base backup, up to
+-- max_slot_wal_keep_size. Past it the WAL is gone and the slot "lost": the standby behind it
+-- can never catch up. A lost slot is dropped here and made afresh, so the next clone
+-- (`make reclone`) starts from a slot in a known state.
+SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+ WHERE slot_name = :'slot' AND wal_status = 'lost' AND NOT active;
 SELECT pg_create_physical_replication_slot(:'slot')
  WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = :'slot');
 SQL

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import http2 from 'node:http2'
 import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import tls from 'node:tls'
 import { fromOtherClient, HTTP, HTTPS, labCa, type RawResponse, rawExchange, request } from '../lib/raw.ts'
 import { env } from '../lib/stack.ts'
@@ -127,6 +128,53 @@ describe("nginx's own answers: JSON with the security headers, redirects that st
   })
 })
 
+describe('size limits, answered by nginx before any replica', () => {
+  it('refuses a large body with 413, a long request line with 414, large headers with 431', async () => {
+    const cases: Array<[string, Parameters<typeof request>[1], number, string]> = [
+      [
+        '/api/notes',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'a'.repeat(20_000) },
+        413,
+        '{"error":"Payload Too Large","message":"request body too large"}',
+      ],
+      [
+        `/api/whoami?q=${'a'.repeat(9000)}`,
+        {},
+        414,
+        '{"error":"URI Too Long","message":"request line too long"}',
+      ],
+      [
+        '/api/whoami',
+        { headers: { 'x-large': 'a'.repeat(9000) } },
+        431,
+        '{"error":"Request Header Fields Too Large","message":"request headers too large"}',
+      ],
+    ]
+    for (const [path, init, status, body] of cases) {
+      const response = await request(`${HTTP}${path}`, init)
+      assert.equal(response.status, status, path.slice(0, 20))
+      assert.equal(response.body.trim(), body)
+      assert.equal(response.headers['x-replica'], undefined, 'a replica answered')
+      assertSecurityHeaders(response, String(status))
+    }
+  })
+
+  it('ends an HTTP/2 connection whose header field is over 8 KiB (GOAWAY ENHANCE_YOUR_CALM), as nginx does', async () => {
+    // nginx does not decode a field larger than its header buffer, and HTTP/2's header
+    // compression state is per connection, so it closes the connection (RFC 9113 10.5.1 allows
+    // it) instead of answering 431. The limit is on the encoded size: '~' takes 13 bits.
+    const session = http2.connect(HTTPS, { ca: labCa() })
+    session.on('error', () => {}) // the GOAWAY below, also reported as a session error
+    const goaway = new Promise<number>((resolve) => session.once('goaway', (code) => resolve(code)))
+    const stream = session.request({ ':path': '/api/whoami', 'x-large': '~'.repeat(9000) })
+    stream.on('error', () => {})
+    stream.on('response', () => assert.fail('a response to an over-large header field'))
+    const code = await Promise.race([goaway, sleep(5000).then(() => -1)])
+    session.destroy()
+    assert.equal(code, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM)
+  })
+})
+
 describe('rate limits, per client address as nginx sees it', () => {
   it('answers a burst over the limit with 429, JSON and Retry-After, whatever X-Forwarded-For says', async () => {
     // A new spoofed address each time: if nginx keyed on it, no request would ever be limited.
@@ -161,6 +209,37 @@ describe('rate limits, per client address as nginx sees it', () => {
     assert.ok(allowed <= Number(env.get('RATE_LIMIT_WRITE_BURST')) + 3, writes.join(' '))
     assert.ok(writes.includes(429))
     assert.equal(responses.at(-1)?.status, 200)
+  })
+
+  it('bounds the sessions one client can create, but never limits a client that has one', async () => {
+    // 4 a second: under the write budget, so only the new-session budget can refuse them.
+    const fresh = await fromOtherClient(
+      5,
+      Array.from({ length: 20 }, () => ({ path: '/api/visits', method: 'POST', delayMs: 250 })),
+    )
+    const statuses = fresh.map((r) => r.status)
+    const created = fresh.filter((r) => r.status === 200)
+    const burst = Number(env.get('RATE_LIMIT_NEW_SESSIONS_BURST'))
+    // At most the burst, plus what the rate refills in the ~5 s the requests take (30/min: 2 or
+    // 3); at least those (a run a few seconds earlier may have used the burst up).
+    assert.ok(created.length >= 2 && created.length <= burst + 4, statuses.join(' '))
+    assert.equal(statuses.filter((s) => s === 429).length, 20 - created.length, statuses.join(' '))
+
+    // The same client, with a session it was given: its visits count on, unlimited by that budget.
+    const cookie = String(created[0]?.headers['set-cookie']?.[0]).split(';')[0] as string
+    const again = await fromOtherClient(
+      5,
+      Array.from({ length: 5 }, () => ({
+        path: '/api/visits',
+        method: 'POST',
+        headers: { cookie },
+        delayMs: 250,
+      })),
+    )
+    assert.deepEqual(
+      again.map((r) => [r.status, JSON.parse(r.body).visits]),
+      [2, 3, 4, 5, 6].map((visits) => [200, visits]),
+    )
   })
 
   it('never limits a client that stays under the rate', async () => {

@@ -10,6 +10,7 @@ import { type LabEnv, loadLabEnv } from './env.ts'
 import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
 import { devCertificate, displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
+import { recloneDocker, recloneNative } from './reclone.ts'
 import { describeLog, ServiceError, services } from './services.ts'
 import { Stack } from './stack.ts'
 import { APPS, PYS } from './topology.ts'
@@ -27,6 +28,8 @@ const HELP = `usage: lab <verb> [service]
   pause <svc>         SIGSTOP: frozen, connections stay open (docker pause)
   unpause <svc>       SIGCONT
   reset               down, then delete all state (native: ${displayPath(stateRoot)}; Docker: the volumes)
+  reclone             clone the standby (pg-replica) from the primary again: after it fell more
+                      than PG_MAX_SLOT_WAL_KEEP_SIZE behind and its slot was lost
   rollout [svc]       restart app1-3 (or svc) one at a time, each drained from nginx first
   k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
   mode                which mode the next verb acts on, and why
@@ -110,6 +113,9 @@ async function docker(
     case 'unpause':
       await compose.run([verb, needTarget(verb, target)])
       return
+    case 'reclone':
+      await recloneDocker(compose)
+      return
     case 'rollout':
       await compose.rollout(target ? [target] : APPS)
       return
@@ -158,7 +164,7 @@ async function native(
           service.name,
           state,
           pid === undefined ? '-' : String(pid),
-          `127.0.0.1:${service.port}`,
+          service.port === undefined ? '-' : `127.0.0.1:${service.port}`,
           describeLog(service.name),
         ])
       const header = ['SERVICE', 'STATE', 'PID', 'ADDRESS', 'LOG']
@@ -180,6 +186,9 @@ async function native(
       }
       return
     }
+    case 'reclone':
+      await recloneNative(stack)
+      return
     case 'rollout': {
       // A rolling restart nobody notices: one replica at a time leaves nginx's rotation (a
       // graceful reload with `down`), restarts (SIGTERM: in-flight requests finish), returns.
@@ -262,7 +271,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (verb === 'up') loadLabEnv().checkTimeouts()
   const act = () => (mode === 'docker' ? docker : native)(verb, target, rest, follow)
-  if (['up', 'down', 'reset', 'rollout'].includes(verb)) {
+  if (['up', 'down', 'reset', 'rollout', 'reclone'].includes(verb)) {
     await withStackLock(verb, async () => {
       // Recorded before starting anything: a failed `up` is still cleaned up by `down` in its mode.
       if (verb === 'up') rememberMode(mode)

@@ -176,6 +176,15 @@ export class ComposeStack {
     throw new Error(`${service} is not healthy (${last || 'no container'}); see make logs s=${service}`)
   }
 
+  /** Deletes one of compose.yaml's named volumes; its containers must be gone. */
+  async removeVolume(volume: string): Promise<void> {
+    const config = JSON.parse(await this.run(['config', '--format', 'json'], { capture: true }))
+    const name: string | undefined = config.volumes?.[volume]?.name
+    if (!name) throw new Error(`compose.yaml has no volume ${volume}`)
+    const removed = spawnSync('docker', ['volume', 'rm', '--force', name], { encoding: 'utf8' })
+    if (removed.status !== 0) throw new Error(`docker volume rm ${name} failed: ${removed.stderr}`)
+  }
+
   /** A rolling restart: each replica leaves nginx's rotation, restarts, returns. */
   async rollout(replicas: string[]): Promise<void> {
     for (const replica of replicas) {

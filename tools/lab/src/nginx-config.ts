@@ -112,6 +112,8 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     'RATE_LIMIT_BURST',
     'RATE_LIMIT_WRITE_RPS',
     'RATE_LIMIT_WRITE_BURST',
+    'RATE_LIMIT_NEW_SESSIONS',
+    'RATE_LIMIT_NEW_SESSIONS_BURST',
     'RATE_LIMIT_CONN',
   ]) {
     vars[key] = env.get(key)

@@ -12,10 +12,11 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
+import { parseSize } from './log-rotation.ts'
 import { nativePlacement, renderNginx } from './nginx-config.ts'
-import { displayPath, logFile, pyVenv, repoRoot, serviceDir } from './paths.ts'
+import { displayPath, logFile, pyVenv, repoRoot, serviceDir, stateRoot } from './paths.ts'
 import { httpOk, redisPing, run } from './probes.ts'
-import type { SpawnSpec } from './procs.ts'
+import { livePid, type SpawnSpec } from './procs.ts'
 import { nativePrometheus, renderPrometheus } from './prometheus-config.ts'
 import { postgresUser, scriptPath, which } from './system.ts'
 import { APPS, LOCALHOST, PYS } from './topology.ts'
@@ -32,8 +33,8 @@ export class ServiceError extends Error {
 export interface Service {
   name: string
   dependsOn: string[]
-  /** The port it is known by (shown by `ps`). */
-  port: number
+  /** The port it is known by (shown by `ps`); none for the log-keeper. */
+  port?: number
   /** Every port it listens on, checked to be free before it starts (default: `port`). */
   ports?: number[]
   /** Binaries it needs (see PACKAGES in system.ts). */
@@ -51,6 +52,8 @@ export interface Service {
    * and schema migrations); runs on every `up`, whether the service was just started or not.
    */
   converge?(): Promise<void>
+  /** Where its data lives, for a service that has any worth naming (`reclone` deletes it). */
+  dataDir?: string
   /** For a service already running: applies a changed config (re-rendered by prepare) in place. */
   reload?(pid: number): Promise<void>
   url?: string
@@ -186,6 +189,7 @@ function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
     dependsOn: role === 'primary' ? [] : ['pg-primary'],
     port,
     binaries: ['postgres', 'initdb', 'pg_basebackup', 'pg_isready', 'psql'],
+    dataDir: data,
     // Postgres's "fast" shutdown, as the official image's STOPSIGNAL: SIGTERM would wait for
     // every client (the replicas' pools) to disconnect first.
     stopSignal: 'SIGINT',
@@ -618,9 +622,34 @@ function exporters(env: LabEnv): Service[] {
   ]
 }
 
+/**
+ * Caps every log in the state folder as Docker mode caps its containers' (LOG_MAX_SIZE, three
+ * files): see log-rotation.ts. First up, last down, so no service runs with its log unwatched.
+ */
+function logKeeper(env: LabEnv): Service {
+  const name = 'log-keeper'
+  const maxBytes = parseSize(env.get('LOG_MAX_SIZE'))
+  return {
+    name,
+    dependsOn: [],
+    binaries: [],
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 5000,
+    startTimeoutMs: 5000,
+    command: () => ({
+      command: process.execPath,
+      args: [join(repoRoot, 'tools/lab/src/log-keeper.ts'), stateRoot, String(maxBytes), '5000'],
+      env: { PATH: process.env.PATH ?? '' },
+      cwd: repoRoot,
+    }),
+    healthy: async () => livePid(name) !== undefined,
+  }
+}
+
 /** Every service of the native stack, in an order where dependencies come first. */
 export function services(env: LabEnv): Service[] {
   return [
+    logKeeper(env),
     redis(env),
     postgres(env, 'primary'),
     postgres(env, 'replica'),

@@ -81,7 +81,7 @@ export class Stack {
     const service = this.get(name)
     if (livePid(name) !== undefined) return
     await service.prepare?.()
-    for (const port of service.ports ?? [service.port]) {
+    for (const port of service.ports ?? (service.port === undefined ? [] : [service.port])) {
       if (!(await portFree(port))) {
         throw new ServiceError(name, `port ${port} is already in use by another process (change it in .env)`)
       }
