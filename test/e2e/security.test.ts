@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict'
 import http2 from 'node:http2'
+import { connect as netConnect } from 'node:net'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import tls from 'node:tls'
-import { fromOtherClient, HTTP, HTTPS, labCa, type RawResponse, rawExchange, request } from '../lib/raw.ts'
+import {
+  fromOtherClient,
+  HTTP,
+  HTTPS,
+  labCa,
+  type RawResponse,
+  rawExchange,
+  request,
+  slowBodiesFromOtherClient,
+} from '../lib/raw.ts'
 import { env } from '../lib/stack.ts'
 
 const SECURITY_HEADERS = {
@@ -172,6 +182,33 @@ describe('size limits, answered by nginx before any replica', () => {
     const code = await Promise.race([goaway, sleep(5000).then(() => -1)])
     session.destroy()
     assert.equal(code, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM)
+  })
+})
+
+describe('slow clients cannot hold nginx', () => {
+  it('ends a connection whose headers take over 10 s in all, however steadily they trickle in', async () => {
+    // A header line every 2 s: each read is well within client_header_timeout, the whole is not.
+    const socket = netConnect(env.port('NGINX_HTTP_PORT'), '127.0.0.1')
+    socket.on('error', () => {})
+    const closed = new Promise((resolve) => socket.once('close', () => resolve('closed')))
+    socket.write('GET /api/whoami HTTP/1.1\r\nHost: lab\r\n')
+    let line = 0
+    const trickle = setInterval(() => socket.write(`X-Slow-${line++}: 1\r\n`), 2000)
+    try {
+      assert.equal(await Promise.race([closed, sleep(15_000, 'open after 15 s')]), 'closed')
+      assert.ok(line >= 4, `closed after ${line} header lines, before its 10 s were up`)
+    } finally {
+      clearInterval(trickle)
+      socket.destroy()
+    }
+  })
+
+  it('lets one client hold at most RATE_LIMIT_CONN requests whose body trickles in; the rest get 429', async () => {
+    const cap = Number(env.get('RATE_LIMIT_CONN'))
+    // One every 40 ms keeps under the request rate limit: only the connection cap can refuse them.
+    const statuses = await slowBodiesFromOtherClient(6, cap + 5, 40, 2000)
+    assert.equal(statuses.filter((s) => s === 429).length, 5, statuses.join(' '))
+    assert.equal(statuses.filter((s) => s === 0).length, cap, 'still waiting for their bodies')
   })
 })
 

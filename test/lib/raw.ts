@@ -20,12 +20,12 @@ export interface RawResponse {
 }
 
 /**
- * One request without fetch's conveniences: a chosen source address (127.0.0.2 and up are
- * other "clients" to nginx), any header (including a spoofed X-Forwarded-For), the lab's CA.
+ * One request without fetch's conveniences: any header (including a spoofed X-Forwarded-For),
+ * the path exactly as written, the lab's CA.
  */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<RawResponse> {
   const target = new URL(url)
   const client = target.protocol === 'https:' ? https : http
@@ -38,7 +38,6 @@ export function request(
         path: url.slice(target.origin.length) || '/',
         method: options.method ?? 'GET',
         headers: options.headers,
-        localAddress: options.from,
         agent: false,
         ...(target.protocol === 'https:' ? { ca: labCa() } : {}),
         timeout: 10_000,
@@ -80,15 +79,18 @@ export interface ClientRequest {
   delayMs?: number
 }
 
-/** Sends requests one after another from `address` (in this process or, in Docker mode, not). */
+// Scripts run as another client (asOtherClient): argv ends with nginx's host and port, the
+// address to send from (empty: the container's own), then the script's own arguments.
+
+/** Sends requests one after another; prints every response. */
 const SEQUENCE = `
 const http = await import('node:http')
-const [base, address, list] = process.argv.slice(-3)
+const [host, port, address, list] = process.argv.slice(-4)
 const out = []
 for (const r of JSON.parse(list)) {
   if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs))
   out.push(await new Promise((resolve, reject) => {
-    const req = http.request(base + r.path, { method: r.method ?? 'GET', headers: r.headers, localAddress: address || undefined, agent: false, timeout: 10000 }, (res) => {
+    const req = http.request({ host, port, path: r.path, method: r.method ?? 'GET', headers: r.headers, localAddress: address || undefined, agent: false, timeout: 10000 }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk) => { body += chunk })
@@ -102,42 +104,73 @@ console.log(JSON.stringify(out))
 `
 
 /**
- * Requests from another client than this machine's tests (which nginx exempts from its rate
- * limits): natively from another loopback address (127.0.0.<n>); in Docker mode from a container
- * on the frontend network, whose address nginx sees (this machine's own requests all arrive from
- * the network's gateway). Sequential; resolves with every response.
+ * Opens `count` connections, one every `spacingMs`, each sending a request's headers and the
+ * first of its 10 body bytes, then nothing more: a slow client. Holds them all until `holdMs`
+ * after the last one opened; prints the status each got meanwhile (0: none, still waiting).
  */
-export async function fromOtherClient(n: number, requests: ClientRequest[]): Promise<RawResponse[]> {
+const SLOW_BODIES = `
+const net = await import('node:net')
+const [host, port, address, count, spacingMs, holdMs] = process.argv.slice(-6)
+const head = 'GET /api/whoami HTTP/1.1\\r\\nHost: lab\\r\\nContent-Length: 10\\r\\n\\r\\n{'
+const sockets = []
+for (let i = 0; i < Number(count); i++) {
+  const socket = net.connect({ host, port: Number(port), localAddress: address || undefined })
+  socket.reply = ''
+  socket.on('connect', () => socket.write(head))
+  socket.on('data', (chunk) => { socket.reply += chunk })
+  socket.on('error', () => {})
+  sockets.push(socket)
+  await new Promise((resolve) => setTimeout(resolve, Number(spacingMs)))
+}
+await new Promise((resolve) => setTimeout(resolve, Number(holdMs)))
+console.log(JSON.stringify(sockets.map((s) => Number(/^HTTP\\/1\\.1 (\\d{3})/.exec(s.reply)?.[1] ?? 0))))
+for (const socket of sockets) socket.destroy()
+`
+
+/**
+ * Runs a script above as another client than this machine's tests (which nginx exempts from
+ * its rate limits): natively a process sending from another loopback address (127.0.0.<n>); in
+ * Docker mode a container on the frontend network, whose address nginx sees (this machine's
+ * own requests all arrive from the network's gateway). Resolves with what the script prints.
+ */
+async function asOtherClient(n: number, script: string, args: string[]): Promise<unknown> {
+  const run = (command: string, argv: string[]) =>
+    promisify(execFile)(command, argv, { timeout: 60_000 }).then(({ stdout }) => JSON.parse(stdout))
   if (MODE === 'native') {
-    const out: RawResponse[] = []
-    for (const r of requests) {
-      if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs))
-      out.push(await request(`${HTTP}${r.path}`, { ...r, from: `127.0.0.${n}` }))
-    }
-    return out
+    const nginx = ['127.0.0.1', String(env.port('NGINX_HTTP_PORT')), `127.0.0.${n}`]
+    return run(process.execPath, ['--input-type=module', '-e', script, ...nginx, ...args])
   }
   // Client n at .10n: a fixed address of its own, as 127.0.0.n is natively (below .128, where
   // Docker hands out none), so one story's rate-limit state never carries over to the next.
   const frontend = env.get('DOCKER_FRONTEND_NET')
-  const nginx = dockerAddress(frontend, DOCKER_FRONTEND_HOSTS.nginx)
+  const nginx = [dockerAddress(frontend, DOCKER_FRONTEND_HOSTS.nginx), '8080', '']
   const network = ['--network', 'lb-lab_frontend', '--ip', dockerAddress(frontend, 100 + n)]
-  const { stdout } = await promisify(execFile)(
-    'docker',
-    [
-      'run',
-      '--rm',
-      ...network,
-      '--entrypoint',
-      'node',
-      'lb-lab/app:dev',
-      '--input-type=module',
-      '-e',
-      SEQUENCE,
-      `http://${nginx}:8080`,
-      '',
-      JSON.stringify(requests),
-    ],
-    { timeout: 60_000 },
-  )
-  return JSON.parse(stdout)
+  return run('docker', [
+    'run',
+    '--rm',
+    ...network,
+    '--entrypoint',
+    'node',
+    'lb-lab/app:dev',
+    '--input-type=module',
+    '-e',
+    script,
+    ...nginx,
+    ...args,
+  ])
+}
+
+/** Requests sent one after another by another client (asOtherClient); every response. */
+export async function fromOtherClient(n: number, requests: ClientRequest[]): Promise<RawResponse[]> {
+  return (await asOtherClient(n, SEQUENCE, [JSON.stringify(requests)])) as RawResponse[]
+}
+
+/** Slow clients from another client's address (SLOW_BODIES): the status each connection got. */
+export async function slowBodiesFromOtherClient(
+  n: number,
+  count: number,
+  spacingMs: number,
+  holdMs: number,
+): Promise<number[]> {
+  return (await asOtherClient(n, SLOW_BODIES, [String(count), String(spacingMs), String(holdMs)])) as number[]
 }
