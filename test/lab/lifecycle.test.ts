@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { processTree } from '../../tools/lab/src/procs.ts'
-import { services } from '../../tools/lab/src/services.ts'
+import { services } from '../../tools/lab/src/services/index.ts'
 import { env, lab } from '../lib/stack.ts'
 
 // A second, throw-away stack: its own state folder, and every port of .env.example moved up by

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import { ConfigSchema } from '../../services/app/src/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { appEnv, pyEnv, services } from '../../tools/lab/src/services.ts'
+import { appEnv, pyEnv, services } from '../../tools/lab/src/services/index.ts'
 import {
   DOCKER_BACKEND_HOSTS,
   DOCKER_FRONTEND_HOSTS,

@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { dockerPlacement, renderNginx } from '../../tools/lab/src/nginx-config.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { ensureDevCertificate } from '../../tools/lab/src/services.ts'
+import { ensureDevCertificate } from '../../tools/lab/src/services/tls.ts'
 import { which } from '../../tools/lab/src/system.ts'
 
 const run = promisify(execFile)

@@ -11,7 +11,7 @@ import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
 import { devCertificate, displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
 import { recloneDocker, recloneNative } from './reclone.ts'
-import { describeLog, ServiceError, services } from './services.ts'
+import { describeLog, ServiceError, services } from './services/index.ts'
 import { Stack } from './stack.ts'
 import { APPS, PYS } from './topology.ts'
 

@@ -4,7 +4,7 @@ import type { LabEnv } from './env.ts'
 import { dockerPlacement, renderNginx } from './nginx-config.ts'
 import { repoRoot } from './paths.ts'
 import { dockerPrometheus, renderPrometheus } from './prometheus-config.ts'
-import { ensureDevCertificate } from './services.ts'
+import { ensureDevCertificate } from './services/tls.ts'
 
 /**
  * Docker mode's half of "one set of templates": the compose `config` service runs this (`lab

@@ -10,7 +10,7 @@ import {
   stateOf,
   waitForExit,
 } from './procs.ts'
-import { type Service, ServiceError } from './services.ts'
+import { type Service, ServiceError } from './services/index.ts'
 import { installPackages, missingPackages } from './system.ts'
 
 export class Stack {

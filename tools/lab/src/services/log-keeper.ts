@@ -1,0 +1,30 @@
+import { join } from 'node:path'
+import type { LabEnv } from '../env.ts'
+import { parseSize } from '../log-rotation.ts'
+import { repoRoot, stateRoot } from '../paths.ts'
+import { livePid } from '../procs.ts'
+import type { Service } from './service.ts'
+
+/**
+ * Caps every log in the state folder as Docker mode caps its containers' (LOG_MAX_SIZE, three
+ * files): see log-rotation.ts. First up, last down, so no service runs with its log unwatched.
+ */
+export function logKeeper(env: LabEnv): Service {
+  const name = 'log-keeper'
+  const maxBytes = parseSize(env.get('LOG_MAX_SIZE'))
+  return {
+    name,
+    dependsOn: [],
+    binaries: [],
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 5000,
+    startTimeoutMs: 5000,
+    command: () => ({
+      command: process.execPath,
+      args: [join(repoRoot, 'tools/lab/src/log-keeper.ts'), stateRoot, String(maxBytes), '5000'],
+      env: { PATH: process.env.PATH ?? '' },
+      cwd: repoRoot,
+    }),
+    healthy: async () => livePid(name) !== undefined,
+  }
+}

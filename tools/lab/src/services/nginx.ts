@@ -1,0 +1,86 @@
+// nginx: the config rendered from nginx/templates into the state folder, reloaded in place.
+import { existsSync, rmSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LabEnv } from '../env.ts'
+import { nativePlacement, renderNginx } from '../nginx-config.ts'
+import { repoRoot, serviceDir } from '../paths.ts'
+import { APPS, LOCALHOST, PYS } from '../topology.ts'
+import { bin, ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
+import { ensureDevCertificate } from './tls.ts'
+
+export function nginx(env: LabEnv): Service {
+  const port = env.port('NGINX_HTTP_PORT')
+  const dir = serviceDir('nginx')
+  const confDir = join(dir, 'conf')
+  let version = ''
+
+  /** The rendered files, with strategies/ and snippets/ beside them (Docker mode copies them). */
+  function writeConfig(into: string): boolean {
+    ensureDir(into)
+    for (const shared of ['strategies', 'snippets']) {
+      const link = join(into, shared)
+      if (!existsSync(link)) symlinkSync(join(repoRoot, 'nginx', shared), link)
+    }
+    const rendered = renderNginx(env, nativePlacement(env, dir, into))
+    version = rendered.version
+    let changed = false
+    for (const [name, content] of rendered.files)
+      changed = writeIfChanged(join(into, name), content) || changed
+    return changed
+  }
+
+  return {
+    name: 'nginx',
+    dependsOn: [...APPS, ...PYS],
+    port,
+    ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
+    binaries: ['nginx', 'openssl'],
+    // Graceful: workers finish the requests they hold, as the official image's STOPSIGNAL.
+    stopSignal: 'SIGQUIT',
+    stopTimeoutMs: 10_000,
+    startTimeoutMs: 10_000,
+    async prepare() {
+      for (const sub of ['log', 'tmp']) ensureDir(join(dir, sub))
+      await ensureDevCertificate(join(dir, 'tls'))
+      // Test the candidate in a staging folder before it replaces what a running nginx reloads.
+      const staging = join(dir, 'conf.next')
+      rmSync(staging, { recursive: true, force: true })
+      writeConfig(staging)
+      try {
+        await runChecked('nginx', 'nginx -t', bin('nginx'), [
+          '-t',
+          '-q',
+          '-p',
+          dir,
+          '-e',
+          'stderr',
+          '-c',
+          join(staging, 'nginx.conf'),
+        ])
+      } finally {
+        rmSync(staging, { recursive: true, force: true })
+      }
+      return writeConfig(confDir)
+    },
+    command: () => ({
+      command: bin('nginx'),
+      args: ['-p', dir, '-e', 'stderr', '-c', join(confDir, 'nginx.conf'), '-g', 'daemon off;'],
+      env: {},
+      cwd: dir,
+    }),
+    healthy: async () => {
+      try {
+        const response = await fetch(`http://${LOCALHOST}:${port}/nginx-health`, {
+          signal: AbortSignal.timeout(1000),
+        })
+        return (await response.text()).trim() === `ok ${version}`
+      } catch {
+        return false
+      }
+    },
+    async reload(pid) {
+      process.kill(pid, 'SIGHUP')
+    },
+    url: `http://${LOCALHOST}:${port}`,
+  }
+}
