@@ -119,14 +119,17 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     vars[key] = env.get(key)
   }
   const drained = env.list('LB_DRAINED')
-  const upstream = (prefix: string, names: string[], servers: string[]) =>
-    servers.forEach((server, i) => {
-      vars[`${prefix}${i + 1}_SERVER`] = server
-      vars[`${prefix}${i + 1}_WEIGHT`] = weights[i] ?? 1
-      vars[`${prefix}${i + 1}_DOWN`] = drained.includes(names[i] as string) ? ' down' : ''
-    })
-  upstream('APP', APPS, placement.appServers)
-  upstream('PY', PYS, placement.pyServers)
+  // The upstream's server lines, one per replica of the topology, named in a trailing comment.
+  const servers = (names: string[], addresses: string[]) =>
+    addresses
+      .map((address, i) => {
+        const name = names[i] as string
+        const down = drained.includes(name) ? ' down' : ''
+        return `server ${address} weight=${weights[i] ?? 1} max_fails=${vars.UPSTREAM_MAX_FAILS} fail_timeout=${vars.UPSTREAM_FAIL_TIMEOUT}${down}; # ${name}`
+      })
+      .join('\n  ')
+  vars.APP_SERVERS = servers(APPS, placement.appServers)
+  vars.PY_SERVERS = servers(PYS, placement.pyServers)
   return vars
 }
 

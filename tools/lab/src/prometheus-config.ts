@@ -58,11 +58,11 @@ export function renderPrometheus(placement: PrometheusPlacement): string {
         .map((f) => readFileSync(join(RULES, f), 'utf8')),
     ),
   }
-  placement.apps.forEach((target, i) => {
-    vars[`APP${i + 1}_TARGET`] = target
-  })
-  placement.pys.forEach((target, i) => {
-    vars[`PY${i + 1}_TARGET`] = target
-  })
+  const targets = (names: string[], addresses: string[]) =>
+    addresses
+      .map((address, i) => `- targets: ['${address}']\n        labels: { replica: ${names[i]} }`)
+      .join('\n      ')
+  vars.APP_TARGETS = targets(APPS, placement.apps)
+  vars.PY_TARGETS = targets(PYS, placement.pys)
   return renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
 }
