@@ -10,7 +10,7 @@ s ?=
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
-.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause reclone reset dashboards loadtest rollout bench lint typecheck test test-native test-docker images
+.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale reclone reset dashboards loadtest rollout bench lint typecheck test test-native test-docker images
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...] [MODE=native|docker]'
@@ -53,6 +53,9 @@ logs: deps ## Show the logs of all services, or of s=<service>
 
 kill stop start restart pause unpause: deps ## Operator verbs on s=<service>, as with docker compose
 	@$(LAB) $@ $(s)
+
+scale: deps ## Run n=<1-9> replicas of app (s=py: of the Python sample) on a running native stack
+	@$(LAB) scale $(n) $(s)
 
 reclone: deps ## Clone the standby (pg-replica) from the primary again, after its slot was lost
 	@$(LAB) reclone

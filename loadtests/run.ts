@@ -1,6 +1,6 @@
 // Runs a k6 script while breaking the stack on a schedule, with the same verbs a person uses
 // (make kill/start/pause/unpause s=..., native or Docker mode alike).
-//   node loadtests/run.ts failover | sessions | rollout | restarts
+//   node loadtests/run.ts failover | sessions | rollout | restarts | scale
 // Exits with k6's exit code. Whatever happens, the broken service is restored at the end.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
@@ -18,7 +18,8 @@ interface Plan {
   /** Seconds after the load starts at which each verb runs (on `service`, else on the target). */
   events: Array<[verb: string, at: number, service?: string]>
   seconds: number
-  restore: string[]
+  /** Verbs run at the end whatever happened (on `service`, else on the target). */
+  restore: Array<[verb: string, service?: string]>
 }
 
 const PLANS: Record<string, Plan> = {
@@ -32,7 +33,7 @@ const PLANS: Record<string, Plan> = {
       ['unpause', 32],
     ],
     seconds: 45,
-    restore: ['unpause', 'start'],
+    restore: [['unpause'], ['start']],
   },
   rollout: {
     script: 'rollout.ts',
@@ -63,16 +64,28 @@ const PLANS: Record<string, Plan> = {
       ['start', 12],
     ],
     seconds: 20,
-    restore: ['start'],
+    restore: [['start']],
+  },
+  // Native mode only for now (Docker mode runs three replicas of each set).
+  scale: {
+    script: 'scale.ts',
+    target: 'app1,app2,app3,app4,app5',
+    events: [
+      ['scale', 4, '5'],
+      ['scale', 14, '2'],
+    ],
+    seconds: 22,
+    restore: [['scale', '3']],
   },
 }
 
 /** A lab verb through make, so the runner works in both modes; a rollout is the lab's own. */
-function verb(name: string, service: string): void {
+function verb(name: string, service: string): boolean {
   const [command, args] =
-    name === 'rollout' ? [process.execPath, [LAB, 'rollout']] : ['make', ['-s', name, `s=${service}`]]
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
-  if (result.status !== 0) throw new Error(`${name} ${service} failed`)
+    name === 'rollout'
+      ? [process.execPath, [LAB, 'rollout']]
+      : ['make', ['-s', name, name === 'scale' ? `n=${service}` : `s=${service}`]]
+  return spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status === 0
 }
 
 async function main(name: string | undefined): Promise<number> {
@@ -83,8 +96,12 @@ async function main(name: string | undefined): Promise<number> {
   const start = Date.now() + 2000
   const at = (seconds: number) => start + seconds * 1000
   const args = ['run', '-q', '-e', `TARGET=${plan.target}`, '-e', `SECONDS=${plan.seconds + 2}`]
-  // The scripts that tag phases (failover) read these; events of one name share a phase.
-  for (const [event, seconds] of plan.events) args.push('-e', `AT_${event}=${at(seconds)}`)
+  // The scripts that tag phases (failover) read these; events of one name share a phase, and
+  // AT_<event>_<service> tells them apart (AT_scale_5).
+  for (const [event, seconds, service] of plan.events) {
+    args.push('-e', `AT_${event}=${at(seconds)}`)
+    if (service) args.push('-e', `AT_${event}_${service}=${at(seconds)}`)
+  }
   const k6 = spawn(process.execPath, [LAB, 'k6', ...args, join('loadtests', plan.script)], {
     cwd: root,
     stdio: 'inherit',
@@ -94,11 +111,11 @@ async function main(name: string | undefined): Promise<number> {
     for (const [event, seconds, service = plan.target] of plan.events) {
       await sleep(Math.max(0, at(seconds) - Date.now()))
       console.log(`run: ${event} ${service}`)
-      verb(event, service)
+      if (!verb(event, service)) throw new Error(`${event} ${service} failed`)
     }
     return await exited
   } finally {
-    for (const restore of plan.restore) spawnSync('make', ['-s', restore, `s=${plan.target}`], { cwd: root })
+    for (const [restore, service = plan.target] of plan.restore) verb(restore, service)
   }
 }
 

@@ -28,5 +28,12 @@ export function idempotencyKey(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
 }
 
+/** The thresholds of a run that promises no failed request, POSTs included, and every check passed. */
+export const NOTHING_FAILS = {
+  http_req_failed: ['rate==0'],
+  'http_req_failed{method:POST}': ['rate==0'],
+  checks: ['rate==1'],
+}
+
 /** Percentiles every summary reports. */
 export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)']

@@ -13,7 +13,7 @@ import { env, lab } from '../lib/stack.ts'
 // stack the other tests use.
 const PORTS = Object.fromEntries(
   [...env.values]
-    .filter(([key]) => key.endsWith('_PORT'))
+    .filter(([key]) => /_PORT(_BASE)?$/.test(key))
     .map(([key, value]) => [key, String(Number(value) + 10_000)]),
 )
 const NGINX_PORT = PORTS.NGINX_HTTP_PORT

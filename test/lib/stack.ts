@@ -4,7 +4,14 @@ import { promisify } from 'node:util'
 import type pg from 'pg'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { chooseMode } from '../../tools/lab/src/mode.ts'
-import { DOCKER_FRONTEND_HOSTS, dockerAddress, dockerBackendAddress } from '../../tools/lab/src/topology.ts'
+import {
+  DOCKER_FRONTEND_HOSTS,
+  dockerAddress,
+  dockerBackendAddress,
+  parseReplica,
+  REPLICA_SETS,
+  replicaPort,
+} from '../../tools/lab/src/topology.ts'
 
 const cli = fileURLToPath(new URL('../../tools/lab/src/cli.ts', import.meta.url))
 
@@ -19,14 +26,20 @@ export const BASE = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
  * as that network's gateway (a Linux engine; Docker Desktop keeps containers in a VM).
  */
 export function direct(service: string): { host: string; port: number } {
-  const [, kind = service, n = ''] = /^(app|py)(\d+)$/.exec(service) ?? []
+  const replica = parseReplica(service)
+  if (replica) {
+    return MODE === 'native'
+      ? { host: '127.0.0.1', port: replicaPort(env, service) }
+      : {
+          host: dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), service),
+          port: REPLICA_SETS[replica.set].containerPort,
+        }
+  }
   const { portKey, containerPort } = {
-    app: { portKey: `APP${n}_PORT`, containerPort: 3000 },
-    py: { portKey: `PY${n}_PORT`, containerPort: 8000 },
     redis: { portKey: 'REDIS_PORT', containerPort: 6379 },
     'pg-primary': { portKey: 'PG_PRIMARY_PORT', containerPort: 5432 },
     'pg-replica': { portKey: 'PG_REPLICA_PORT', containerPort: 5432 },
-  }[kind] ?? { portKey: '', containerPort: 0 }
+  }[service] ?? { portKey: '', containerPort: 0 }
   if (!portKey) throw new Error(`no direct address for ${service}`)
   if (MODE === 'native') return { host: '127.0.0.1', port: env.port(portKey) }
   return { host: dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), service), port: containerPort }

@@ -11,9 +11,10 @@ import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
 import { devCertificate, displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
 import { recloneDocker, recloneNative } from './reclone.ts'
+import { everyReplica, rememberCount, scaleNative, scaleRequest } from './scale.ts'
 import { describeLog, ServiceError, services } from './services/index.ts'
 import { Stack } from './stack.ts'
-import { APPS, PYS } from './topology.ts'
+import { APPS, REPLICA_SETS, replicaCount, replicasOf } from './topology.ts'
 
 const HELP = `usage: lab <verb> [service]
 
@@ -30,6 +31,7 @@ const HELP = `usage: lab <verb> [service]
   reset               down, then delete all state (native: ${displayPath(stateRoot)}; Docker: the volumes)
   reclone             clone the standby (pg-replica) from the primary again: after it fell more
                       than PG_MAX_SLOT_WAL_KEEP_SIZE behind and its slot was lost
+  scale <n> [py]      run n replicas (1-9) of app, or of py; under load, losing nothing (native)
   rollout [svc]       restart app1-3 (or svc) one at a time, each drained from nginx first
   k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
   mode                which mode the next verb acts on, and why
@@ -116,6 +118,10 @@ async function docker(
     case 'reclone':
       await recloneDocker(compose)
       return
+    case 'scale':
+      throw new Error(
+        'scale: native mode only for now (MODE=native); Docker mode runs three replicas of each set',
+      )
     case 'rollout':
       await compose.rollout(target ? [target] : APPS)
       return
@@ -137,23 +143,31 @@ async function native(
   const stack = new Stack(services(env))
   switch (verb) {
     case 'up': {
+      // A count given to `up` (APP_REPLICAS=5 make up) is remembered as `scale` would remember it.
+      for (const set of ['app', 'py'] as const) {
+        if (process.env[REPLICA_SETS[set].countKey]) rememberCount(set, replicaCount(env, set))
+      }
       stack.install()
       const started = performance.now()
       await stack.up()
       const nginx = stack.get('nginx').url
       printUrls(env, 'native', ((performance.now() - started) / 1000).toFixed(1), [
         `  grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph`,
-        `  replicas        ${APPS.map((a) => stack.get(a).url).join('  ')}`,
-        `  python sample   ${nginx}/py/api/whoami   (${PYS.map((p) => stack.get(p).url).join('  ')})`,
+        `  replicas        ${replicasOf(env, 'app')
+          .map((a) => stack.get(a).url)
+          .join('  ')}`,
+        `  python sample   ${nginx}/py/api/whoami   (${replicasOf(env, 'py')
+          .map((p) => stack.get(p).url)
+          .join('  ')})`,
       ])
       return
     }
     case 'down':
-      await stack.down()
+      await new Stack(services(everyReplica())).down()
       console.log('lb-lab is down (data kept; `make reset` deletes it)')
       return
     case 'reset':
-      await stack.down()
+      await new Stack(services(everyReplica())).down()
       rmSync(stateRoot, { recursive: true, force: true })
       console.log(`removed ${stateRoot}`)
       return
@@ -189,12 +203,17 @@ async function native(
     case 'reclone':
       await recloneNative(stack)
       return
+    case 'scale': {
+      const { set, count } = scaleRequest(rest.filter((arg) => !arg.startsWith('-')))
+      await scaleNative(set, count)
+      return
+    }
     case 'rollout': {
       // A rolling restart nobody notices: one replica at a time leaves nginx's rotation (a
       // graceful reload with `down`), restarts (SIGTERM: in-flight requests finish), returns.
       const withDrained = (drained: string) =>
         new Stack(services(loadLabEnv({ ...process.env, LB_DRAINED: drained }))).reconfigure('nginx')
-      for (const replica of target ? [target] : APPS) {
+      for (const replica of target ? [target] : replicasOf(env, 'app')) {
         console.log(`rollout: ${replica}`)
         await withDrained(replica)
         await stack.restart(replica)
@@ -271,7 +290,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (verb === 'up') loadLabEnv().checkTimeouts()
   const act = () => (mode === 'docker' ? docker : native)(verb, target, rest, follow)
-  if (['up', 'down', 'reset', 'rollout', 'reclone'].includes(verb)) {
+  if (['up', 'down', 'reset', 'rollout', 'reclone', 'scale'].includes(verb)) {
     await withStackLock(verb, async () => {
       // Recorded before starting anything: a failed `up` is still cleaned up by `down` in its mode.
       if (verb === 'up') rememberMode(mode)

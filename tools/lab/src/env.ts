@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { repoRoot } from './paths.ts'
+import { repoRoot, stateRoot } from './paths.ts'
 
 export const STRATEGIES = [
   'least_conn',
@@ -101,7 +101,7 @@ export class LabEnv {
     }
   }
 
-  /** app1..app3 weights: LB_WEIGHTS under `weighted`, equal otherwise (nginx honours weights in every method). */
+  /** One weight per replica: LB_WEIGHTS under `weighted`, equal otherwise (nginx honours weights in every method). */
   weights(count: number): number[] {
     if (this.strategy() !== 'weighted') return Array(count).fill(1)
     const weights = this.get('LB_WEIGHTS')
@@ -114,17 +114,20 @@ export class LabEnv {
   }
 }
 
+/** The replica counts `make scale` set on the native stack, kept until `make reset`. */
+export const scaleFile = () => join(stateRoot, 'scale.env')
+
 /**
- * .env.example gives every name and its default; .env (optional) overrides; the process
- * environment overrides both, but only for names .env.example declares.
+ * .env.example gives every name and its default; .env (optional) overrides; then the replica
+ * counts `make scale` chose; the process environment overrides all, but only for names
+ * .env.example declares.
  */
 export function loadLabEnv(env: NodeJS.ProcessEnv = process.env): LabEnv {
   const examplePath = join(repoRoot, '.env.example')
   const values = parseEnvFile(readFileSync(examplePath, 'utf8'), examplePath)
-  const localPath = join(repoRoot, '.env')
-  if (existsSync(localPath)) {
-    for (const [key, value] of parseEnvFile(readFileSync(localPath, 'utf8'), localPath))
-      values.set(key, value)
+  for (const path of [join(repoRoot, '.env'), scaleFile()]) {
+    if (!existsSync(path)) continue
+    for (const [key, value] of parseEnvFile(readFileSync(path, 'utf8'), path)) values.set(key, value)
   }
   for (const key of values.keys()) {
     const value = env[key]

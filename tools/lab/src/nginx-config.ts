@@ -4,14 +4,21 @@ import type { LabEnv } from './env.ts'
 import { devCertificate, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
 import {
-  APP_COUNT,
   APPS,
   DOCKER_FRONTEND_HOSTS,
   dockerAddress,
   dockerBackendAddress,
   LOCALHOST,
   PYS,
+  replicaPort,
+  replicasOf,
 } from './topology.ts'
+
+/** A replica as a proxy or a scraper addresses it. */
+export interface Upstream {
+  name: string
+  address: string
+}
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 
@@ -22,8 +29,8 @@ export interface NginxPlacement {
   statusListen: string
   /** Who may read stub_status on statusListen (the exporter's address, or `all` on a private network). */
   statusAllow: string
-  appServers: string[]
-  pyServers: string[]
+  appServers: Upstream[]
+  pyServers: Upstream[]
   /** Where the rendered files live (lb.conf includes app-locations.inc from there). */
   confDir: string
   accessLog: string
@@ -36,6 +43,10 @@ export interface NginxPlacement {
   rateLimitExempt: string[]
 }
 
+/** Native mode: each replica on its own port of 127.0.0.1. */
+export const nativeUpstreams = (env: LabEnv, names: string[]): Upstream[] =>
+  names.map((name) => ({ name, address: `${LOCALHOST}:${replicaPort(env, name)}` }))
+
 /** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
 export function nativePlacement(env: LabEnv, stateDir: string, confDir: string): NginxPlacement {
   return {
@@ -43,8 +54,8 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
     httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
     statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
     statusAllow: LOCALHOST,
-    appServers: APPS.map((_, i) => `${LOCALHOST}:${env.port(`APP${i + 1}_PORT`)}`),
-    pyServers: PYS.map((_, i) => `${LOCALHOST}:${env.port(`PY${i + 1}_PORT`)}`),
+    appServers: nativeUpstreams(env, replicasOf(env, 'app')),
+    pyServers: nativeUpstreams(env, replicasOf(env, 'py')),
     confDir,
     accessLog: join(stateDir, 'log', 'access.log'),
     tlsCert: devCertificate(),
@@ -67,8 +78,8 @@ export function dockerPlacement(env: LabEnv): NginxPlacement {
     // Reachable on the backend network only (never published); the exporter is there.
     statusListen: '8081',
     statusAllow: 'all',
-    appServers: APPS.map((app) => `${backend(app)}:3000`),
-    pyServers: PYS.map((py) => `${backend(py)}:8000`),
+    appServers: APPS.map((name) => ({ name, address: `${backend(name)}:3000` })),
+    pyServers: PYS.map((name) => ({ name, address: `${backend(name)}:8000` })),
     confDir: DOCKER_NGINX_DIR,
     accessLog: '/var/log/nginx/access.log',
     tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,
@@ -83,7 +94,6 @@ export function dockerPlacement(env: LabEnv): NginxPlacement {
 }
 
 export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string, string | number> {
-  const weights = env.weights(APP_COUNT)
   const vars: Record<string, string | number> = {
     LB_STRATEGY: env.strategy(),
     SESSION_COOKIE_NAME: env.get('SESSION_COOKIE_NAME'),
@@ -120,16 +130,17 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
   }
   const drained = env.list('LB_DRAINED')
   // The upstream's server lines, one per replica of the topology, named in a trailing comment.
-  const servers = (names: string[], addresses: string[]) =>
-    addresses
-      .map((address, i) => {
-        const name = names[i] as string
+  const servers = (upstreams: Upstream[]) => {
+    const weights = env.weights(upstreams.length)
+    return upstreams
+      .map(({ name, address }, i) => {
         const down = drained.includes(name) ? ' down' : ''
-        return `server ${address} weight=${weights[i] ?? 1} max_fails=${vars.UPSTREAM_MAX_FAILS} fail_timeout=${vars.UPSTREAM_FAIL_TIMEOUT}${down}; # ${name}`
+        return `server ${address} weight=${weights[i]} max_fails=${vars.UPSTREAM_MAX_FAILS} fail_timeout=${vars.UPSTREAM_FAIL_TIMEOUT}${down}; # ${name}`
       })
       .join('\n  ')
-  vars.APP_SERVERS = servers(APPS, placement.appServers)
-  vars.PY_SERVERS = servers(PYS, placement.pyServers)
+  }
+  vars.APP_SERVERS = servers(placement.appServers)
+  vars.PY_SERVERS = servers(placement.pyServers)
   return vars
 }
 

@@ -1,17 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
+import { nativeUpstreams, type Upstream } from './nginx-config.ts'
 import { repoRoot } from './paths.ts'
 import { fingerprint, renderFile } from './render.ts'
-import { APPS, LOCALHOST, PYS } from './topology.ts'
+import { APPS, LOCALHOST, PYS, replicasOf } from './topology.ts'
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
 /** Scrape targets and the rules folder: what differs between run modes. */
 export interface PrometheusPlacement {
   self: string
-  apps: string[]
-  pys: string[]
+  apps: Upstream[]
+  pys: Upstream[]
   nginxExporter: string
   redisExporter: string
   postgresExporter: string
@@ -22,8 +23,8 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   const at = (key: string) => `${LOCALHOST}:${env.port(key)}`
   return {
     self: at('PROMETHEUS_PORT'),
-    apps: APPS.map((_, i) => at(`APP${i + 1}_PORT`)),
-    pys: PYS.map((_, i) => at(`PY${i + 1}_PORT`)),
+    apps: nativeUpstreams(env, replicasOf(env, 'app')),
+    pys: nativeUpstreams(env, replicasOf(env, 'py')),
     nginxExporter: at('NGINX_EXPORTER_PORT'),
     redisExporter: at('REDIS_EXPORTER_PORT'),
     postgresExporter: at('POSTGRES_EXPORTER_PORT'),
@@ -34,8 +35,8 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
 export function dockerPrometheus(): PrometheusPlacement {
   return {
     self: 'localhost:9090',
-    apps: APPS.map((app) => `${app}:3000`),
-    pys: PYS.map((py) => `${py}:8000`),
+    apps: APPS.map((name) => ({ name, address: `${name}:3000` })),
+    pys: PYS.map((name) => ({ name, address: `${name}:8000` })),
     nginxExporter: 'nginx-exporter:9113',
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',
@@ -58,11 +59,11 @@ export function renderPrometheus(placement: PrometheusPlacement): string {
         .map((f) => readFileSync(join(RULES, f), 'utf8')),
     ),
   }
-  const targets = (names: string[], addresses: string[]) =>
-    addresses
-      .map((address, i) => `- targets: ['${address}']\n        labels: { replica: ${names[i]} }`)
+  const targets = (upstreams: Upstream[]) =>
+    upstreams
+      .map(({ name, address }) => `- targets: ['${address}']\n        labels: { replica: ${name} }`)
       .join('\n      ')
-  vars.APP_TARGETS = targets(APPS, placement.apps)
-  vars.PY_TARGETS = targets(PYS, placement.pys)
+  vars.APP_TARGETS = targets(placement.apps)
+  vars.PY_TARGETS = targets(placement.pys)
   return renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
 }

@@ -1,12 +1,61 @@
+import type { LabEnv } from './env.ts'
+
 /** Native mode binds every service here (loopback only). */
 export const LOCALHOST = '127.0.0.1'
 
-/** The TypeScript replicas behind app_backend: app1, app2, app3 (ports APP<n>_PORT). */
-export const APP_COUNT = 3
-export const APPS = Array.from({ length: APP_COUNT }, (_, i) => `app${i + 1}`)
+/**
+ * The replica sets: the TypeScript replicas behind app_backend (app1, app2, ...) and the Python
+ * ones (Flask under Gunicorn) behind py_backend, under /py/ (py1, py2, ...). How many of each
+ * run is APP_REPLICAS / PY_REPLICAS (1 to MAX_REPLICAS; `make scale` changes it on a running
+ * stack); replica n of a set listens natively on its PORT_BASE + n. Everything that names a
+ * replica (nginx, Prometheus, the lab's services, the tests) derives it from here.
+ */
+export const REPLICA_SETS = {
+  app: { countKey: 'APP_REPLICAS', portBaseKey: 'APP_PORT_BASE', containerPort: 3000 },
+  py: { countKey: 'PY_REPLICAS', portBaseKey: 'PY_PORT_BASE', containerPort: 8000 },
+} as const
+export type ReplicaSet = keyof typeof REPLICA_SETS
+/** One digit per name, and a port range that stays clear of the next base. */
+export const MAX_REPLICAS = 9
 
-/** The Python replicas (Flask under Gunicorn) behind py_backend, under /py/: py1..py3 (PY<n>_PORT). */
-export const PYS = Array.from({ length: APP_COUNT }, (_, i) => `py${i + 1}`)
+/** A replica count as given (APP_REPLICAS=5, `make scale n=5`): a whole number from 1 to 9. */
+export function parseReplicaCount(value: string, what: string): number {
+  const count = Number(value)
+  if (!/^\d+$/.test(value) || count < 1 || count > MAX_REPLICAS) {
+    throw new Error(`${what}=${value}: a replica count is a whole number from 1 to ${MAX_REPLICAS}`)
+  }
+  return count
+}
+
+export function replicaCount(env: LabEnv, set: ReplicaSet): number {
+  const key = REPLICA_SETS[set].countKey
+  return parseReplicaCount(env.get(key), key)
+}
+
+export function replicaNames(set: ReplicaSet, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${set}${i + 1}`)
+}
+
+/** The replicas of a set that this configuration runs. */
+export const replicasOf = (env: LabEnv, set: ReplicaSet) => replicaNames(set, replicaCount(env, set))
+
+/** Which set a replica name belongs to, and its number; undefined for any other service. */
+export function parseReplica(name: string): { set: ReplicaSet; n: number } | undefined {
+  const match = /^(app|py)([1-9])$/.exec(name)
+  return match ? { set: match[1] as ReplicaSet, n: Number(match[2]) } : undefined
+}
+
+/** Native mode: the port replica `name` listens on. */
+export function replicaPort(env: LabEnv, name: string): number {
+  const replica = parseReplica(name)
+  if (!replica) throw new Error(`${name} is not a replica`)
+  return env.port(REPLICA_SETS[replica.set].portBaseKey) + replica.n
+}
+
+/** Docker mode runs three of each (compose.yaml's app1-3 and py1-3, at fixed addresses). */
+export const DOCKER_REPLICAS = 3
+export const APPS = replicaNames('app', DOCKER_REPLICAS)
+export const PYS = replicaNames('py', DOCKER_REPLICAS)
 
 /**
  * Docker mode: fixed addresses on Compose's networks, as the host number under the /24 prefixes

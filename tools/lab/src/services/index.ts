@@ -1,7 +1,7 @@
 // The native stack: every service, in the order `up` starts them.
 import type { LabEnv } from '../env.ts'
 import { displayPath, logFile } from '../paths.ts'
-import { APPS, PYS } from '../topology.ts'
+import { replicasOf } from '../topology.ts'
 import { logKeeper } from './log-keeper.ts'
 import { nginx } from './nginx.ts'
 import { postgres } from './postgres.ts'
@@ -21,8 +21,8 @@ export function services(env: LabEnv): Service[] {
     postgres(env, 'primary'),
     postgres(env, 'replica'),
     prometheus(env),
-    ...APPS.map((_, i) => app(env, i + 1)),
-    ...PYS.map((_, i) => py(env, i + 1)),
+    ...replicasOf(env, 'app').map((_, i) => app(env, i + 1)),
+    ...replicasOf(env, 'py').map((_, i) => py(env, i + 1)),
     nginx(env),
     ...exporters(env),
   ]

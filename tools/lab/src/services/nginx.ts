@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { LabEnv } from '../env.ts'
 import { nativePlacement, renderNginx } from '../nginx-config.ts'
 import { repoRoot, serviceDir } from '../paths.ts'
-import { APPS, LOCALHOST, PYS } from '../topology.ts'
+import { LOCALHOST, replicasOf } from '../topology.ts'
 import { bin, ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
 import { ensureDevCertificate } from './tls.ts'
 
@@ -31,7 +31,7 @@ export function nginx(env: LabEnv): Service {
 
   return {
     name: 'nginx',
-    dependsOn: [...APPS, ...PYS],
+    dependsOn: [...replicasOf(env, 'app'), ...replicasOf(env, 'py')],
     port,
     ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
     binaries: ['nginx', 'openssl'],

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { LabEnv } from '../env.ts'
 import { displayPath, pyVenv, repoRoot, serviceDir } from '../paths.ts'
 import { httpOk } from '../probes.ts'
-import { LOCALHOST } from '../topology.ts'
+import { LOCALHOST, replicaPort } from '../topology.ts'
 import { type Service, ServiceError } from './service.ts'
 
 /** What the replica reads (services/app/src/config.ts), with native-mode addresses. */
@@ -68,7 +68,7 @@ function replicaService(env: LabEnv, name: string, port: number): Omit<Service, 
 
 export function app(env: LabEnv, n: number): Service {
   const name = `app${n}`
-  const port = env.port(`APP${n}_PORT`)
+  const port = replicaPort(env, name)
   return {
     ...replicaService(env, name, port),
     command: () => ({
@@ -99,7 +99,7 @@ export function pyEnv(env: LabEnv, replicaId: string, port: number): Record<stri
 
 export function py(env: LabEnv, n: number): Service {
   const name = `py${n}`
-  const port = env.port(`PY${n}_PORT`)
+  const port = replicaPort(env, name)
   const gunicorn = join(pyVenv, 'bin', 'gunicorn')
   return {
     ...replicaService(env, name, port),

@@ -1,0 +1,82 @@
+// `lab scale <n> [app|py]`: changes how many replicas of a set a running native stack has.
+// Out: new replicas start and are ready before nginx's reload puts them in rotation, and
+// Prometheus's reload starts scraping them. In: the leaving replicas are drained as a rollout
+// drains one (marked `down` in nginx, so no new request goes to them, while the old workers
+// finish theirs), then stopped (SIGTERM: each finishes what it has), then removed from nginx and
+// Prometheus. The count is remembered (scaleFile) for every later verb, until `make reset`.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { type LabEnv, loadLabEnv, parseEnvFile, scaleFile } from './env.ts'
+import { forgetPid } from './procs.ts'
+import { services } from './services/index.ts'
+import { Stack } from './stack.ts'
+import { MAX_REPLICAS, parseReplicaCount, REPLICA_SETS, type ReplicaSet, replicasOf } from './topology.ts'
+
+/** Reads `n` and the set (default: app) from the verb's arguments; throws a usage error. */
+export function scaleRequest(args: string[]): { set: ReplicaSet; count: number } {
+  const [n, set = 'app'] = args
+  if (n === undefined)
+    throw new Error(`scale needs a count, e.g. make scale n=5 (s=py for the Python sample)`)
+  if (!(set in REPLICA_SETS)) throw new Error(`scale: ${set} is not a replica set (app or py)`)
+  return { set: set as ReplicaSet, count: parseReplicaCount(n, 'n') }
+}
+
+export function rememberCount(set: ReplicaSet, count: number): void {
+  const file = scaleFile()
+  const counts = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8'), file) : new Map<string, string>()
+  counts.set(REPLICA_SETS[set].countKey, String(count))
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, [...counts].map(([key, value]) => `${key}=${value}\n`).join(''))
+}
+
+const stackOf = (env: LabEnv) => new Stack(services(env))
+const withCount = (set: ReplicaSet, count: number, extra: Record<string, string> = {}) =>
+  loadLabEnv({ ...process.env, [REPLICA_SETS[set].countKey]: String(count), ...extra })
+
+/** nginx and Prometheus re-rendered for `env` and reloaded in place (nothing if unchanged). */
+async function reconfigure(env: LabEnv): Promise<void> {
+  const stack = stackOf(env)
+  await stack.reconfigure('nginx')
+  await stack.reconfigure('prometheus')
+}
+
+export async function scaleNative(set: ReplicaSet, count: number): Promise<void> {
+  const before = loadLabEnv()
+  const current = replicasOf(before, set)
+  const stack = stackOf(before)
+  if (stack.status().every(({ pid }) => pid === undefined)) {
+    throw new Error(`scale: the stack is not running (make up ${REPLICA_SETS[set].countKey}=${count})`)
+  }
+  const target = withCount(set, count)
+  const wanted = replicasOf(target, set)
+  // Under LB_STRATEGY=weighted every replica needs a weight: refuse before starting anything.
+  for (const each of ['app', 'py'] as const) target.weights(replicasOf(target, each).length)
+  if (count > current.length) {
+    const adding = wanted.slice(current.length)
+    const bigger = stackOf(target)
+    // Ready before nginx knows them: their first request finds Redis and Postgres reachable.
+    await Promise.all(adding.map((name) => bigger.start(name)))
+    rememberCount(set, count)
+    await reconfigure(target)
+    console.log(`scale: ${set} ${current.length} -> ${count} (started ${adding.join(', ')})`)
+  } else if (count < current.length) {
+    const leaving = current.slice(count)
+    await reconfigure(loadLabEnv({ ...process.env, LB_DRAINED: leaving.join(',') }))
+    for (const name of leaving) {
+      await stack.stop(name)
+      forgetPid(name)
+    }
+    rememberCount(set, count)
+    await reconfigure(target)
+    console.log(`scale: ${set} ${current.length} -> ${count} (drained and stopped ${leaving.join(', ')})`)
+  } else {
+    console.log(`scale: ${set} already has ${count} replicas`)
+  }
+}
+
+/**
+ * Every replica that could be running, whatever the count says now (a count forgotten with a
+ * deleted state file must not leave app5 running after `down`).
+ */
+export const everyReplica = () =>
+  loadLabEnv({ ...process.env, APP_REPLICAS: String(MAX_REPLICAS), PY_REPLICAS: String(MAX_REPLICAS) })
