@@ -1,12 +1,14 @@
-// make bench: the scaling, strategies and overload benchmarks, then docs/results.md with the figures of
-// this run and the machine they came from. Changes the running stack's rotation and strategy,
-// and puts both back (all replicas, least_conn) at the end.
+// make bench: the scaling, strategies and overload benchmarks, then docs/results.md (and the
+// scaling plot, docs/scaling.svg) with the figures of this run and the machine they came from.
+// Changes the running stack's replica count and strategy, and puts both back (three replicas,
+// least_conn) at the end.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chooseMode } from '../tools/lab/src/mode.ts'
+import { lineChart } from './plot.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // The figures in docs/results.md are native mode's: processes on this machine, no container
@@ -16,11 +18,12 @@ if ((await chooseMode(process.env.MODE)).mode !== 'native') {
   process.exit(2)
 }
 const K6 = join(root, 'bin/k6')
-const lab = (env: Record<string, string>) =>
-  execFileSync(process.execPath, ['tools/lab/src/cli.ts', 'up'], {
+const lab = (env: Record<string, string>, args = ['up']) =>
+  execFileSync(process.execPath, ['tools/lab/src/cli.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
   })
+const scale = (n: number) => lab({}, ['scale', String(n)])
 
 // biome-ignore lint/suspicious/noExplicitAny: k6 summary JSON
 function k6(script: string, name: string, env: string[]): any {
@@ -37,16 +40,29 @@ const version = (command: string, args: string[]) => {
 }
 
 try {
-  const scaling: Array<[number, number]> = []
-  for (const [n, drained] of [
-    [1, 'app2,app3'],
-    [2, 'app3'],
-    [3, ''],
-  ] as const) {
-    lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: drained })
-    const data = k6('scaling.ts', `scaling-${n}`, [`REPLICAS_IN_ROTATION=${n}`])
-    scaling.push([n, data.metrics.work_done.values.rate])
+  // 1 to 6 replicas, each count measured twice: I/O-bound work and CPU-bound work. Clients
+  // grow with the replicas, so the load generator is never what caps the figure.
+  lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
+  const scaling: Array<[n: number, io: number, cpu: number]> = []
+  for (const n of [1, 2, 3, 4, 5, 6]) {
+    scale(n)
+    const rate = (kind: string, work: string, vus: number) =>
+      k6('scaling.ts', `scaling-${kind}-${n}`, [`WORK=${work}`, `VUS=${vus}`, `REPLICAS_IN_ROTATION=${n}`])
+        .metrics.work_done.values.rate as number
+    scaling.push([n, rate('ms', 'ms=50', 16 * n), rate('cpu', 'cpu=5', 6 * n)])
   }
+  scale(3)
+  writeFileSync(
+    join(root, 'docs/scaling.svg'),
+    lineChart('Work done per second, by replicas in rotation', 'replicas', 'work done per second', [
+      { name: 'I/O bound', color: '#1f77b4', points: scaling.map(([n, io]) => [n, Math.round(io)]) },
+      {
+        name: 'CPU bound',
+        color: '#d62728',
+        points: scaling.map(([n, , cpu]) => [n, Math.round(cpu)]),
+      },
+    ]),
+  )
   const strategies: Array<[string, Record<string, number>, Record<string, number>, number]> = []
   for (const strategy of ['round_robin', 'least_conn']) {
     lab({ LB_STRATEGY: strategy, LB_DRAINED: '' })
@@ -80,7 +96,7 @@ try {
     ])
   }
 
-  const one = scaling[0]?.[1] ?? 1
+  const [, ioOne = 1, cpuOne = 1] = scaling[0] ?? []
   const lines = [
     '# Benchmark results',
     '',
@@ -91,15 +107,25 @@ try {
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB;`,
     `Node ${process.version}; ${version(K6, ['version'])}; ${version('nginx', ['-v'])}.`,
     '',
-    '## Scaling: /api/work?ms=50, 48 clients, 10 s',
+    '## Scaling out: 1 to 6 replicas (make scale), 10 s each',
     '',
-    'Each replica does at most 8 pieces of work at once (WORK_CONCURRENCY), so one replica caps',
-    'near 8 × 1000/50 = 160 requests per second; what it cannot queue it sheds, and the clients',
-    'honour Retry-After. The figure is goodput: work done per second.',
+    '![Work done per second by replicas in rotation](scaling.svg)',
     '',
-    '| replicas in rotation | work done/s | vs one replica |',
-    '|---|---|---|',
-    ...scaling.map(([n, rate]) => `| ${n} | ${rate.toFixed(0)} | ${(rate / one).toFixed(2)}× |`),
+    'I/O bound (`/api/work?ms=50`, 16 clients per replica): each replica does at most 8 pieces of',
+    'work at once (WORK_CONCURRENCY), so one caps near 8 × 1000/50 = 160 per second, and waiting',
+    'costs no CPU: every replica adds its 160. CPU bound (`/api/work?cpu=5`, 6 clients per',
+    'replica): 5 ms of CPU each, one at a time per Node process, so one replica caps near 200 per',
+    "second, and all of them together at what this machine's cores can compute, shared with nginx",
+    'and k6. Past that, another replica adds nothing: that is when a service outgrows one machine,',
+    'and scaling out means more machines, not more processes. What a replica cannot queue it',
+    'sheds, and the clients honour Retry-After: the figures are goodput, work done per second.',
+    '',
+    '| replicas in rotation | I/O bound, done/s | vs one | CPU bound, done/s | vs one |',
+    '|---|---|---|---|---|',
+    ...scaling.map(
+      ([n, io, cpu]) =>
+        `| ${n} | ${io.toFixed(0)} | ${(io / ioOne).toFixed(2)}× | ${cpu.toFixed(0)} | ${(cpu / cpuOne).toFixed(2)}× |`,
+    ),
     '',
     '## Strategies: 400 requests/s, 90% take 5 ms and 10% take 400 ms, 20 s',
     '',
@@ -132,5 +158,6 @@ try {
   writeFileSync(join(root, 'docs/results.md'), lines.join('\n'))
   console.log(lines.join('\n'))
 } finally {
+  scale(3)
   lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
 }

@@ -1,14 +1,19 @@
-// Throughput of simulated I/O-bound work (/api/work?ms=50) at a fixed concurrency; make bench
-// runs it with 1, 2 and 3 replicas in rotation. Each replica does at most WORK_CONCURRENCY at
-// once, so one replica caps at WORK_CONCURRENCY * 1000/50 requests per second and three should
-// reach close to three times that. What a replica cannot queue it sheds (503, Retry-After); these
-// clients honour Retry-After, as good clients do, so the figure is goodput: work done per second.
+// Throughput of simulated work with n replicas in rotation; make bench runs it for 1 to 6.
+//   WORK=ms=50  I/O bound (the default): each replica does at most WORK_CONCURRENCY at once, so
+//               one caps at WORK_CONCURRENCY * 1000/50 requests per second, and n should reach
+//               close to n times that.
+//   WORK=cpu=5  CPU bound: 5 ms of CPU time each; a replica computes one at a time, and all of
+//               them together are capped by the machine's cores (shared with nginx and k6).
+// What a replica cannot queue it sheds (503, Retry-After); these clients honour Retry-After, as
+// good clients do, so the figure is goodput: work done per second.
 import { check, sleep } from 'k6'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
 import { API, requireStack, TREND_STATS } from './lib/config.ts'
 import { clients } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
+
+const WORK = __ENV.WORK || 'ms=50'
 
 export const options = {
   scenarios: clients('scaling', Number(__ENV.VUS || 48), Number(__ENV.SECONDS || 10)),
@@ -24,7 +29,7 @@ export function setup() {
 }
 
 export default function () {
-  const r = http.get(`${API}/api/work?ms=50`, { responseCallback: workOrShed })
+  const r = http.get(`${API}/api/work?${WORK}`, { responseCallback: workOrShed })
   check(r, {
     'work done, or shed with Retry-After': (res) =>
       res.status === 200 || (res.status === 503 && res.headers['Retry-After'] === '1'),
@@ -33,4 +38,4 @@ export default function () {
   else sleep(Number(r.headers['Retry-After'] || 1))
 }
 
-export const handleSummary = report(`scaling-${__ENV.REPLICAS_IN_ROTATION || 'all'}`)
+export const handleSummary = report(`scaling-${WORK.split('=')[0]}-${__ENV.REPLICAS_IN_ROTATION || 'all'}`)

@@ -67,6 +67,9 @@ export default function () {
     check(http.get(`${API}/api/work?ms=20`), {
       'work done': (r) => r.status === 200 && r.json('ms') === 20,
     })
+    check(http.get(`${API}/api/work?cpu=5`), {
+      'CPU work done': (r) => r.status === 200 && r.json('cpu') === 5,
+    })
   })
   group('closed', () => {
     const metrics = http.get(`${API}/metrics`, { responseCallback: http.expectedStatuses(404) })

@@ -51,9 +51,37 @@ describe('GET /api/work', () => {
     assert.equal((await app.inject('/api/work?ms=10')).statusCode, 200)
   })
 
+  it('spends cpu= as CPU time, one request after another (a wait would cost none)', async (t) => {
+    const app = await appFor(t)
+    const before = process.cpuUsage()
+    const started = performance.now()
+    const answers = await Promise.all([1, 2, 3].map(() => app.inject('/api/work?cpu=30')))
+    const wall = performance.now() - started
+    const { user, system } = process.cpuUsage(before)
+    assert.deepEqual(
+      answers.map((r) => [r.statusCode, r.json().cpu]),
+      [
+        [200, 30],
+        [200, 30],
+        [200, 30],
+      ],
+    )
+    // 90 ms of CPU in all; one process computes one at a time, so at least 90 ms went by.
+    assert.ok((user + system) / 1000 >= 90, `${(user + system) / 1000} ms of CPU`)
+    assert.ok(wall >= 90, `${wall} ms`)
+  })
+
   it('rejects a missing, malformed or too large ms with a 400', async (t) => {
     const app = await appFor(t)
-    for (const query of ['', '?ms=abc', '?ms=-5', '?ms=10&x=1', `?ms=${app.config.WORK_MAX_MS + 1}`]) {
+    for (const query of [
+      '',
+      '?ms=abc',
+      '?ms=-5',
+      '?ms=10&x=1',
+      `?ms=${app.config.WORK_MAX_MS + 1}`,
+      '?ms=5&cpu=5',
+      `?cpu=${app.config.WORK_MAX_MS + 1}`,
+    ]) {
       const response = await app.inject(`/api/work${query}`)
       assert.equal(response.statusCode, 400, query)
       assert.equal(response.json().error, 'Bad Request')

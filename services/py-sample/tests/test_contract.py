@@ -30,7 +30,7 @@ def test_whoami_trusts_forwarded_headers_from_the_proxy_only(client):
 
 
 def test_work_rejects_bad_input_with_json_400s(client):
-    for query in ("", "?ms=abc", "?ms=5&x=1", "?ms=5000"):
+    for query in ("", "?ms=abc", "?ms=5&x=1", "?ms=5000", "?ms=5&cpu=5", "?cpu=5000", "?cpu=-1"):
         response = client.get(f"/api/work{query}")
         assert response.status_code == 400, query
         assert set(response.json) == {"error", "message"}

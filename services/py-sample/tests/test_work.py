@@ -4,6 +4,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 
+def test_cpu_burns_cpu_time_of_its_thread(client):
+    before = time.thread_time()
+    response = client.get("/api/work?cpu=30")
+    assert response.status_code == 200
+    assert response.json["cpu"] == 30
+    # The test client runs the request in this thread: its CPU time is what the route spent.
+    assert time.thread_time() - before >= 0.03
+
+
 def test_requests_beyond_the_concurrency_wait_for_a_slot(make_app):
     app = make_app(WORK_CONCURRENCY="2")
 

@@ -3,32 +3,63 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { httpError } from '../errors.ts'
 
+const milliseconds = (description: string) =>
+  Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$', description }))
 const schema = {
   querystring: Type.Object(
-    { ms: Type.String({ pattern: '^[0-9]{1,6}$', description: 'milliseconds of simulated I/O wait' }) },
+    {
+      ms: milliseconds('milliseconds of simulated I/O wait'),
+      cpu: milliseconds('milliseconds of CPU time to burn'),
+    },
     { additionalProperties: false },
   ),
   response: {
-    200: Type.Object({ replica: Type.String(), ms: Type.Integer(), queuedMs: Type.Integer() }),
+    200: Type.Object({
+      replica: Type.String(),
+      ms: Type.Optional(Type.Integer()),
+      cpu: Type.Optional(Type.Integer()),
+      queuedMs: Type.Integer(),
+    }),
   },
 }
 
 /**
- * Simulated I/O-bound work: waits `ms` inside the replica's concurrency limit. Throughput is
- * then capacity-bound (WORK_CONCURRENCY / ms per replica), which makes scaling measurable; past
- * capacity the replica sheds load (503 with Retry-After) rather than queueing without end.
+ * Burns `ms` of this process's CPU time (not wall time: on a machine with fewer cores than
+ * replicas, a replica waiting for a core must not count the wait as work done).
+ */
+function burnCpu(ms: number): void {
+  const start = process.cpuUsage()
+  let used = 0
+  while (used < ms * 1000) {
+    const { user, system } = process.cpuUsage(start)
+    used = user + system
+  }
+}
+
+/**
+ * Simulated work inside the replica's concurrency limit, one kind per request: `ms` waits (I/O
+ * bound: throughput is capacity-bound, WORK_CONCURRENCY / ms per replica, and grows with every
+ * replica), `cpu` computes (CPU bound: a Node process computes one at a time, and replicas
+ * together are capped by the machine's cores). Past capacity the replica sheds load (503 with
+ * Retry-After) rather than queueing without end.
  */
 const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/work', { schema }, async (request) => {
-    const ms = Number(request.query.ms)
-    if (ms > app.config.WORK_MAX_MS) throw httpError(400, `ms must be at most ${app.config.WORK_MAX_MS}`)
+    const { ms, cpu } = request.query
+    if ((ms === undefined) === (cpu === undefined))
+      throw httpError(400, 'give one of ms (I/O wait) or cpu (CPU time)')
+    const kind = ms === undefined ? 'cpu' : 'ms'
+    const amount = Number(ms ?? cpu)
+    if (amount > app.config.WORK_MAX_MS)
+      throw httpError(400, `${kind} must be at most ${app.config.WORK_MAX_MS}`)
     const arrived = performance.now()
     let started = arrived
     await app.withWorkSlot(async () => {
       started = performance.now()
-      await sleep(ms)
+      if (kind === 'ms') await sleep(amount)
+      else burnCpu(amount)
     })
-    return { replica: app.config.REPLICA_ID, ms, queuedMs: Math.round(started - arrived) }
+    return { replica: app.config.REPLICA_ID, [kind]: amount, queuedMs: Math.round(started - arrived) }
   })
 }
 

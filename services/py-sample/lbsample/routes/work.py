@@ -1,4 +1,5 @@
-"""Simulated I/O-bound work inside the replica's concurrency limit (routes/work.ts)."""
+"""Simulated work inside the replica's concurrency limit (routes/work.ts): ms waits (I/O bound),
+cpu computes (CPU bound; CPU time of this thread, so waiting for a core is not counted as work)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,22 @@ blueprint = Blueprint("work", __name__)
 @blueprint.get("/api/work")
 def work() -> dict[str, object]:
     r = replica()
-    ms = int(query({"ms": r"[0-9]{1,6}"}, required=frozenset({"ms"}))["ms"])
-    if ms > r.config.work_max_ms:
-        raise HttpError(400, f"ms must be at most {r.config.work_max_ms}")
+    given = query({"ms": r"[0-9]{1,6}", "cpu": r"[0-9]{1,6}"})
+    if len(given) != 1:
+        raise HttpError(400, "give one of ms (I/O wait) or cpu (CPU time)")
+    [(kind, value)] = given.items()
+    amount = int(value)
+    if amount > r.config.work_max_ms:
+        raise HttpError(400, f"{kind} must be at most {r.config.work_max_ms}")
     with r.work.slot() as waited:
-        time.sleep(ms / 1000)
-    return {"replica": r.config.replica_id, "ms": ms, "queuedMs": round(waited * 1000)}
+        if kind == "ms":
+            time.sleep(amount / 1000)
+        else:
+            _burn_cpu(amount)
+    return {"replica": r.config.replica_id, kind: amount, "queuedMs": round(waited * 1000)}
+
+
+def _burn_cpu(ms: int) -> None:
+    end = time.thread_time() + ms / 1000
+    while time.thread_time() < end:
+        pass

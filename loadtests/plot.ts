@@ -1,0 +1,63 @@
+// A line chart as a standalone SVG, for the figures make bench writes (docs/scaling.svg): no
+// plotting dependency for two lines and their axes.
+
+export interface Series {
+  name: string
+  color: string
+  points: Array<[x: number, y: number]>
+}
+
+const xmlText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;')
+
+/** A nice round step for an axis reaching `max` in about `ticks` steps. */
+function step(max: number, ticks: number): number {
+  const raw = max / ticks
+  const magnitude = 10 ** Math.floor(Math.log10(raw))
+  return ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude
+}
+
+export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[]): string {
+  const [width, height, left, right, top, bottom] = [640, 400, 70, 150, 40, 50]
+  const xs = series.flatMap((s) => s.points.map(([x]) => x))
+  const ys = series.flatMap((s) => s.points.map(([, y]) => y))
+  const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)]
+  const yStep = step(Math.max(...ys, 1), 5)
+  const yMax = Math.ceil(Math.max(...ys, 1) / yStep) * yStep
+  const px = (x: number) => left + ((x - xMin) / Math.max(xMax - xMin, 1)) * (width - left - right)
+  const py = (y: number) => height - bottom - (y / yMax) * (height - top - bottom)
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-labelledby="chart-title">`,
+    `<title id="chart-title">${xmlText(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${xmlText(title)}</text>`,
+  ]
+  for (let y = 0; y <= yMax; y += yStep) {
+    out.push(
+      `<line x1="${left}" x2="${width - right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`,
+      `<text x="${left - 8}" y="${py(y) + 4}" text-anchor="end">${y}</text>`,
+    )
+  }
+  for (let x = xMin; x <= xMax; x++) {
+    out.push(`<text x="${px(x)}" y="${height - bottom + 18}" text-anchor="middle">${x}</text>`)
+  }
+  out.push(
+    `<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle">${xmlText(xLabel)}</text>`,
+    `<text transform="translate(18 ${(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">${xmlText(yLabel)}</text>`,
+    `<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="black"/>`,
+    `<line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="black"/>`,
+  )
+  series.forEach((s, i) => {
+    const path = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')
+    out.push(`<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2.5"/>`)
+    for (const [x, y] of s.points) {
+      out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`)
+    }
+    const ly = top + 10 + i * 20
+    out.push(
+      `<line x1="${width - right + 15}" x2="${width - right + 35}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2.5"/>`,
+      `<text x="${width - right + 40}" y="${ly + 4}">${xmlText(s.name)}</text>`,
+    )
+  })
+  out.push('</svg>')
+  return `${out.join('\n')}\n`
+}
