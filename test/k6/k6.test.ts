@@ -113,6 +113,7 @@ describe('k6: the promises, measured with real traffic', { skip }, () => {
     t.diagnostic(report(output))
     keep('scale', output)
     assert.equal(code, 0, output)
+    assert.match(output, /first answers after `make scale n=5`: app4 [\d.]+ s, app5 [\d.]+ s/)
   })
 
   it('sessions: counts stay exact while a replica is killed', async (t) => {
