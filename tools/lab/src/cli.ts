@@ -14,7 +14,7 @@ import { recloneDocker, recloneNative } from './reclone.ts'
 import { everyReplica, rememberCount, scaleNative, scaleRequest } from './scale.ts'
 import { describeLog, ServiceError, services } from './services/index.ts'
 import { Stack } from './stack.ts'
-import { APPS, REPLICA_SETS, replicaCount, replicasOf } from './topology.ts'
+import { DOCKER_APPS, REPLICA_SETS, replicaCount, replicasOf } from './topology.ts'
 
 const HELP = `usage: lab <verb> [service]
 
@@ -123,7 +123,7 @@ async function docker(
         'scale: native mode only for now (MODE=native); Docker mode runs three replicas of each set',
       )
     case 'rollout':
-      await compose.rollout(target ? [target] : APPS)
+      await compose.rollout(target ? [target] : DOCKER_APPS)
       return
     case 'k6':
       process.exitCode = await compose.k6(rest)

@@ -4,12 +4,12 @@ import type { LabEnv } from './env.ts'
 import { devCertificate, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
 import {
-  APPS,
+  DOCKER_APPS,
   DOCKER_FRONTEND_HOSTS,
+  DOCKER_PYS,
   dockerAddress,
   dockerBackendAddress,
   LOCALHOST,
-  PYS,
   replicaPort,
   replicasOf,
 } from './topology.ts'
@@ -78,8 +78,8 @@ export function dockerPlacement(env: LabEnv): NginxPlacement {
     // Reachable on the backend network only (never published); the exporter is there.
     statusListen: '8081',
     statusAllow: 'all',
-    appServers: APPS.map((name) => ({ name, address: `${backend(name)}:3000` })),
-    pyServers: PYS.map((name) => ({ name, address: `${backend(name)}:8000` })),
+    appServers: DOCKER_APPS.map((name) => ({ name, address: `${backend(name)}:3000` })),
+    pyServers: DOCKER_PYS.map((name) => ({ name, address: `${backend(name)}:8000` })),
     confDir: DOCKER_NGINX_DIR,
     accessLog: '/var/log/nginx/access.log',
     tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,

@@ -4,7 +4,7 @@ import type { LabEnv } from './env.ts'
 import { nativeUpstreams, type Upstream } from './nginx-config.ts'
 import { repoRoot } from './paths.ts'
 import { fingerprint, renderFile } from './render.ts'
-import { APPS, LOCALHOST, PYS, replicasOf } from './topology.ts'
+import { DOCKER_APPS, DOCKER_PYS, LOCALHOST, replicasOf } from './topology.ts'
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
@@ -35,8 +35,8 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
 export function dockerPrometheus(): PrometheusPlacement {
   return {
     self: 'localhost:9090',
-    apps: APPS.map((name) => ({ name, address: `${name}:3000` })),
-    pys: PYS.map((name) => ({ name, address: `${name}:8000` })),
+    apps: DOCKER_APPS.map((name) => ({ name, address: `${name}:3000` })),
+    pys: DOCKER_PYS.map((name) => ({ name, address: `${name}:8000` })),
     nginxExporter: 'nginx-exporter:9113',
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',

@@ -54,8 +54,8 @@ export function replicaPort(env: LabEnv, name: string): number {
 
 /** Docker mode runs three of each (compose.yaml's app1-3 and py1-3, at fixed addresses). */
 export const DOCKER_REPLICAS = 3
-export const APPS = replicaNames('app', DOCKER_REPLICAS)
-export const PYS = replicaNames('py', DOCKER_REPLICAS)
+export const DOCKER_APPS = replicaNames('app', DOCKER_REPLICAS)
+export const DOCKER_PYS = replicaNames('py', DOCKER_REPLICAS)
 
 /**
  * Docker mode: fixed addresses on Compose's networks, as the host number under the /24 prefixes
@@ -72,8 +72,8 @@ export const DOCKER_BACKEND_HOSTS: Readonly<Record<string, number>> = Object.fro
   ['redis', 3],
   ['pg-primary', 4],
   ['pg-replica', 5],
-  ...APPS.map((app, i) => [app, 11 + i] as const),
-  ...PYS.map((py, i) => [py, 21 + i] as const),
+  ...DOCKER_APPS.map((app, i) => [app, 11 + i] as const),
+  ...DOCKER_PYS.map((py, i) => [py, 21 + i] as const),
 ])
 /** On the frontend network: Docker's gateway is this machine itself; k6 is the lab's load generator. */
 export const DOCKER_FRONTEND_HOSTS = { gateway: 1, nginx: 2, k6: 3 } as const
