@@ -58,6 +58,13 @@ ${extra.join('\n')}
   then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
 }
 
+/** Runs a verb's work and says how long it took (the figures the README quotes). */
+async function timed(what: string, work: () => Promise<void>): Promise<void> {
+  const started = performance.now()
+  await work()
+  console.log(`${what} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
 const needTarget = (verb: string, target: string | undefined) => {
   if (!target) throw new Error(`${verb} needs a service, e.g. make ${verb} s=app2`)
   return target
@@ -116,7 +123,7 @@ async function docker(
       await compose.run([verb, needTarget(verb, target)])
       return
     case 'reclone':
-      await recloneDocker(compose)
+      await timed('reclone: pg-replica cloned again and running', () => recloneDocker(compose))
       return
     case 'scale':
       throw new Error(
@@ -201,11 +208,11 @@ async function native(
       return
     }
     case 'reclone':
-      await recloneNative(stack)
+      await timed('reclone: pg-replica cloned again and running', () => recloneNative(stack))
       return
     case 'scale': {
       const { set, count } = scaleRequest(rest.filter((arg) => !arg.startsWith('-')))
-      await scaleNative(set, count)
+      await timed('scale: done', () => scaleNative(set, count))
       return
     }
     case 'rollout': {

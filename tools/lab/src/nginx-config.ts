@@ -10,15 +10,9 @@ import {
   dockerAddress,
   dockerBackendAddress,
   LOCALHOST,
-  replicaPort,
-  replicasOf,
+  nativeReplicas,
+  type ReplicaAddress,
 } from './topology.ts'
-
-/** A replica as a proxy or a scraper addresses it. */
-export interface Upstream {
-  name: string
-  address: string
-}
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 
@@ -29,8 +23,8 @@ export interface NginxPlacement {
   statusListen: string
   /** Who may read stub_status on statusListen (the exporter's address, or `all` on a private network). */
   statusAllow: string
-  appServers: Upstream[]
-  pyServers: Upstream[]
+  appServers: ReplicaAddress[]
+  pyServers: ReplicaAddress[]
   /** Where the rendered files live (lb.conf includes app-locations.inc from there). */
   confDir: string
   accessLog: string
@@ -43,10 +37,6 @@ export interface NginxPlacement {
   rateLimitExempt: string[]
 }
 
-/** Native mode: each replica on its own port of 127.0.0.1. */
-export const nativeUpstreams = (env: LabEnv, names: string[]): Upstream[] =>
-  names.map((name) => ({ name, address: `${LOCALHOST}:${replicaPort(env, name)}` }))
-
 /** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
 export function nativePlacement(env: LabEnv, stateDir: string, confDir: string): NginxPlacement {
   return {
@@ -54,8 +44,8 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
     httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
     statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
     statusAllow: LOCALHOST,
-    appServers: nativeUpstreams(env, replicasOf(env, 'app')),
-    pyServers: nativeUpstreams(env, replicasOf(env, 'py')),
+    appServers: nativeReplicas(env, 'app'),
+    pyServers: nativeReplicas(env, 'py'),
     confDir,
     accessLog: join(stateDir, 'log', 'access.log'),
     tlsCert: devCertificate(),
@@ -130,7 +120,7 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
   }
   const drained = env.list('LB_DRAINED')
   // The upstream's server lines, one per replica of the topology, named in a trailing comment.
-  const servers = (upstreams: Upstream[]) => {
+  const servers = (upstreams: ReplicaAddress[]) => {
     const weights = env.weights(upstreams.length)
     return upstreams
       .map(({ name, address }, i) => {

@@ -1,18 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
-import { nativeUpstreams, type Upstream } from './nginx-config.ts'
 import { repoRoot } from './paths.ts'
 import { fingerprint, renderFile } from './render.ts'
-import { DOCKER_APPS, DOCKER_PYS, LOCALHOST, replicasOf } from './topology.ts'
+import { DOCKER_APPS, DOCKER_PYS, LOCALHOST, nativeReplicas, type ReplicaAddress } from './topology.ts'
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
 /** Scrape targets and the rules folder: what differs between run modes. */
 export interface PrometheusPlacement {
   self: string
-  apps: Upstream[]
-  pys: Upstream[]
+  apps: ReplicaAddress[]
+  pys: ReplicaAddress[]
   nginxExporter: string
   redisExporter: string
   postgresExporter: string
@@ -23,8 +22,8 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   const at = (key: string) => `${LOCALHOST}:${env.port(key)}`
   return {
     self: at('PROMETHEUS_PORT'),
-    apps: nativeUpstreams(env, replicasOf(env, 'app')),
-    pys: nativeUpstreams(env, replicasOf(env, 'py')),
+    apps: nativeReplicas(env, 'app'),
+    pys: nativeReplicas(env, 'py'),
     nginxExporter: at('NGINX_EXPORTER_PORT'),
     redisExporter: at('REDIS_EXPORTER_PORT'),
     postgresExporter: at('POSTGRES_EXPORTER_PORT'),
@@ -59,7 +58,7 @@ export function renderPrometheus(placement: PrometheusPlacement): string {
         .map((f) => readFileSync(join(RULES, f), 'utf8')),
     ),
   }
-  const targets = (upstreams: Upstream[]) =>
+  const targets = (upstreams: ReplicaAddress[]) =>
     upstreams
       .map(({ name, address }) => `- targets: ['${address}']\n        labels: { replica: ${name} }`)
       .join('\n      ')

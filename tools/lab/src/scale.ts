@@ -30,8 +30,8 @@ export function rememberCount(set: ReplicaSet, count: number): void {
 }
 
 const stackOf = (env: LabEnv) => new Stack(services(env))
-const withCount = (set: ReplicaSet, count: number, extra: Record<string, string> = {}) =>
-  loadLabEnv({ ...process.env, [REPLICA_SETS[set].countKey]: String(count), ...extra })
+const withCount = (set: ReplicaSet, count: number) =>
+  loadLabEnv({ ...process.env, [REPLICA_SETS[set].countKey]: String(count) })
 
 /** nginx and Prometheus re-rendered for `env` and reloaded in place (nothing if unchanged). */
 async function reconfigure(env: LabEnv): Promise<void> {

@@ -52,6 +52,16 @@ export function replicaPort(env: LabEnv, name: string): number {
   return env.port(REPLICA_SETS[replica.set].portBaseKey) + replica.n
 }
 
+/** A replica as a proxy or a scraper addresses it. */
+export interface ReplicaAddress {
+  name: string
+  address: string
+}
+
+/** Native mode: each replica of a set on its own port of 127.0.0.1. */
+export const nativeReplicas = (env: LabEnv, set: ReplicaSet): ReplicaAddress[] =>
+  replicasOf(env, set).map((name) => ({ name, address: `${LOCALHOST}:${replicaPort(env, name)}` }))
+
 /** Docker mode runs three of each (compose.yaml's app1-3 and py1-3, at fixed addresses). */
 export const DOCKER_REPLICAS = 3
 export const DOCKER_APPS = replicaNames('app', DOCKER_REPLICAS)

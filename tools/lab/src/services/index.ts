@@ -21,8 +21,8 @@ export function services(env: LabEnv): Service[] {
     postgres(env, 'primary'),
     postgres(env, 'replica'),
     prometheus(env),
-    ...replicasOf(env, 'app').map((_, i) => app(env, i + 1)),
-    ...replicasOf(env, 'py').map((_, i) => py(env, i + 1)),
+    ...replicasOf(env, 'app').map((name) => app(env, name)),
+    ...replicasOf(env, 'py').map((name) => py(env, name)),
     nginx(env),
     ...exporters(env),
   ]

@@ -66,8 +66,7 @@ function replicaService(env: LabEnv, name: string, port: number): Omit<Service, 
   }
 }
 
-export function app(env: LabEnv, n: number): Service {
-  const name = `app${n}`
+export function app(env: LabEnv, name: string): Service {
   const port = replicaPort(env, name)
   return {
     ...replicaService(env, name, port),
@@ -97,8 +96,7 @@ export function pyEnv(env: LabEnv, replicaId: string, port: number): Record<stri
   }
 }
 
-export function py(env: LabEnv, n: number): Service {
-  const name = `py${n}`
+export function py(env: LabEnv, name: string): Service {
   const port = replicaPort(env, name)
   const gunicorn = join(pyVenv, 'bin', 'gunicorn')
   return {
