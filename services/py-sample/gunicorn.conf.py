@@ -25,6 +25,12 @@ METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 if not METRICS_DIR:
     sys.exit("py-sample: PROMETHEUS_MULTIPROC_DIR must name a folder for the workers' metric files")
 try:
+    # Docker mode's scaled replicas leave REPLICA_ID unset: their container's name is theirs.
+    # Set here, in the master, so every worker and its logs carry the same name.
+    if not os.environ.get("REPLICA_ID"):
+        from lbsample import replica_name
+
+        os.environ["REPLICA_ID"] = replica_name.from_dns()
     # Not named `config`: Gunicorn reads every top-level name here that is one of its settings.
     replica = load_config()
 except ConfigError as err:

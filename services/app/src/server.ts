@@ -1,10 +1,12 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { replicaIdFromDns } from './replica-name.ts'
 
 let config: ReturnType<typeof loadConfig>
 try {
-  config = loadConfig()
+  // Docker mode's scaled replicas leave REPLICA_ID unset: their container's name is theirs.
+  config = loadConfig({ ...process.env, REPLICA_ID: process.env.REPLICA_ID || (await replicaIdFromDns()) })
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err
   // Before the logger exists: one plain line that says exactly what to fix.
