@@ -54,7 +54,7 @@ logs: deps ## Show the logs of all services, or of s=<service>
 kill stop start restart pause unpause: deps ## Operator verbs on s=<service>, as with docker compose
 	@$(LAB) $@ $(s)
 
-scale: deps ## Run n=<1-9> replicas of app (s=py: of the Python sample) on a running native stack
+scale: deps ## Run n=<1-9> replicas of app (s=py: of the Python sample) on a running stack
 	@$(LAB) scale $(n) $(s)
 
 reclone: deps ## Clone the standby (pg-replica) from the primary again, after its slot was lost

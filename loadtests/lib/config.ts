@@ -5,7 +5,8 @@ import http from 'k6/http'
 
 export const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080'
 // Which replicas the API requests go to: the TypeScript ones at /, or the Python sample with
-// -e BASE_PATH=/py -e REPLICAS=py1,py2,py3.
+// -e BASE_PATH=/py -e REPLICAS=py1,py2,py3. `make` and the lab's runner pass the ones the lab
+// runs (after `make scale n=5`, app1-app5); run by hand, k6 expects .env.example's three.
 export const BASE_PATH = __ENV.BASE_PATH || ''
 export const API = `${BASE_URL}${BASE_PATH}`
 export const REPLICAS = (__ENV.REPLICAS || 'app1,app2,app3').split(',')

@@ -106,9 +106,7 @@ describe('k6: the promises, measured with real traffic', { skip }, () => {
     assert.equal(code, 0, output)
   })
 
-  it('scale: 3 to 5, then 5 to 2, under load with POSTs; nothing fails, counts stay exact, the new replicas answer within 10 s', {
-    skip: MODE === 'docker' && 'Docker mode runs three replicas of each set: scaling it is not built yet',
-  }, async (t) => {
+  it('scale: 3 to 5, then 5 to 2, under load with POSTs; nothing fails, counts stay exact, the new replicas answer within 10 s', async (t) => {
     const { code, output } = await runner('scale')
     t.diagnostic(report(output))
     keep('scale', output)

@@ -1,16 +1,18 @@
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type pg from 'pg'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { chooseMode } from '../../tools/lab/src/mode.ts'
 import {
+  containerName,
   DOCKER_FRONTEND_HOSTS,
   dockerAddress,
   dockerBackendAddress,
   parseReplica,
   REPLICA_SETS,
   replicaPort,
+  replicasOf,
 } from '../../tools/lab/src/topology.ts'
 
 const cli = fileURLToPath(new URL('../../tools/lab/src/cli.ts', import.meta.url))
@@ -22,18 +24,19 @@ export const BASE = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
 
 /**
  * Where this machine reaches a service directly, bypassing nginx: natively its port on
- * 127.0.0.1; in Docker mode its fixed address on the backend network, which this machine reaches
- * as that network's gateway (a Linux engine; Docker Desktop keeps containers in a VM).
+ * 127.0.0.1; in Docker mode its address on the backend network (fixed, or for a replica the one
+ * Docker gave its container), which this machine reaches as that network's gateway (a Linux
+ * engine; Docker Desktop keeps containers in a VM).
  */
 export function direct(service: string): { host: string; port: number } {
   const replica = parseReplica(service)
   if (replica) {
-    return MODE === 'native'
-      ? { host: '127.0.0.1', port: replicaPort(env, service) }
-      : {
-          host: dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), service),
-          port: REPLICA_SETS[replica.set].containerPort,
-        }
+    if (MODE === 'native') return { host: '127.0.0.1', port: replicaPort(env, service) }
+    const format = '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'
+    const host = execFileSync('docker', ['inspect', '--format', format, containerName(service)], {
+      encoding: 'utf8',
+    }).trim()
+    return { host, port: REPLICA_SETS[replica.set].containerPort }
   }
   const { portKey, containerPort } = {
     redis: { portKey: 'REDIS_PORT', containerPort: 6379 },
@@ -65,7 +68,8 @@ export const CLIENT_IP =
   MODE === 'docker'
     ? dockerAddress(env.get('DOCKER_FRONTEND_NET'), DOCKER_FRONTEND_HOSTS.gateway)
     : '127.0.0.1'
-export const REPLICAS = ['app1', 'app2', 'app3'] as const
+/** The replicas the stack under test runs (the count `make scale` or `make up` chose). */
+export const REPLICAS = replicasOf(env, 'app')
 
 /**
  * The two implementations of the replica contract behind nginx: the contract tests run once for
@@ -79,7 +83,7 @@ export interface Target {
 }
 export const TARGETS: readonly Target[] = [
   { name: 'TypeScript', base: '', replicas: REPLICAS, cookie: env.get('SESSION_COOKIE_NAME') },
-  { name: 'Python', base: '/py', replicas: ['py1', 'py2', 'py3'], cookie: env.get('PY_SESSION_COOKIE_NAME') },
+  { name: 'Python', base: '/py', replicas: replicasOf(env, 'py'), cookie: env.get('PY_SESSION_COOKIE_NAME') },
 ]
 
 const execFileAsync = promisify(execFile)

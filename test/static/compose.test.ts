@@ -12,6 +12,7 @@ import {
   DOCKER_FRONTEND_HOSTS,
   dockerAddress,
   dockerBackendAddress,
+  parseReplica,
 } from '../../tools/lab/src/topology.ts'
 import { composeProject, composeRaw, composeText } from '../lib/compose.ts'
 
@@ -32,12 +33,8 @@ const BACKEND = [
   'redis',
   'pg-primary',
   'pg-replica',
-  'app1',
-  'app2',
-  'app3',
-  'py1',
-  'py2',
-  'py3',
+  'app',
+  'py',
   'migrate',
   'redis-exporter',
   'postgres-exporter',
@@ -87,17 +84,22 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
 
   it('has every native service, under the same name', async () => {
     const project = await composeProject()
-    // Native mode's log-keeper does what Docker's logging driver does (x-logging).
+    // Native mode's log-keeper does what Docker's logging driver does (x-logging); replica app2
+    // is a container of the scaled service app.
     const missing = services(env)
-      .map((s) => s.name)
+      .map((s) => parseReplica(s.name)?.set ?? s.name)
       .filter((name) => name !== 'log-keeper' && !(name in project.services))
     assert.deepEqual(missing, [])
   })
 
+  // REPLICA_ID aside: natively the lab sets it, in Docker mode each container takes its name from
+  // Compose's (the scale test checks the names the replicas give).
+  const withoutId = (keys: string[]) => keys.filter((key) => key !== 'REPLICA_ID').sort()
+
   it('gives the replicas the same variables in both modes, every required one included', async () => {
     const project = await composeProject()
-    const docker = Object.keys(project.services.app1.environment).sort()
-    const native = Object.keys(appEnv(env, 'app1', 3001)).sort()
+    const docker = Object.keys(project.services.app.environment).sort()
+    const native = withoutId(Object.keys(appEnv(env, 'app1', 3001)))
     assert.deepEqual(docker, native)
     const read = Object.keys(ConfigSchema.properties)
     assert.deepEqual(
@@ -105,24 +107,18 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
       [],
       'set but never read',
     )
-    const required = ConfigSchema.required ?? []
+    const required = withoutId(ConfigSchema.required ?? [])
     assert.deepEqual(
       required.filter((key: string) => !docker.includes(key)),
       [],
     )
-    for (const replica of ['app2', 'app3']) {
-      assert.equal(project.services[replica].environment.REPLICA_ID, replica)
-      assert.deepEqual(Object.keys(project.services[replica].environment).sort(), docker)
-    }
   })
 
   it('gives the Python replicas the same variables in both modes, and only ones the sample reads', async () => {
     const project = await composeProject()
     // PYTHON* tune the interpreter: the image sets them (Dockerfile), the lab per process.
-    const docker = Object.keys(project.services.py1.environment).sort()
-    const native = Object.keys(pyEnv(env, 'py1', 8001))
-      .filter((key) => !key.startsWith('PYTHON'))
-      .sort()
+    const docker = Object.keys(project.services.py.environment).sort()
+    const native = withoutId(Object.keys(pyEnv(env, 'py1', 8001)).filter((key) => !key.startsWith('PYTHON')))
     assert.deepEqual(docker, native)
     // What lbsample/config.py and gunicorn.conf.py read.
     const sample = join(repoRoot, 'services/py-sample')
@@ -136,7 +132,7 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
       [],
       'set but never read',
     )
-    assert.equal(project.services.py1.environment.SESSION_COOKIE_NAME, env.get('PY_SESSION_COOKIE_NAME'))
+    assert.equal(project.services.py.environment.SESSION_COOKIE_NAME, env.get('PY_SESSION_COOKIE_NAME'))
   })
 
   it('publishes the ports .env.example names, nginx on all interfaces, the rest on 127.0.0.1 only', () => {
@@ -185,7 +181,7 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
       if (!ONE_SHOT.has(name) && name !== 'nginx-exporter')
         assert.ok(service.healthcheck?.test, `${name}: no healthcheck`)
     }
-    for (const name of ['app1', 'app2', 'app3', 'py1', 'py2', 'py3', 'nginx', 'redis']) {
+    for (const name of ['app', 'py', 'nginx', 'redis']) {
       assert.equal(project.services[name].init, true, `${name}: init: true, so signals reach the process`)
     }
   })
@@ -217,7 +213,7 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
       at('frontend', DOCKER_FRONTEND_HOSTS.gateway),
     )
     // Dependencies by address too (see topology.ts), and nginx as the only trusted proxy.
-    const app = project.services.app1.environment
+    const app = project.services.app.environment
     assert.deepEqual(
       [app.REDIS_HOST, app.PG_PRIMARY_HOST, app.PG_REPLICA_HOST, app.TRUST_PROXY],
       ['redis', 'pg-primary', 'pg-replica', 'nginx'].map((name) =>
@@ -226,21 +222,20 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     )
   })
 
-  it('defines each replica once: app1-3 and py1-3 differ only in REPLICA_ID and address', async () => {
-    const project = await composeProject()
-    const strip = (service: ComposeService) => {
-      const { environment, networks, ...rest } = service
-      const { REPLICA_ID, ...shared } = environment
-      return { ...rest, environment: shared, networks: Object.keys(networks as object), name: undefined }
-    }
-    for (const [first, ...others] of [
-      ['app1', 'app2', 'app3'],
-      ['py1', 'py2', 'py3'],
+  it('runs each replica set as one service scaled to the count the lab uses, with no name or address of its own', async () => {
+    const five = join(scratch, 'five.env')
+    writeFileSync(five, `${exampleText}\nAPP_REPLICAS=5\nPY_REPLICAS=2\n`)
+    for (const [file, counts] of [
+      [join(repoRoot, '.env.example'), { app: 3, py: 3 }],
+      [five, { app: 5, py: 2 }],
     ] as const) {
-      for (const other of others)
-        assert.deepEqual(strip(project.services[other]), strip(project.services[first]), other)
+      const project = await composeProject(file)
+      for (const set of ['app', 'py'] as const) {
+        const service = project.services[set]
+        assert.equal(service.deploy?.replicas, counts[set], `${set} in ${file}`)
+        assert.equal(service.environment.REPLICA_ID, undefined, set)
+        assert.equal(service.networks.backend?.ipv4_address, undefined, set)
+      }
     }
-    assert.match(composeText(), /^x-replica: &replica$/m)
-    assert.match(composeText(), /^x-py-replica: &py-replica$/m)
   })
 })

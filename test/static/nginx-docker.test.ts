@@ -16,12 +16,18 @@ const run = promisify(execFile)
 // Docker mode's rendering is also run for real (make test's Docker part); this checks it where
 // no engine runs, with the machine's own nginx, paths moved into a scratch folder.
 describe("nginx's config as Docker mode renders it", () => {
-  it('passes nginx -t, proxying to the fixed backend addresses compose.yaml gives the replicas', async () => {
+  it('passes nginx -t, proxying to the addresses Docker gave the replicas', async () => {
     const env = loadLabEnv({})
     const dir = mkdtempSync(join(tmpdir(), 'lb-lab-nginx-docker-'))
+    const backend = env.get('DOCKER_BACKEND_NET')
+    // As docker-replicas.ts finds them: Docker hands out addresses from .128 up.
+    const replicas = {
+      app: [{ name: 'app1', address: `${backend}.130:3000` }],
+      py: [{ name: 'py1', address: `${backend}.131:8000` }],
+    }
     try {
       const placement = {
-        ...dockerPlacement(env),
+        ...dockerPlacement(env, replicas),
         confDir: dir,
         tlsCert: join(dir, 'tls/cert.pem'),
         tlsKey: join(dir, 'tls/key.pem'),
@@ -31,9 +37,8 @@ describe("nginx's config as Docker mode renders it", () => {
         accessLog: join(dir, 'access.log'),
       }
       const { files } = renderNginx(env, placement)
-      const backend = env.get('DOCKER_BACKEND_NET')
-      assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.11:3000 `))
-      assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.21:8000 `))
+      assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.130:3000 .*# app1`))
+      assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.131:8000 .*# py1`))
       for (const [name, content] of files) writeFileSync(join(dir, name), content)
       for (const shared of ['snippets', 'strategies'])
         symlinkSync(join(repoRoot, 'nginx', shared), join(dir, shared))

@@ -21,8 +21,12 @@ describe('Prometheus configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lb-lab-prom-'))
     try {
       const config = join(dir, 'prometheus.yml')
-      // Docker mode's rendering (service names need no DNS to pass the check), rules from here.
-      const placement = { ...dockerPrometheus(), rulesDir: join(repoRoot, 'prometheus/rules') }
+      // Docker mode's rendering, rules from here.
+      const replicas = {
+        app: [{ name: 'app1', address: '172.30.57.130:3000' }],
+        py: [{ name: 'py1', address: '172.30.57.131:8000' }],
+      }
+      const placement = { ...dockerPrometheus(replicas), rulesDir: join(repoRoot, 'prometheus/rules') }
       writeFileSync(config, renderPrometheus(placement))
       const { stdout } = await promtool('check', 'config', config)
       assert.match(stdout, /SUCCESS: 2 rule files found/)

@@ -5,16 +5,18 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { ComposeStack } from './compose.ts'
 import { renderForDocker } from './docker-render.ts'
-import { ensureDotEnv } from './dotenv.ts'
-import { type LabEnv, loadLabEnv } from './env.ts'
+import { dockerVerb } from './docker-verbs.ts'
+import { loadLabEnv } from './env.ts'
+import { k6Args } from './k6-args.ts'
 import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
-import { devCertificate, displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
-import { recloneDocker, recloneNative } from './reclone.ts'
-import { everyReplica, rememberCount, scaleNative, scaleRequest } from './scale.ts'
+import { displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
+import { recloneNative } from './reclone.ts'
+import { everyReplica, rememberCounts, scaleNative, scaleRequest } from './scale.ts'
 import { describeLog, ServiceError, services } from './services/index.ts'
 import { Stack } from './stack.ts'
-import { DOCKER_APPS, REPLICA_SETS, replicaCount, replicasOf } from './topology.ts'
+import { replicasOf } from './topology.ts'
+import { needTarget, printUrls, timed } from './verb-output.ts'
 
 const HELP = `usage: lab <verb> [service]
 
@@ -31,8 +33,8 @@ const HELP = `usage: lab <verb> [service]
   reset               down, then delete all state (native: ${displayPath(stateRoot)}; Docker: the volumes)
   reclone             clone the standby (pg-replica) from the primary again: after it fell more
                       than PG_MAX_SLOT_WAL_KEEP_SIZE behind and its slot was lost
-  scale <n> [py]      run n replicas (1-9) of app, or of py; under load, losing nothing (native)
-  rollout [svc]       restart app1-3 (or svc) one at a time, each drained from nginx first
+  scale <n> [py]      run n replicas (1-9) of app, or of py; under load, losing nothing
+  rollout [svc]       restart every app replica (or svc) one at a time, each drained first
   k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
   mode                which mode the next verb acts on, and why
   env <svc>           native: the environment a service starts with (JSON; secrets included)
@@ -46,100 +48,6 @@ function tail(path: string, lines: number): string {
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
 }
 
-function printUrls(env: LabEnv, mode: Mode, seconds: string, extra: string[]): void {
-  const http = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
-  const https = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
-  const prometheus = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
-  console.log(`lb-lab is up (${mode} mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
-  through nginx   ${http}/api/whoami   ${https}/api/whoami
-  lab page        ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate(mode))})
-  prometheus      ${prometheus}/alerts   (targets: ${prometheus}/targets)
-${extra.join('\n')}
-  then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
-}
-
-/** Runs a verb's work and says how long it took (the figures the README quotes). */
-async function timed(what: string, work: () => Promise<void>): Promise<void> {
-  const started = performance.now()
-  await work()
-  console.log(`${what} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-}
-
-const needTarget = (verb: string, target: string | undefined) => {
-  if (!target) throw new Error(`${verb} needs a service, e.g. make ${verb} s=app2`)
-  return target
-}
-
-async function docker(
-  verb: string,
-  target: string | undefined,
-  rest: string[],
-  follow: boolean,
-): Promise<void> {
-  const compose = new ComposeStack()
-  switch (verb) {
-    case 'up': {
-      const generated = ensureDotEnv()
-      if (generated.length > 0) {
-        console.log(`lab: wrote .env from .env.example with freshly generated ${generated.join(', ')}`)
-      }
-      const started = performance.now()
-      const missing = await compose.up()
-      const env = loadLabEnv()
-      printUrls(env, 'docker', ((performance.now() - started) / 1000).toFixed(1), [
-        missing.includes('grafana')
-          ? '  grafana         not started: its image cannot be had here (see tools/docker/README.md)'
-          : `  grafana         http://127.0.0.1:${env.port('GRAFANA_PORT')}/   (the Load balancing dashboard)`,
-        `  python sample   http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}/py/api/whoami`,
-      ])
-      return
-    }
-    case 'down':
-      await compose.run(['down'])
-      return
-    case 'reset':
-      await compose.run(['down', '--volumes'])
-      return
-    case 'ps':
-      await compose.run(['ps', '--all'])
-      return
-    case 'logs':
-      await compose.run([
-        'logs',
-        ...(follow ? ['--follow', '--tail', '20'] : ['--tail', '200']),
-        ...(target ? [target] : []),
-      ])
-      return
-    case 'start':
-      await compose.start(needTarget(verb, target))
-      return
-    case 'restart':
-      await compose.restart(needTarget(verb, target))
-      return
-    case 'stop':
-    case 'kill':
-    case 'pause':
-    case 'unpause':
-      await compose.run([verb, needTarget(verb, target)])
-      return
-    case 'reclone':
-      await timed('reclone: pg-replica cloned again and running', () => recloneDocker(compose))
-      return
-    case 'scale':
-      throw new Error(
-        'scale: native mode only for now (MODE=native); Docker mode runs three replicas of each set',
-      )
-    case 'rollout':
-      await compose.rollout(target ? [target] : DOCKER_APPS)
-      return
-    case 'k6':
-      process.exitCode = await compose.k6(rest)
-      return
-    default:
-      throw new Error(`${verb}: native mode only (MODE=native)`)
-  }
-}
-
 async function native(
   verb: string,
   target: string | undefined,
@@ -150,10 +58,7 @@ async function native(
   const stack = new Stack(services(env))
   switch (verb) {
     case 'up': {
-      // A count given to `up` (APP_REPLICAS=5 make up) is remembered as `scale` would remember it.
-      for (const set of ['app', 'py'] as const) {
-        if (process.env[REPLICA_SETS[set].countKey]) rememberCount(set, replicaCount(env, set))
-      }
+      rememberCounts(env)
       stack.install()
       const started = performance.now()
       await stack.up()
@@ -231,7 +136,7 @@ async function native(
     case 'k6': {
       const bin = `${repoRoot}/bin/k6`
       if (!existsSync(bin)) spawnSync('make', ['-s', 'bin/k6'], { cwd: repoRoot, stdio: 'inherit' })
-      const k6 = spawn(bin, rest, { cwd: repoRoot, stdio: 'inherit' })
+      const k6 = spawn(bin, k6Args(env, rest), { cwd: repoRoot, stdio: 'inherit' })
       const code = await new Promise<number>((resolve) => k6.on('close', (c) => resolve(c ?? 1)))
       if (code !== 0) process.exitCode = code
       return
@@ -286,8 +191,11 @@ async function main(argv: string[]): Promise<void> {
   if (verb === 'render') {
     // Docker mode's config service, in a container with none of native mode's system (no
     // `postgres` user, no packages): it must not construct the native services.
-    for (const file of await renderForDocker(loadLabEnv(), target ?? '/rendered'))
-      console.log(`rendered ${file}`)
+    const { written, version, unknown } = await renderForDocker(loadLabEnv(), target ?? '/rendered')
+    for (const file of written) console.log(`rendered ${file}`)
+    // reconfigure (compose.ts) relays these lines, and waits for nginx to report this version.
+    for (const name of unknown) console.log(`lab: ${name} never ran, so nginx leaves it out`)
+    console.log(`version ${version}`)
     return
   }
   const { mode, why } = await chooseMode(process.env.MODE, verb === 'up' ? stillRunning : undefined)
@@ -296,7 +204,7 @@ async function main(argv: string[]): Promise<void> {
     return
   }
   if (verb === 'up') loadLabEnv().checkTimeouts()
-  const act = () => (mode === 'docker' ? docker : native)(verb, target, rest, follow)
+  const act = () => (mode === 'docker' ? dockerVerb : native)(verb, target, rest, follow)
   if (['up', 'down', 'reset', 'rollout', 'reclone', 'scale'].includes(verb)) {
     await withStackLock(verb, async () => {
       // Recorded before starting anything: a failed `up` is still cleaned up by `down` in its mode.

@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadLabEnv } from './env.ts'
-import { DOCKER_NGINX_DIR, dockerPlacement, renderNginx } from './nginx-config.ts'
+import { DOCKER_NGINX_DIR } from './nginx-config.ts'
 import { devCertificate, repoRoot } from './paths.ts'
-import { LOCALHOST } from './topology.ts'
+import { containerName, LOCALHOST, parseReplica, REPLICA_SETS, type ReplicaSet } from './topology.ts'
 
 /** `docker compose`, or a Compose v2 binary built from the Go module proxy where the CLI has none. */
 function composeCommand(): string[] {
@@ -19,12 +19,27 @@ function composeCommand(): string[] {
 /**
  * The environment Compose runs with. Image builds trust an extra CA when the machine names one
  * (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy), as the build secret build-ca.
+ * The replica counts are the lab's (the one `make scale` remembered, too): compose.yaml's
+ * `deploy.replicas` reads them.
  */
 function composeEnv(): NodeJS.ProcessEnv {
   const ca = [process.env.BUILD_CA_FILE, process.env.SSL_CERT_FILE, process.env.NODE_EXTRA_CA_CERTS].find(
     (file) => file && existsSync(file),
   )
-  return { ...process.env, ...(ca ? { BUILD_CA_FILE: ca } : {}) }
+  const env = loadLabEnv()
+  const counts = Object.values(REPLICA_SETS).map(({ countKey }) => [countKey, env.get(countKey)])
+  return { ...process.env, ...Object.fromEntries(counts), ...(ca ? { BUILD_CA_FILE: ca } : {}) }
+}
+
+/** The docker CLI, for one container (a replica: Compose's verbs act on a whole service). */
+function dockerCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('docker', args, { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
+      err
+        ? reject(new Error(`docker ${args.join(' ')} failed: ${stderr.trim() || err.message}`))
+        : resolve(stdout),
+    )
+  })
 }
 
 /** Docker mode: the lab's verbs as Compose's, on compose.yaml as users run it. */
@@ -96,12 +111,20 @@ export class ComposeStack {
   /** Brings the stack up; resolves with the services left out because their image cannot be had. */
   async up(): Promise<string[]> {
     // `up` means every service serving: a paused one would pass for running and stay frozen.
-    const paused = await this.run(['ps', '--status', 'paused', '--format', '{{.Service}}'], { capture: true })
-    for (const service of paused.split('\n').filter(Boolean)) {
-      console.log(`lab: ${service} was paused; unpausing it`)
-      await this.run(['unpause', service], { capture: true })
+    const paused = await this.run(['ps', '--status', 'paused', '--format', '{{.Service}} {{.Name}}'], {
+      capture: true,
+    })
+    for (const [service = '', container = ''] of paused
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' '))) {
+      // One replica of a scaled service, or a whole service.
+      const target = service in REPLICA_SETS ? `${service}${/-(\d+)$/.exec(container)?.[1]}` : service
+      console.log(`lab: ${target} was paused; unpausing it`)
+      if (target === service) await this.run(['unpause', service], { capture: true })
+      else await dockerCli(['unpause', container])
       // Still "unhealthy" until its next check, which `up --wait` would take for a failure.
-      await this.waitHealthy(service)
+      await this.waitHealthy(target)
     }
     const { names, missing } = await this.startable()
     await this.run(['up', '--detach', '--build', '--wait', '--wait-timeout', '300', ...names])
@@ -115,13 +138,13 @@ export class ComposeStack {
   }
 
   /**
-   * Re-renders nginx's and Prometheus's config (the config service) and reloads both in place
-   * (SIGHUP: old nginx workers finish their requests), when nginx does not already run what this
-   * environment renders. Compose alone would restart nginx, refusing connections meanwhile.
+   * Re-renders nginx's and Prometheus's config (the config service, which finds the replicas in
+   * Docker's DNS) and reloads both in place (SIGHUP: old nginx workers finish their requests)
+   * when nginx does not already run what it rendered. Compose alone would restart nginx,
+   * refusing connections meanwhile.
    */
   async reconfigure(overrides: Record<string, string> = {}): Promise<void> {
     const env = loadLabEnv({ ...process.env, ...overrides })
-    const expected = `ok ${renderNginx(env, dockerPlacement(env)).version}`
     const health = `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}/nginx-health`
     const running = async () => {
       try {
@@ -130,9 +153,13 @@ export class ComposeStack {
         return ''
       }
     }
-    if ((await running()) === expected) return
     const set = Object.entries(overrides).flatMap(([key, value]) => ['-e', `${key}=${value}`])
-    await this.run(['run', '--rm', '--no-deps', ...set, 'config'], { capture: true })
+    const output = await this.run(['run', '--rm', '--no-deps', ...set, 'config'], { capture: true })
+    for (const line of output.split('\n').filter((l) => l.startsWith('lab:'))) console.log(line)
+    const version = /^version (\S+)$/m.exec(output)?.[1]
+    if (!version) throw new Error(`the config service printed no version:\n${output}`)
+    const expected = `ok ${version}`
+    if ((await running()) === expected) return
     await this.run(['kill', '--signal', 'SIGHUP', 'nginx', 'prometheus'], { capture: true })
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline) {
@@ -144,15 +171,68 @@ export class ComposeStack {
     )
   }
 
-  /** Starts a service and waits until it is healthy, as native mode's start does. */
-  async start(service: string): Promise<void> {
-    await this.run(['start', service])
-    await this.waitHealthy(service)
+  /**
+   * A Compose verb on one service, or the docker CLI's on one replica's container (app3 is
+   * lb-lab-app-3). A replica that starts may come back at another address: nginx is re-rendered.
+   */
+  async act(
+    verb: 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause',
+    target: string,
+  ): Promise<void> {
+    const replica = parseReplica(target) !== undefined
+    if (!replica) await this.run([verb, target])
+    // As Compose's and native mode's unpause: nothing to do for a container that is not paused.
+    else if (
+      verb !== 'unpause' ||
+      (await dockerCli(['inspect', '--format', '{{.State.Paused}}', containerName(target)])).trim() === 'true'
+    )
+      await dockerCli([verb, containerName(target)])
+    if (!['start', 'restart', 'unpause'].includes(verb)) return
+    if (!replica) return this.waitHealthy(target)
+    await this.waitReady(target)
+    await this.reconfigure()
   }
 
-  async restart(service: string): Promise<void> {
-    await this.run(['restart', service])
-    await this.waitHealthy(service)
+  /**
+   * Waits until a replica's own healthcheck passes, run at once and every 250 ms rather than at
+   * Docker's next interval (5 s: a check every second on every replica would cost CPU all day).
+   */
+  async waitReady(replica: string, timeoutMs = 60_000): Promise<void> {
+    const container = containerName(replica)
+    const [kind, ...test] = JSON.parse(
+      await dockerCli(['inspect', '--format', '{{json .Config.Healthcheck.Test}}', container]),
+    ) as string[]
+    const command = kind === 'CMD-SHELL' ? ['sh', '-c', test.join(' ')] : test
+    const deadline = Date.now() + timeoutMs
+    let last = ''
+    while (Date.now() < deadline) {
+      try {
+        await dockerCli(['exec', container, ...command])
+        return
+      } catch (err) {
+        last = (err as Error).message
+      }
+      await sleep(250)
+    }
+    throw new Error(
+      `${replica} is not ready after ${timeoutMs / 1000} s (${last}); see make logs s=${replica}`,
+    )
+  }
+
+  /** The docker CLI on the project's containers. */
+  docker(args: string[]): Promise<string> {
+    return dockerCli(args)
+  }
+
+  /** The containers of a replica set, by replica name (running or not). */
+  async replicas(set: ReplicaSet): Promise<string[]> {
+    const out = await this.run(['ps', '--all', '--format', '{{.Name}}', set], { capture: true })
+    const names = out.split('\n').filter(Boolean)
+    return names
+      .map((name) => /-(\d+)$/.exec(name)?.[1])
+      .filter((n) => n !== undefined)
+      .map((n) => `${set}${n}`)
+      .sort((a, b) => Number(a.slice(set.length)) - Number(b.slice(set.length)))
   }
 
   /**
@@ -160,17 +240,28 @@ export class ComposeStack {
    * it gives up at once on "unhealthy", which a container just unpaused or restarted still shows
    * until its next check passes.
    */
-  private async waitHealthy(service: string, timeoutMs = 120_000): Promise<void> {
+  async waitHealthy(service: string, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     let last = ''
     while (Date.now() < deadline) {
-      const out = await this.run(['ps', '--all', '--format', '{{.State}} {{.Health}}', service], {
-        capture: true,
-      })
-      last = out.trim()
-      const [state, health = ''] = last.split(' ')
-      if (state === 'running' && (health === 'healthy' || health === '')) return
-      if (state === 'exited' || state === 'dead') break
+      last = (
+        parseReplica(service)
+          ? await dockerCli([
+              'inspect',
+              '--format',
+              '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}',
+              containerName(service),
+            ])
+          : await this.run(['ps', '--all', '--format', '{{.State}} {{.Health}}', service], { capture: true })
+      ).trim()
+      // A scaled service has a line per container: every one must be up.
+      const states = last.split('\n').map((line) => line.split(' '))
+      if (
+        last &&
+        states.every(([state, health = '']) => state === 'running' && ['healthy', ''].includes(health))
+      )
+        return
+      if (states.some(([state]) => state === 'exited' || state === 'dead')) break
       await sleep(250)
     }
     throw new Error(`${service} is not healthy (${last || 'no container'}); see make logs s=${service}`)
@@ -190,7 +281,8 @@ export class ComposeStack {
     for (const replica of replicas) {
       console.log(`rollout: ${replica}`)
       await this.reconfigure({ LB_DRAINED: replica })
-      await this.restart(replica)
+      await dockerCli(['restart', containerName(replica)])
+      await this.waitReady(replica)
       await this.reconfigure({ LB_DRAINED: '' })
     }
   }

@@ -1,5 +1,6 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { dockerReplicas } from './docker-replicas.ts'
 import type { LabEnv } from './env.ts'
 import { dockerPlacement, renderNginx } from './nginx-config.ts'
 import { repoRoot } from './paths.ts'
@@ -11,10 +12,14 @@ import { ensureDevCertificate } from './services/tls.ts'
  * render /rendered`) into the volumes nginx and Prometheus mount. Same templates and renderer as
  * native mode; only the placements (addresses, paths) differ.
  */
-export async function renderForDocker(env: LabEnv, out: string): Promise<string[]> {
+export async function renderForDocker(
+  env: LabEnv,
+  out: string,
+): Promise<{ written: string[]; version: string; unknown: string[] }> {
   const nginxDir = join(out, 'nginx')
   mkdirSync(nginxDir, { recursive: true })
-  const { files } = renderNginx(env, dockerPlacement(env))
+  const { replicas, unknown } = await dockerReplicas(env, join(nginxDir, 'replicas.json'))
+  const { files, version } = renderNginx(env, dockerPlacement(env, replicas))
   for (const [name, content] of files) writeFileSync(join(nginxDir, name), content)
   // Natively these are symlinks into the repository; a volume gets copies, refreshed on each up.
   for (const shared of ['snippets', 'strategies']) {
@@ -24,6 +29,9 @@ export async function renderForDocker(env: LabEnv, out: string): Promise<string[
 
   const prometheusDir = join(out, 'prometheus')
   mkdirSync(prometheusDir, { recursive: true })
-  writeFileSync(join(prometheusDir, 'prometheus.yml'), renderPrometheus(dockerPrometheus()))
-  return [...files.keys()].map((f) => join(nginxDir, f)).concat(join(prometheusDir, 'prometheus.yml'))
+  writeFileSync(join(prometheusDir, 'prometheus.yml'), renderPrometheus(dockerPrometheus(replicas)))
+  const written = [...files.keys()]
+    .map((f) => join(nginxDir, f))
+    .concat(join(prometheusDir, 'prometheus.yml'))
+  return { written, version, unknown }
 }

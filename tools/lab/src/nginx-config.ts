@@ -4,14 +4,12 @@ import type { LabEnv } from './env.ts'
 import { devCertificate, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
 import {
-  DOCKER_APPS,
   DOCKER_FRONTEND_HOSTS,
-  DOCKER_PYS,
   dockerAddress,
-  dockerBackendAddress,
   LOCALHOST,
   nativeReplicas,
   type ReplicaAddress,
+  type ReplicaSet,
 } from './topology.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
@@ -57,10 +55,12 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
   }
 }
 
-/** Docker mode: fixed addresses on Compose's networks (see topology.ts), the image's paths. */
+/**
+ * Docker mode: fixed addresses on Compose's networks (see topology.ts), the replicas where
+ * Docker's DNS says they are (docker-replicas.ts), the image's paths.
+ */
 export const DOCKER_NGINX_DIR = '/etc/nginx/lab'
-export function dockerPlacement(env: LabEnv): NginxPlacement {
-  const backend = (name: string) => dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), name)
+export function dockerPlacement(env: LabEnv, replicas: Record<ReplicaSet, ReplicaAddress[]>): NginxPlacement {
   const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
   return {
     httpListen: '8080',
@@ -68,8 +68,8 @@ export function dockerPlacement(env: LabEnv): NginxPlacement {
     // Reachable on the backend network only (never published); the exporter is there.
     statusListen: '8081',
     statusAllow: 'all',
-    appServers: DOCKER_APPS.map((name) => ({ name, address: `${backend(name)}:3000` })),
-    pyServers: DOCKER_PYS.map((name) => ({ name, address: `${backend(name)}:8000` })),
+    appServers: replicas.app,
+    pyServers: replicas.py,
     confDir: DOCKER_NGINX_DIR,
     accessLog: '/var/log/nginx/access.log',
     tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,

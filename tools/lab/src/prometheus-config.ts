@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { repoRoot } from './paths.ts'
 import { fingerprint, renderFile } from './render.ts'
-import { DOCKER_APPS, DOCKER_PYS, LOCALHOST, nativeReplicas, type ReplicaAddress } from './topology.ts'
+import { LOCALHOST, nativeReplicas, type ReplicaAddress, type ReplicaSet } from './topology.ts'
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
@@ -31,11 +31,12 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   }
 }
 
-export function dockerPrometheus(): PrometheusPlacement {
+/** Docker mode: the replicas at the addresses nginx proxies to (docker-replicas.ts). */
+export function dockerPrometheus(replicas: Record<ReplicaSet, ReplicaAddress[]>): PrometheusPlacement {
   return {
     self: 'localhost:9090',
-    apps: DOCKER_APPS.map((name) => ({ name, address: `${name}:3000` })),
-    pys: DOCKER_PYS.map((name) => ({ name, address: `${name}:8000` })),
+    apps: replicas.app,
+    pys: replicas.py,
     nginxExporter: 'nginx-exporter:9113',
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',

@@ -1,16 +1,26 @@
-// `lab scale <n> [app|py]`: changes how many replicas of a set a running native stack has.
-// Out: new replicas start and are ready before nginx's reload puts them in rotation, and
+// `lab scale <n> [app|py]`: changes how many replicas of a set a running stack has, in either
+// mode. Out: new replicas start and are ready before nginx's reload puts them in rotation, and
 // Prometheus's reload starts scraping them. In: the leaving replicas are drained as a rollout
 // drains one (marked `down` in nginx, so no new request goes to them, while the old workers
 // finish theirs), then stopped (SIGTERM: each finishes what it has), then removed from nginx and
 // Prometheus. The count is remembered (scaleFile) for every later verb, until `make reset`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { ComposeStack } from './compose.ts'
 import { type LabEnv, loadLabEnv, parseEnvFile, scaleFile } from './env.ts'
 import { forgetPid } from './procs.ts'
 import { services } from './services/index.ts'
 import { Stack } from './stack.ts'
-import { MAX_REPLICAS, parseReplicaCount, REPLICA_SETS, type ReplicaSet, replicasOf } from './topology.ts'
+import {
+  containerName,
+  MAX_REPLICAS,
+  parseReplicaCount,
+  REPLICA_SETS,
+  type ReplicaSet,
+  replicaCount,
+  replicaNames,
+  replicasOf,
+} from './topology.ts'
 
 /** Reads `n` and the set (default: app) from the verb's arguments; throws a usage error. */
 export function scaleRequest(args: string[]): { set: ReplicaSet; count: number } {
@@ -27,6 +37,13 @@ export function rememberCount(set: ReplicaSet, count: number): void {
   counts.set(REPLICA_SETS[set].countKey, String(count))
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, [...counts].map(([key, value]) => `${key}=${value}\n`).join(''))
+}
+
+/** A count given to `up` (APP_REPLICAS=5 make up) is remembered as `scale` would remember it. */
+export function rememberCounts(env: LabEnv): void {
+  for (const set of Object.keys(REPLICA_SETS) as ReplicaSet[]) {
+    if (process.env[REPLICA_SETS[set].countKey]) rememberCount(set, replicaCount(env, set))
+  }
 }
 
 const stackOf = (env: LabEnv) => new Stack(services(env))
@@ -68,6 +85,43 @@ export async function scaleNative(set: ReplicaSet, count: number): Promise<void>
     }
     rememberCount(set, count)
     await reconfigure(target)
+    console.log(`scale: ${set} ${current.length} -> ${count} (drained and stopped ${leaving.join(', ')})`)
+  } else {
+    console.log(`scale: ${set} already has ${count} replicas`)
+  }
+}
+
+/**
+ * Docker mode: the set is one Compose service. Out: `up --scale` creates the new containers,
+ * the lab waits until each one's healthcheck passes, then the config service finds them in
+ * Docker's DNS. In: the
+ * leaving containers (the highest numbers, as native mode's) are drained from nginx, stopped
+ * with their stop signal and grace period, and removed; Compose's count follows from the
+ * containers left and the remembered count (compose.yaml's deploy.replicas).
+ */
+export async function scaleDocker(compose: ComposeStack, set: ReplicaSet, count: number): Promise<void> {
+  const current = await compose.replicas(set)
+  if (current.length === 0) {
+    throw new Error(`scale: the stack is not running (make up ${REPLICA_SETS[set].countKey}=${count})`)
+  }
+  const countKey = REPLICA_SETS[set].countKey
+  const target = withCount(set, count)
+  for (const each of ['app', 'py'] as const) target.weights(replicasOf(target, each).length)
+  const wanted = replicaNames(set, count)
+  if (count > current.length) {
+    await compose.run(['up', '--detach', '--no-deps', '--no-recreate', '--scale', `${set}=${count}`, set])
+    const added = wanted.filter((name) => !current.includes(name))
+    await Promise.all(added.map((name) => compose.waitReady(name)))
+    rememberCount(set, count)
+    await compose.reconfigure({ [countKey]: String(count) })
+    console.log(`scale: ${set} ${current.length} -> ${count} (started ${added.join(', ')})`)
+  } else if (count < current.length) {
+    const leaving = current.filter((name) => !wanted.includes(name))
+    await compose.reconfigure({ LB_DRAINED: leaving.join(',') })
+    await Promise.all(leaving.map((name) => compose.docker(['stop', containerName(name)])))
+    await compose.docker(['rm', ...leaving.map(containerName)])
+    rememberCount(set, count)
+    await compose.reconfigure({ [countKey]: String(count) })
     console.log(`scale: ${set} ${current.length} -> ${count} (drained and stopped ${leaving.join(', ')})`)
   } else {
     console.log(`scale: ${set} already has ${count} replicas`)

@@ -62,29 +62,34 @@ export interface ReplicaAddress {
 export const nativeReplicas = (env: LabEnv, set: ReplicaSet): ReplicaAddress[] =>
   replicasOf(env, set).map((name) => ({ name, address: `${LOCALHOST}:${replicaPort(env, name)}` }))
 
-/** Docker mode runs three of each (compose.yaml's app1-3 and py1-3, at fixed addresses). */
-export const DOCKER_REPLICAS = 3
-export const DOCKER_APPS = replicaNames('app', DOCKER_REPLICAS)
-export const DOCKER_PYS = replicaNames('py', DOCKER_REPLICAS)
+/**
+ * Docker mode: each set is one Compose service scaled to its count (`deploy.replicas`), so its
+ * containers have no fixed address; Compose names them <project>-<set>-<n> (lb-lab-app-3), the
+ * replica takes the name app3 from there (services/app/src/replica-name.ts), and the lab finds
+ * each one's address by that name (docker-replicas.ts) whenever it renders nginx's config.
+ */
+export const COMPOSE_PROJECT = 'lb-lab'
+export function containerName(replica: string): string {
+  const parsed = parseReplica(replica)
+  if (!parsed) throw new Error(`${replica} is not a replica`)
+  return `${COMPOSE_PROJECT}-${parsed.set}-${parsed.n}`
+}
 
 /**
- * Docker mode: fixed addresses on Compose's networks, as the host number under the /24 prefixes
- * DOCKER_BACKEND_NET and DOCKER_FRONTEND_NET, below .128 where Docker never hands out an address
- * (compose.yaml gives each container the same number). Addresses, not service names, for two
- * reasons measured here: nginx re-resolving names (`server ... resolve`) changes its peer list
- * whenever a replica stops or starts, and requests between two tries then fail with "no live
- * upstreams" (nginx/nginx#1656); and Docker's DNS takes 10 s to fail a lookup of a stopped
- * service on an internal network, far past what a replica may wait for Redis or Postgres.
+ * Docker mode: fixed addresses for the services every replica dials, as the host number under
+ * the /24 prefixes DOCKER_BACKEND_NET and DOCKER_FRONTEND_NET, below .128 where Docker never
+ * hands out an address (compose.yaml gives each container the same number). Addresses, not
+ * service names: Docker's DNS takes 10 s to fail a lookup of a stopped service on an internal
+ * network (measured here), far past what a replica may wait for Redis or Postgres
+ * (DEPENDENCY_TIMEOUT_MS).
  */
-export const DOCKER_BACKEND_HOSTS: Readonly<Record<string, number>> = Object.fromEntries([
-  ['nginx', 2],
+export const DOCKER_BACKEND_HOSTS: Readonly<Record<string, number>> = {
+  nginx: 2,
   // Fixed too, so that this machine's tests reach them on a Linux engine (the host is the gateway).
-  ['redis', 3],
-  ['pg-primary', 4],
-  ['pg-replica', 5],
-  ...DOCKER_APPS.map((app, i) => [app, 11 + i] as const),
-  ...DOCKER_PYS.map((py, i) => [py, 21 + i] as const),
-])
+  redis: 3,
+  'pg-primary': 4,
+  'pg-replica': 5,
+}
 /** On the frontend network: Docker's gateway is this machine itself; k6 is the lab's load generator. */
 export const DOCKER_FRONTEND_HOSTS = { gateway: 1, nginx: 2, k6: 3 } as const
 

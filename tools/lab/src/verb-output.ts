@@ -1,0 +1,29 @@
+// What the verbs of both modes share: the URLs `up` prints, timings, the usage error for a verb
+// that needs a service.
+import type { LabEnv } from './env.ts'
+import type { Mode } from './mode.ts'
+import { devCertificate, displayPath } from './paths.ts'
+
+export function printUrls(env: LabEnv, mode: Mode, seconds: string, extra: string[]): void {
+  const http = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+  const https = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
+  const prometheus = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
+  console.log(`lb-lab is up (${mode} mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
+  through nginx   ${http}/api/whoami   ${https}/api/whoami
+  lab page        ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate(mode))})
+  prometheus      ${prometheus}/alerts   (targets: ${prometheus}/targets)
+${extra.join('\n')}
+  then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
+}
+
+/** Runs a verb's work and says how long it took (the figures the README quotes). */
+export async function timed(what: string, work: () => Promise<void>): Promise<void> {
+  const started = performance.now()
+  await work()
+  console.log(`${what} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
+export const needTarget = (verb: string, target: string | undefined) => {
+  if (!target) throw new Error(`${verb} needs a service, e.g. make ${verb} s=app2`)
+  return target
+}
