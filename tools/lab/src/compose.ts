@@ -1,7 +1,8 @@
-import { execFile, spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { dockerCli, waitReady } from './containers.ts'
 import { loadLabEnv } from './env.ts'
 import { DOCKER_NGINX_DIR } from './nginx-config.ts'
 import { devCertificate, repoRoot } from './paths.ts'
@@ -29,17 +30,6 @@ function composeEnv(): NodeJS.ProcessEnv {
   const env = loadLabEnv()
   const counts = Object.values(REPLICA_SETS).map(({ countKey }) => [countKey, env.get(countKey)])
   return { ...process.env, ...Object.fromEntries(counts), ...(ca ? { BUILD_CA_FILE: ca } : {}) }
-}
-
-/** The docker CLI, for one container (a replica: Compose's verbs act on a whole service). */
-function dockerCli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('docker', args, { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
-      err
-        ? reject(new Error(`docker ${args.join(' ')} failed: ${stderr.trim() || err.message}`))
-        : resolve(stdout),
-    )
-  })
 }
 
 /** Docker mode: the lab's verbs as Compose's, on compose.yaml as users run it. */
@@ -189,39 +179,8 @@ export class ComposeStack {
       await dockerCli([verb, containerName(target)])
     if (!['start', 'restart', 'unpause'].includes(verb)) return
     if (!replica) return this.waitHealthy(target)
-    await this.waitReady(target)
+    await waitReady(target)
     await this.reconfigure()
-  }
-
-  /**
-   * Waits until a replica's own healthcheck passes, run at once and every 250 ms rather than at
-   * Docker's next interval (5 s: a check every second on every replica would cost CPU all day).
-   */
-  async waitReady(replica: string, timeoutMs = 60_000): Promise<void> {
-    const container = containerName(replica)
-    const [kind, ...test] = JSON.parse(
-      await dockerCli(['inspect', '--format', '{{json .Config.Healthcheck.Test}}', container]),
-    ) as string[]
-    const command = kind === 'CMD-SHELL' ? ['sh', '-c', test.join(' ')] : test
-    const deadline = Date.now() + timeoutMs
-    let last = ''
-    while (Date.now() < deadline) {
-      try {
-        await dockerCli(['exec', container, ...command])
-        return
-      } catch (err) {
-        last = (err as Error).message
-      }
-      await sleep(250)
-    }
-    throw new Error(
-      `${replica} is not ready after ${timeoutMs / 1000} s (${last}); see make logs s=${replica}`,
-    )
-  }
-
-  /** The docker CLI on the project's containers. */
-  docker(args: string[]): Promise<string> {
-    return dockerCli(args)
   }
 
   /** The containers of a replica set, by replica name (running or not). */
@@ -282,7 +241,7 @@ export class ComposeStack {
       console.log(`rollout: ${replica}`)
       await this.reconfigure({ LB_DRAINED: replica })
       await dockerCli(['restart', containerName(replica)])
-      await this.waitReady(replica)
+      await waitReady(replica)
       await this.reconfigure({ LB_DRAINED: '' })
     }
   }

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ComposeStack } from './compose.ts'
+import { dockerCli, waitReady } from './containers.ts'
 import { type LabEnv, loadLabEnv, parseEnvFile, scaleFile } from './env.ts'
 import { forgetPid } from './procs.ts'
 import { services } from './services/index.ts'
@@ -111,15 +112,15 @@ export async function scaleDocker(compose: ComposeStack, set: ReplicaSet, count:
   if (count > current.length) {
     await compose.run(['up', '--detach', '--no-deps', '--no-recreate', '--scale', `${set}=${count}`, set])
     const added = wanted.filter((name) => !current.includes(name))
-    await Promise.all(added.map((name) => compose.waitReady(name)))
+    await Promise.all(added.map((name) => waitReady(name)))
     rememberCount(set, count)
     await compose.reconfigure({ [countKey]: String(count) })
     console.log(`scale: ${set} ${current.length} -> ${count} (started ${added.join(', ')})`)
   } else if (count < current.length) {
     const leaving = current.filter((name) => !wanted.includes(name))
     await compose.reconfigure({ LB_DRAINED: leaving.join(',') })
-    await Promise.all(leaving.map((name) => compose.docker(['stop', containerName(name)])))
-    await compose.docker(['rm', ...leaving.map(containerName)])
+    await Promise.all(leaving.map((name) => dockerCli(['stop', containerName(name)])))
+    await dockerCli(['rm', ...leaving.map(containerName)])
     rememberCount(set, count)
     await compose.reconfigure({ [countKey]: String(count) })
     console.log(`scale: ${set} ${current.length} -> ${count} (drained and stopped ${leaving.join(', ')})`)
