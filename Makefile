@@ -10,7 +10,7 @@ s ?=
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
-.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale reclone reset dashboards loadtest rollout bench lint typecheck test test-native test-docker images
+.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone reset dashboards loadtest rollout bench lint typecheck test test-native test-docker images
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...] [MODE=native|docker]'
@@ -56,6 +56,13 @@ kill stop start restart pause unpause: deps ## Operator verbs on s=<service>, as
 
 scale: deps ## Run n=<1-9> replicas of app (s=py: of the Python sample) on a running stack
 	@$(LAB) scale $(n) $(s)
+
+# Keys a person types; `clear` is a word, not a variable (make fault s=app2 clear).
+FAULT_KEYS := latency jitter errors status ready slowstart cpu routes
+fault: deps ## Break one replica: make fault s=app2 latency=300ms errors=10% status=503 (or clear; alone: lists)
+	@$(LAB) fault $(s) $(foreach k,$(FAULT_KEYS),$(if $($(k)),$(k)=$($(k)))) $(filter clear,$(MAKECMDGOALS))
+clear: ## Used as `make fault s=app2 clear`: clears that replica's faults
+	@:
 
 reclone: deps ## Clone the standby (pg-replica) from the primary again, after its slot was lost
 	@$(LAB) reclone

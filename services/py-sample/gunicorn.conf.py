@@ -99,6 +99,10 @@ def on_starting(server):
     # One semaphore and one count of waiters for the whole replica, inherited by every worker.
     shared.work_semaphore = multiprocessing.BoundedSemaphore(replica.work_concurrency)
     shared.work_waiting = multiprocessing.Value("i", 0)
+    # Empty at every start: a fault never outlives a restart.
+    from lbsample.faults import STATE_BYTES
+
+    shared.faults = multiprocessing.Array("c", STATE_BYTES)
 
 
 def post_worker_init(worker):

@@ -82,6 +82,31 @@ for (const { name, base, replicas } of TARGETS) {
       assert.ok(leastConn < 0.15, `least_conn gave ${busy} ${(leastConn * 100).toFixed(0)}%`)
     })
 
+    it('least_conn sends less to a replica made slow with make fault; round_robin does not', async (t) => {
+      const slow = replicas[1] as string
+      await lab(['fault', slow, 'latency=300ms', 'routes=/api/whoami'])
+      try {
+        const shareWhileSlow = async (strategy: string) => {
+          await useStrategy(strategy)
+          const hits = await burst(`${base}/api/whoami`, 60, 6)
+          assert.deepEqual(
+            hits.filter((h) => h.status !== 200),
+            [],
+          )
+          return shares(hits)[slow] ?? 0
+        }
+        const roundRobin = await shareWhileSlow('round_robin')
+        const leastConn = await shareWhileSlow('least_conn')
+        t.diagnostic(
+          `${slow}'s share with 300 ms added: round_robin ${(roundRobin * 100).toFixed(0)}%, least_conn ${(leastConn * 100).toFixed(0)}%`,
+        )
+        assert.ok(roundRobin > 0.28, `round_robin gave ${slow} ${(roundRobin * 100).toFixed(0)}%`)
+        assert.ok(leastConn < 0.15, `least_conn gave ${slow} ${(leastConn * 100).toFixed(0)}%`)
+      } finally {
+        await lab(['fault', slow, 'clear'])
+      }
+    })
+
     it('ip_hash pins one client to one replica', async () => {
       await useStrategy('ip_hash')
       const hits = await measure(100, 4)

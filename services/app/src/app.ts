@@ -6,6 +6,7 @@ import configPlugin from './plugins/config.ts'
 import deadlinePlugin from './plugins/deadline.ts'
 import drainingPlugin from './plugins/draining.ts'
 import errorsPlugin from './plugins/errors.ts'
+import faultsPlugin from './plugins/faults.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import postgresPlugin from './plugins/postgres.ts'
@@ -13,13 +14,14 @@ import redisPlugin from './plugins/redis.ts'
 import replicaHeaderPlugin from './plugins/replica-header.ts'
 import sessionPlugin from './plugins/session.ts'
 import workLimiterPlugin from './plugins/work-limiter.ts'
+import faultsRoutes from './routes/faults.ts'
 import healthRoutes from './routes/health.ts'
 import notesRoutes from './routes/notes.ts'
 import visitsRoutes from './routes/visits.ts'
 import whoamiRoutes from './routes/whoami.ts'
 import workRoutes from './routes/work.ts'
 
-const QUIET_PATHS = new Set(['/health', '/ready', '/metrics'])
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics', '/faults'])
 
 /**
  * Builds the replica without listening: server.ts listens, tests inject or listen on port 0.
@@ -59,11 +61,13 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   await app.register(replicaHeaderPlugin)
   await app.register(drainingPlugin)
   await app.register(metricsPlugin)
+  await app.register(faultsPlugin)
   await app.register(redisPlugin)
   await app.register(postgresPlugin)
   await app.register(workLimiterPlugin)
 
   await app.register(healthRoutes)
+  await app.register(faultsRoutes)
   await app.register(whoamiRoutes)
   await app.register(workRoutes)
   // Sessions in a scope of their own: their hooks (and so Redis) run for these routes only,

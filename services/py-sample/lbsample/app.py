@@ -17,8 +17,11 @@ from .config import Config
 from .context import Replica
 from .db import Db, make_pool
 from .errors import DependencyUnavailable, HttpError, OutcomeUnknown, Overloaded, body
+from .fault_effects import apply_faults
+from .faults import KINDS as FAULT_KINDS
+from .faults import FaultStore, active_kinds
 from .proxy import TrustedProxy
-from .routes import health, notes, visits, whoami, work
+from .routes import faults, health, notes, visits, whoami, work
 from .sessions import SESSION_BLUEPRINTS, InvalidSessionCookie, SessionInterface, make_redis, raise_session_error
 
 log = logging.getLogger("lbsample")
@@ -53,11 +56,12 @@ def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
         # Under Gunicorn, the semaphore its master made for all the workers; otherwise one of its own.
         work=work_slots
         or WorkSlots(config.work_concurrency, config.work_queue_timeout_ms, shared.work_semaphore, shared.work_waiting),
+        faults=FaultStore(shared.faults),
     )
     app.extensions["lbsample"] = context
     app.session_interface = SessionInterface(app, client, config.session_ttl_seconds, config.dependency_timeout)
 
-    for routes in (health, whoami, work, visits, notes):
+    for routes in (health, faults, whoami, work, visits, notes):
         app.register_blueprint(routes.blueprint)
     _hooks(app, config)
     _error_handlers(app)
@@ -65,7 +69,9 @@ def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
     @app.get("/metrics")
     def metrics_route() -> Response:
         pool_gauges(db)
-        return Response(metrics.exposition(config.replica_id, db.replica_lag), mimetype=metrics.CONTENT_TYPE)
+        active = lambda: active_kinds(context.faults.get()["faults"])  # noqa: E731
+        exposition = metrics.exposition(config.replica_id, db.replica_lag, active, FAULT_KINDS)
+        return Response(exposition, mimetype=metrics.CONTENT_TYPE)
 
     # Outermost first: the peer check, then timing of the whole response.
     app.wsgi_app = TrustedProxy(metrics.RequestMetrics(app.wsgi_app), config.trust_proxy)  # type: ignore[method-assign]
@@ -94,6 +100,8 @@ def _hooks(app: Flask, config: Config) -> None:
         g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
         request.environ[metrics.ROUTE_KEY] = metrics.route_template(request.url_rule and request.url_rule.rule)
 
+    # Faults before anything the route does, as the TypeScript replica's onRequest hook.
+    app.before_request(apply_faults)
     # After request_id(): a failed session load is answered (and timed) like any error.
     app.before_request(raise_session_error)
 

@@ -10,6 +10,7 @@ from flask import current_app
 from .capacity import WorkSlots
 from .config import Config
 from .db import Db
+from .faults import FaultStore
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Replica:
     redis: redis.Redis
     db: Db
     work: WorkSlots
+    faults: FaultStore
 
 
 def replica() -> Replica:

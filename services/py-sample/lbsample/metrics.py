@@ -72,6 +72,12 @@ WORK_SHED = Counter(
     "Requests for work turned away with a 503: queue full, or no slot within WORK_QUEUE_TIMEOUT_MS.",
     registry=None,
 )
+FAULT_ERRORS = Counter(
+    "lab_fault_errors",
+    "Requests answered with an injected error (make fault errors=...).",
+    ["status_code"],
+    registry=None,
+)
 OWN_METRICS = (
     REQUEST_DURATION,
     DB_READS,
@@ -80,6 +86,7 @@ OWN_METRICS = (
     WORK_IN_FLIGHT,
     WORK_QUEUED,
     WORK_SHED,
+    FAULT_ERRORS,
 )
 
 # Series exist from the start at 0, so dashboards and alerts see "no errors", not "no data".
@@ -107,6 +114,21 @@ class _Live(Collector):
             yield GaugeMetricFamily(self._name, self._documentation, value=value)
 
 
+class _FaultsActive(Collector):
+    """lab_fault_active{fault}: 1 for each kind of fault set on the replica (shared by all workers)."""
+
+    def __init__(self, active: Callable[[], list[str]], kinds: Iterable[str]):
+        self._active, self._kinds = active, tuple(kinds)
+
+    def collect(self) -> Iterable[Metric]:
+        help_text = "Faults set on this replica with make fault: 1 while a kind is active."
+        family = GaugeMetricFamily("lab_fault_active", help_text, labels=["fault"])
+        active = self._active()
+        for kind in self._kinds:
+            family.add_metric([kind], 1 if kind in active else 0)
+        yield family
+
+
 class _Labelled(Collector):
     """Adds `replica` to every sample, as the TypeScript replica's registry does by default."""
 
@@ -122,9 +144,17 @@ class _Labelled(Collector):
                 yield metric
 
 
-def exposition(replica: str, replica_lag: Callable[[], float | None]) -> bytes:
+def exposition(
+    replica: str,
+    replica_lag: Callable[[], float | None],
+    faults_active: Callable[[], list[str]],
+    fault_kinds: Iterable[str],
+) -> bytes:
     """The text GET /metrics answers."""
-    sources: list[Collector] = [_Live("pg_replica_lag_seconds", "Replication lag as the replica sees it.", replica_lag)]
+    sources: list[Collector] = [
+        _Live("pg_replica_lag_seconds", "Replication lag as the replica sees it.", replica_lag),
+        _FaultsActive(faults_active, fault_kinds),
+    ]
     if MULTIPROCESS:
         files = CollectorRegistry()
         MultiProcessCollector(files)

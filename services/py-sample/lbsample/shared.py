@@ -9,3 +9,5 @@ from typing import Any
 # lbsample/capacity.py).
 work_semaphore: Any = None
 work_waiting: Any = None
+# The fault set `make fault` gives this replica, shared by every worker (lbsample/faults.py).
+faults: Any = None

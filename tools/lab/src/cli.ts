@@ -7,6 +7,7 @@ import { ComposeStack } from './compose.ts'
 import { renderForDocker } from './docker-render.ts'
 import { dockerVerb } from './docker-verbs.ts'
 import { loadLabEnv } from './env.ts'
+import { fault } from './fault.ts'
 import { k6Args } from './k6-args.ts'
 import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
@@ -34,6 +35,9 @@ const HELP = `usage: lab <verb> [service]
   reclone             clone the standby (pg-replica) from the primary again: after it fell more
                       than PG_MAX_SLOT_WAL_KEEP_SIZE behind and its slot was lost
   scale <n> [py]      run n replicas (1-9) of app, or of py; under load, losing nothing
+  fault [replica] [latency=300ms jitter=50ms errors=10% status=503 ready=no slowstart=30s
+        cpu=20ms routes=/api/notes | clear]
+                      set (all at once), clear or list the faults of one replica (contract/README.md)
   rollout [svc]       restart every app replica (or svc) one at a time, each drained first
   k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
   mode                which mode the next verb acts on, and why
@@ -201,6 +205,10 @@ async function main(argv: string[]): Promise<void> {
   const { mode, why } = await chooseMode(process.env.MODE, verb === 'up' ? stillRunning : undefined)
   if (verb === 'mode') {
     console.log(`${mode} (${why})`)
+    return
+  }
+  if (verb === 'fault') {
+    await fault(mode, loadLabEnv(), rest)
     return
   }
   if (verb === 'up') loadLabEnv().checkTimeouts()

@@ -134,8 +134,22 @@ export class ComposeStack {
    * refusing connections meanwhile.
    */
   async reconfigure(overrides: Record<string, string> = {}): Promise<void> {
-    const env = loadLabEnv({ ...process.env, ...overrides })
-    const health = `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}/nginx-health`
+    await this.reload(await this.render(overrides))
+  }
+
+  /** Renders (the config service); resolves with the version nginx reports once it loads it. */
+  async render(overrides: Record<string, string> = {}): Promise<string> {
+    const set = Object.entries(overrides).flatMap(([key, value]) => ['-e', `${key}=${value}`])
+    const output = await this.run(['run', '--rm', '--no-deps', ...set, 'config'], { capture: true })
+    for (const line of output.split('\n').filter((l) => l.startsWith('lab:'))) console.log(line)
+    const version = /^version (\S+)$/m.exec(output)?.[1]
+    if (!version) throw new Error(`the config service printed no version:\n${output}`)
+    return version
+  }
+
+  /** Reloads nginx and Prometheus, unless nginx already runs `version`; waits until it does. */
+  async reload(version: string): Promise<void> {
+    const health = `http://${LOCALHOST}:${loadLabEnv().port('NGINX_HTTP_PORT')}/nginx-health`
     const running = async () => {
       try {
         return (await (await fetch(health, { signal: AbortSignal.timeout(1000) })).text()).trim()
@@ -143,11 +157,6 @@ export class ComposeStack {
         return ''
       }
     }
-    const set = Object.entries(overrides).flatMap(([key, value]) => ['-e', `${key}=${value}`])
-    const output = await this.run(['run', '--rm', '--no-deps', ...set, 'config'], { capture: true })
-    for (const line of output.split('\n').filter((l) => l.startsWith('lab:'))) console.log(line)
-    const version = /^version (\S+)$/m.exec(output)?.[1]
-    if (!version) throw new Error(`the config service printed no version:\n${output}`)
     const expected = `ok ${version}`
     if ((await running()) === expected) return
     await this.run(['kill', '--signal', 'SIGHUP', 'nginx', 'prometheus'], { capture: true })

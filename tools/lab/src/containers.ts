@@ -37,3 +37,11 @@ export async function waitReady(replica: string, timeoutMs = 60_000): Promise<vo
   }
   throw new Error(`${replica} is not ready after ${timeoutMs / 1000} s (${last}); see make logs s=${replica}`)
 }
+
+/** A replica's address on the backend network, as Docker gave it to its container. */
+export async function containerAddress(replica: string): Promise<string> {
+  const format = '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'
+  const address = (await dockerCli(['inspect', '--format', format, containerName(replica)])).trim()
+  if (!address) throw new Error(`${replica} has no address: is it running? (make ps)`)
+  return address
+}

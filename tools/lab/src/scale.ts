@@ -112,9 +112,14 @@ export async function scaleDocker(compose: ComposeStack, set: ReplicaSet, count:
   if (count > current.length) {
     await compose.run(['up', '--detach', '--no-deps', '--no-recreate', '--scale', `${set}=${count}`, set])
     const added = wanted.filter((name) => !current.includes(name))
-    await Promise.all(added.map((name) => waitReady(name)))
+    // Rendered while they get ready (their addresses are known once they run), loaded once
+    // they are: nginx sends them nothing before.
+    const [version] = await Promise.all([
+      compose.render({ [countKey]: String(count) }),
+      ...added.map((name) => waitReady(name)),
+    ])
+    await compose.reload(version)
     rememberCount(set, count)
-    await compose.reconfigure({ [countKey]: String(count) })
     console.log(`scale: ${set} ${current.length} -> ${count} (started ${added.join(', ')})`)
   } else if (count < current.length) {
     const leaving = current.filter((name) => !wanted.includes(name))

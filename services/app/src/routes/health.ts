@@ -45,8 +45,10 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ])
     const checks = { redis, postgres }
     const failed = Object.entries(checks).filter(([, state]) => state !== 'ok')
-    if (app.draining || failed.length > 0) {
+    const notReady = app.faults.current.notReady === true
+    if (app.draining || notReady || failed.length > 0) {
       const reasons = failed.map(([name, state]) => `${name} ${state}`)
+      if (notReady) reasons.unshift('fault set (make fault ready=no)')
       if (app.draining) reasons.unshift('draining')
       return reply
         .code(503)

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { burnCpu } from '../cpu.ts'
 import { httpError } from '../errors.ts'
 
 const milliseconds = (description: string) =>
@@ -21,19 +22,6 @@ const schema = {
       queuedMs: Type.Integer(),
     }),
   },
-}
-
-/**
- * Burns `ms` of this process's CPU time (not wall time: on a machine with fewer cores than
- * replicas, a replica waiting for a core must not count the wait as work done).
- */
-function burnCpu(ms: number): void {
-  const start = process.cpuUsage()
-  let used = 0
-  while (used < ms * 1000) {
-    const { user, system } = process.cpuUsage(start)
-    used = user + system
-  }
 }
 
 /**

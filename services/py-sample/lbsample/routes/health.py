@@ -48,6 +48,8 @@ def ready() -> tuple[dict[str, Any], int]:
         except Exception as err:
             checks[name] = f"down: {err}".strip()
     reasons = [f"{name} {state}" for name, state in checks.items() if state != "ok"]
+    if r.faults.get()["faults"].get("notReady") is True:
+        reasons.insert(0, "fault set (make fault ready=no)")
     if lifecycle.draining():
         reasons.insert(0, "draining")
     if reasons:

@@ -8,6 +8,7 @@ import time
 from flask import Blueprint
 
 from ..context import replica
+from ..cpu import burn_cpu
 from ..errors import HttpError
 from ..validation import query
 
@@ -28,11 +29,5 @@ def work() -> dict[str, object]:
         if kind == "ms":
             time.sleep(amount / 1000)
         else:
-            _burn_cpu(amount)
+            burn_cpu(amount)
     return {"replica": r.config.replica_id, kind: amount, "queuedMs": round(waited * 1000)}
-
-
-def _burn_cpu(ms: int) -> None:
-    end = time.thread_time() + ms / 1000
-    while time.thread_time() < end:
-        pass

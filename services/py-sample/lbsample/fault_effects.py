@@ -1,0 +1,34 @@
+"""Applies the faults (lbsample/faults.py) to every request they affect, before its route runs,
+as the TypeScript replica's plugins/faults.ts: latency, then CPU time, then maybe an error
+instead of the answer."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from flask import request
+
+from . import metrics
+from .context import replica
+from .cpu import burn_cpu
+from .errors import body
+from .faults import affects, latency_now
+
+
+def apply_faults() -> tuple[dict[str, str], int] | None:
+    state = replica().faults.get()
+    faults, set_at = state["faults"], state["setAt"]
+    if set_at is None or not affects(faults, request.full_path.rstrip("?")):
+        return None
+    delay = latency_now(faults, time.time() * 1000 - set_at, random.random())
+    if delay > 0:
+        time.sleep(delay / 1000)
+    if faults.get("cpuMs"):
+        burn_cpu(faults["cpuMs"])
+    rate = faults.get("errorRate", 0)
+    if rate and random.random() < rate:
+        status = faults.get("errorStatus", 500)
+        metrics.FAULT_ERRORS.labels(str(status)).inc()
+        return body(status, "injected fault (make fault)"), status
+    return None

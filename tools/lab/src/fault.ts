@@ -1,0 +1,111 @@
+// `lab fault [replica] [key=value ...|clear]`: the fault contract (contract/README.md, Faults)
+// from the command line. Sets a replica's faults on its own port (PUT /faults: the whole set is
+// replaced), clears them, or lists every replica's. Natively the replica is on 127.0.0.1;
+// in Docker mode at its container's address on the backend network (a Linux engine routes it).
+import { containerAddress } from './containers.ts'
+import type { LabEnv } from './env.ts'
+import type { Mode } from './mode.ts'
+import {
+  LOCALHOST,
+  parseReplica,
+  REPLICA_SETS,
+  type ReplicaSet,
+  replicaPort,
+  replicasOf,
+} from './topology.ts'
+
+const duration = (key: string, value: string, unit: 'ms' | 's'): number => {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value)
+  if (!match)
+    throw new Error(`fault: ${key}=${value}: a duration, e.g. ${unit === 'ms' ? '300ms or 0.3s' : '30s'}`)
+  const [, number, given = unit] = match
+  const ms = Number(number) * (given === 's' ? 1000 : 1)
+  return Math.round(unit === 'ms' ? ms : ms / 1000)
+}
+
+/** Command-line keys, in the units a person types, to the contract's fields. */
+const KEYS: Record<string, (value: string) => [string, unknown]> = {
+  latency: (v) => ['latencyMs', duration('latency', v, 'ms')],
+  jitter: (v) => ['jitterMs', duration('jitter', v, 'ms')],
+  slowstart: (v) => ['slowStartSeconds', duration('slowstart', v, 's')],
+  errors: (v) => {
+    const match = /^(\d+(?:\.\d+)?)(%)?$/.exec(v)
+    if (!match) throw new Error(`fault: errors=${v}: a share of requests, e.g. 10% or 0.1`)
+    return ['errorRate', Number(match[1]) / (match[2] ? 100 : 1)]
+  },
+  status: (v) => ['errorStatus', Number(v)],
+  ready: (v) => {
+    if (!['no', 'yes'].includes(v)) throw new Error(`fault: ready=${v}: no (readiness 503) or yes`)
+    return ['notReady', v === 'no']
+  },
+  cpu: (v) => ['cpuMs', duration('cpu', v, 'ms')],
+  routes: (v) => ['routes', v.split(',')],
+}
+
+const USAGE = `${Object.keys(KEYS)
+  .map((k) => `${k}=`)
+  .join(' ')} or clear`
+
+/** The PUT body for `key=value` arguments; throws a usage error naming the keys. */
+export function faultBody(args: string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    args.map((arg) => {
+      const [key = '', ...rest] = arg.split('=')
+      const parse = KEYS[key]
+      if (!parse || rest.length === 0) {
+        throw new Error(
+          `fault: ${arg}: expected one of ${Object.keys(KEYS)
+            .map((k) => `${k}=`)
+            .join(' ')} or clear`,
+        )
+      }
+      return parse(rest.join('='))
+    }),
+  )
+}
+
+async function faultsUrl(mode: Mode, env: LabEnv, replica: string): Promise<string> {
+  const parsed = parseReplica(replica)
+  if (!parsed) throw new Error(`fault: ${replica} is not a replica (app1, py2, ...)`)
+  if (mode === 'native') return `http://${LOCALHOST}:${replicaPort(env, replica)}/faults`
+  return `http://${await containerAddress(replica)}:${REPLICA_SETS[parsed.set].containerPort}/faults`
+}
+
+async function send(url: string, method: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(3000),
+  })
+  return { status: response.status, text: await response.text() }
+}
+
+export async function fault(mode: Mode, env: LabEnv, args: string[]): Promise<void> {
+  const [replica, ...rest] = args
+  if (replica === undefined) {
+    // Every replica's, the active ones shown: what the lab is breaking right now.
+    for (const set of Object.keys(REPLICA_SETS) as ReplicaSet[]) {
+      for (const name of replicasOf(env, set)) {
+        const answer = await send(await faultsUrl(mode, env, name), 'GET').catch(() => undefined)
+        const faults = answer?.status === 200 ? JSON.parse(answer.text).faults : undefined
+        const shown =
+          faults === undefined
+            ? 'not answering'
+            : Object.keys(faults).length
+              ? JSON.stringify(faults)
+              : 'none'
+        console.log(`${name.padEnd(5)} ${shown}`)
+      }
+    }
+    return
+  }
+  const url = await faultsUrl(mode, env, replica)
+  const clear = rest.length === 1 && rest[0] === 'clear'
+  if (rest.length === 0) throw new Error(`fault: give ${replica} faults, one or more of ${USAGE}`)
+  const answer = clear ? await send(url, 'DELETE') : await send(url, 'PUT', faultBody(rest))
+  if (answer.status !== 200) throw new Error(`fault: ${replica} answered ${answer.status}: ${answer.text}`)
+  const { faults } = JSON.parse(answer.text)
+  console.log(`${replica}: ${Object.keys(faults).length ? JSON.stringify(faults) : 'no faults'}`)
+}
