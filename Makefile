@@ -10,7 +10,7 @@ s ?=
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
-.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone reset dashboards loadtest rollout bench lint typecheck test test-native test-docker images
+.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout bench lint typecheck test test-native test-docker images
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...] [MODE=native|docker]'
@@ -77,8 +77,10 @@ lint: deps py-venv ## Biome (TypeScript, YAML) and Ruff (the Python sample): lin
 	@$(NODE) node_modules/.bin/biome check .
 	@$(PY_VENV)/bin/ruff check --quiet $(PY_DIR) && $(PY_VENV)/bin/ruff format --check --quiet $(PY_DIR)
 
-typecheck: deps ## tsc --noEmit over the whole repo
+typecheck: deps ## tsc --noEmit over the whole repo (the console page and the browser suite with the DOM's types)
 	@$(NODE) node_modules/.bin/tsc --noEmit -p .
+	@$(NODE) node_modules/.bin/tsc --noEmit -p services/console/page
+	@$(NODE) node_modules/.bin/tsc --noEmit -p test/browser
 
 # Compose's own loader and schema, to check compose.yaml without a Docker engine.
 bin/compose-check: tools/compose-check/main.go tools/compose-check/go.mod tools/compose-check/go.sum
@@ -108,7 +110,18 @@ images: deps bin/compose-check ## Docker mode without a registry: build stand-in
 pytest: deps py-venv ## Run the Python sample's pytest suite (needs a running native stack)
 	cd $(PY_DIR) && PYTHONDONTWRITEBYTECODE=1 .venv/bin/pytest -q -p no:cacheprovider
 
-test: lint typecheck bin/compose-check bin/k6 py-venv ## Lint, type-check, then every suite on a native stack and on a Docker one
+# Debian's chromium drives the console's browser suite (test/browser, puppeteer-core): installed
+# when missing and root; elsewhere the suite reports itself skipped and this says why.
+browser: ## Install Debian's chromium for the browser suite (as root; otherwise says how)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } || \
+	  echo 'browser: chromium is missing (apt-get install chromium); the browser suite will say skipped'
+
+screenshots: deps browser ## Regenerate docs/console.png: the browser suite against the running stack
+	@$(NODE) --test test/browser/console.test.ts
+	@cp test/results/console-app2-slow-least-conn.png docs/console.png && echo 'wrote docs/console.png'
+
+test: lint typecheck bin/compose-check bin/k6 py-venv browser ## Lint, type-check, then every suite on a native stack and on a Docker one
 	@rm -f loadtests/results/report-*.txt
 	@$(MAKE) --no-print-directory test-native
 	@$(MAKE) --no-print-directory test-docker

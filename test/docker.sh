@@ -43,4 +43,4 @@ curl -fsS --max-time 3 -o /dev/null "$app1/health" || {
   echo "docker: this machine cannot reach $app1 (the suites need a Linux engine, whose networks the host routes to)"
   exit 1
 }
-node_modules/.bin/node --test --test-concurrency=1 'test/e2e/*.test.ts' 'test/k6/*.test.ts'
+node_modules/.bin/node --test --test-concurrency=1 'test/e2e/*.test.ts' 'test/browser/*.test.ts' 'test/k6/*.test.ts'

@@ -77,6 +77,8 @@ export interface ClientRequest {
   headers?: Record<string, string>
   /** Wait this long before sending (to stay under a rate). */
   delayMs?: number
+  /** To nginx's HTTPS port (its self-signed certificate not checked) instead of HTTP. */
+  tls?: boolean
 }
 
 // Scripts run as another client (asOtherClient): argv ends with nginx's host and port, the
@@ -85,12 +87,14 @@ export interface ClientRequest {
 /** Sends requests one after another; prints every response. */
 const SEQUENCE = `
 const http = await import('node:http')
+const https = await import('node:https')
 const [host, port, address, list] = process.argv.slice(-4)
 const out = []
 for (const r of JSON.parse(list)) {
   if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs))
   out.push(await new Promise((resolve, reject) => {
-    const req = http.request({ host, port, path: r.path, method: r.method ?? 'GET', headers: r.headers, localAddress: address || undefined, agent: false, timeout: 10000 }, (res) => {
+    const client = r.tls ? https : http
+    const req = client.request({ host, port: r.tls ? r.tlsPort : port, path: r.path, method: r.method ?? 'GET', headers: r.headers, localAddress: address || undefined, agent: false, timeout: 10000, rejectUnauthorized: false }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk) => { body += chunk })
@@ -162,7 +166,10 @@ async function asOtherClient(n: number, script: string, args: string[]): Promise
 
 /** Requests sent one after another by another client (asOtherClient); every response. */
 export async function fromOtherClient(n: number, requests: ClientRequest[]): Promise<RawResponse[]> {
-  return (await asOtherClient(n, SEQUENCE, [JSON.stringify(requests)])) as RawResponse[]
+  // nginx's HTTPS port where the other client sends from: published natively, 8443 in its network.
+  const tlsPort = MODE === 'native' ? env.port('NGINX_HTTPS_PORT') : 8443
+  const list = requests.map((r) => ({ ...r, tlsPort }))
+  return (await asOtherClient(n, SEQUENCE, [JSON.stringify(list)])) as RawResponse[]
 }
 
 /** Slow clients from another client's address (SLOW_BODIES): the status each connection got. */

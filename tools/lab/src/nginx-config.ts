@@ -4,8 +4,11 @@ import type { LabEnv } from './env.ts'
 import { devCertificate, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
 import {
+  CONSOLE_CONTAINER_PORT,
+  CONSOLE_CONTAINER_SYSLOG_PORT,
   DOCKER_FRONTEND_HOSTS,
   dockerAddress,
+  dockerBackendAddress,
   LOCALHOST,
   nativeReplicas,
   type ReplicaAddress,
@@ -33,6 +36,9 @@ export interface NginxPlacement {
   tempDir: string
   /** Clients never rate-limited: the lab's own load generators and tests. */
   rateLimitExempt: string[]
+  /** The lab console's HTTP address, and where nginx sends it the access log (UDP syslog). */
+  console: string
+  consoleSyslog: string
 }
 
 /** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
@@ -52,6 +58,8 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
     pidFile: join(stateDir, 'nginx.pid'),
     tempDir: join(stateDir, 'tmp'),
     rateLimitExempt: env.list('RATE_LIMIT_EXEMPT'),
+    console: `${LOCALHOST}:${env.port('CONSOLE_PORT')}`,
+    consoleSyslog: `${LOCALHOST}:${env.port('CONSOLE_SYSLOG_PORT')}`,
   }
 }
 
@@ -78,8 +86,15 @@ export function dockerPlacement(env: LabEnv, replicas: Record<ReplicaSet, Replic
     pidFile: '/tmp/nginx.pid',
     tempDir: '/var/cache/nginx',
     // This machine's own clients reach the published ports through Docker's gateway; k6 runs
-    // in its container. RATE_LIMIT_EXEMPT (127.0.0.1) means nothing on a Docker network.
-    rateLimitExempt: [frontend(DOCKER_FRONTEND_HOSTS.gateway), frontend(DOCKER_FRONTEND_HOSTS.k6)],
+    // in its container, the console's load generator in its own. RATE_LIMIT_EXEMPT (127.0.0.1)
+    // means nothing on a Docker network.
+    rateLimitExempt: [
+      frontend(DOCKER_FRONTEND_HOSTS.gateway),
+      frontend(DOCKER_FRONTEND_HOSTS.k6),
+      `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}/32`,
+    ],
+    console: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_PORT}`,
+    consoleSyslog: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_SYSLOG_PORT}`,
   }
 }
 
@@ -101,6 +116,8 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     NGINX_PID_FILE: placement.pidFile,
     NGINX_TEMP_DIR: placement.tempDir,
     RATE_LIMIT_EXEMPT: placement.rateLimitExempt.map((cidr) => `${cidr} 1;`).join('\n  '),
+    CONSOLE_ADDRESS: placement.console,
+    CONSOLE_SYSLOG: placement.consoleSyslog,
   }
   for (const key of [
     'UPSTREAM_MAX_FAILS',
@@ -161,5 +178,19 @@ export function renderNginx(
       renderTemplate(text, { ...vars, CONFIG_VERSION: version }, join(TEMPLATES, name)),
     ]),
   )
+  // What the lab console shows as nginx's (services/console/src/lab-state.ts reads it).
+  const replicas = (servers: ReplicaAddress[]) => servers.map(({ name, address }) => ({ name, address }))
+  const consoleState = {
+    version,
+    strategy: vars.LB_STRATEGY,
+    drained: env.list('LB_DRAINED'),
+    maxFails: Number(vars.UPSTREAM_MAX_FAILS),
+    failTimeoutMs: env.ms('UPSTREAM_FAIL_TIMEOUT'),
+    sets: {
+      app: { base: '', replicas: replicas(placement.appServers) },
+      py: { base: '/py', replicas: replicas(placement.pyServers) },
+    },
+  }
+  files.set('console.json', `${JSON.stringify(consoleState, null, 2)}\n`)
   return { files, version }
 }

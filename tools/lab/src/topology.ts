@@ -89,7 +89,12 @@ export const DOCKER_BACKEND_HOSTS: Readonly<Record<string, number>> = {
   redis: 3,
   'pg-primary': 4,
   'pg-replica': 5,
+  // The lab console: nginx proxies to it and sends it the access log; it sends load to nginx.
+  console: 6,
 }
+/** The console's ports in its container (natively: CONSOLE_PORT, CONSOLE_SYSLOG_PORT). */
+export const CONSOLE_CONTAINER_PORT = 9700
+export const CONSOLE_CONTAINER_SYSLOG_PORT = 9701
 /** On the frontend network: Docker's gateway is this machine itself; k6 is the lab's load generator. */
 export const DOCKER_FRONTEND_HOSTS = { gateway: 1, nginx: 2, k6: 3 } as const
 

@@ -10,7 +10,7 @@ export function printUrls(env: LabEnv, mode: Mode, seconds: string, extra: strin
   const prometheus = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
   console.log(`lb-lab is up (${mode} mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
   through nginx   ${http}/api/whoami   ${https}/api/whoami
-  lab page        ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate(mode))})
+  lab console     ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate(mode))})
   prometheus      ${prometheus}/alerts   (targets: ${prometheus}/targets)
 ${extra.join('\n')}
   then try        make ps · make kill s=app2 · make logs s=nginx · make down`)

@@ -2,6 +2,7 @@
 import type { LabEnv } from '../env.ts'
 import { displayPath, logFile } from '../paths.ts'
 import { replicasOf } from '../topology.ts'
+import { consoleService } from './console.ts'
 import { logKeeper } from './log-keeper.ts'
 import { nginx } from './nginx.ts'
 import { postgres } from './postgres.ts'
@@ -24,6 +25,7 @@ export function services(env: LabEnv): Service[] {
     ...replicasOf(env, 'app').map((name) => app(env, name)),
     ...replicasOf(env, 'py').map((name) => py(env, name)),
     nginx(env),
+    consoleService(env),
     ...exporters(env),
   ]
 }

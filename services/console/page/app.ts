@@ -1,0 +1,164 @@
+// The console page: renders each snapshot the console pushes (server-sent events), and sends
+// the controls (load, faults) as JSON with the X-Lab-Console header the console requires.
+// Plain DOM; loaded as a module from /console/app.js, so it runs under nginx's CSP unchanged.
+import type { ReplicaView, Snapshot } from '../src/view.ts'
+
+const $ = <T extends Element>(selector: string, root: ParentNode = document): T => {
+  const found = root.querySelector<T>(selector)
+  if (!found) throw new Error(`no ${selector}`)
+  return found
+}
+const SET_TITLES: Record<string, string> = { app: 'TypeScript replicas (/)', py: 'Python sample (/py/)' }
+const ms = (value: number | null) =>
+  value === null ? '–' : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`
+
+/** A control request: a POST with a JSON body and the header the console requires. */
+async function control(path: string, body: unknown = {}): Promise<void> {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-lab-console': '1' },
+    body: JSON.stringify(body),
+  })
+  if (!response.ok) {
+    const { message = response.statusText } = (await response.json().catch(() => ({}))) as {
+      message?: string
+    }
+    alert(`${path}: ${message}`)
+  }
+}
+
+function describeFaults(faults: Record<string, unknown>): string {
+  const parts: string[] = []
+  if (faults.latencyMs) parts.push(`+${faults.latencyMs} ms${faults.jitterMs ? ` ±${faults.jitterMs}` : ''}`)
+  if (faults.slowStartSeconds) parts.push(`warming over ${faults.slowStartSeconds} s`)
+  if (faults.errorRate)
+    parts.push(`${Math.round(Number(faults.errorRate) * 100)}% ${faults.errorStatus ?? 500}`)
+  if (faults.notReady) parts.push('not ready')
+  if (faults.cpuMs) parts.push(`${faults.cpuMs} ms CPU`)
+  if (Array.isArray(faults.routes)) parts.push(`on ${faults.routes.join(', ')}`)
+  return parts.join(' · ')
+}
+
+/** A table row per replica, made once and updated in place (the page keeps its form inputs). */
+const rows = new Map<string, HTMLTableRowElement>()
+
+function rowFor(set: HTMLElement, replica: string): HTMLTableRowElement {
+  const existing = rows.get(replica)
+  if (existing) return existing
+  const row = $<HTMLTemplateElement>('#row-template').content.firstElementChild?.cloneNode(
+    true,
+  ) as HTMLTableRowElement
+  row.dataset.replica = replica
+  $('.name', row).textContent = replica
+  const form = $<HTMLFormElement>('form.fault', row)
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const data = new FormData(form)
+    const faults: Record<string, unknown> = {}
+    const latency = Number(data.get('latencyMs') || 0)
+    const errors = Number(data.get('errorPercent') || 0)
+    if (latency > 0) faults.latencyMs = latency
+    if (errors > 0) {
+      faults.errorRate = errors / 100
+      faults.errorStatus = Number(data.get('errorStatus'))
+    }
+    if (data.get('notReady')) faults.notReady = true
+    void control(`/console/api/faults/${replica}`, faults)
+  })
+  $('button.clear', row).addEventListener('click', () => {
+    form.reset()
+    void control(`/console/api/faults/${replica}/clear`)
+  })
+  $('tbody', set).append(row)
+  rows.set(replica, row)
+  return row
+}
+
+function render(snapshot: Snapshot): void {
+  $('#strategy').textContent = snapshot.strategy ?? '?'
+  const main = $('#sets')
+  for (const set of snapshot.sets) {
+    let section = main.querySelector<HTMLElement>(`section[data-set="${set.name}"]`)
+    if (!section) {
+      section = $<HTMLTemplateElement>('#set-template').content.firstElementChild?.cloneNode(
+        true,
+      ) as HTMLElement
+      section.dataset.set = set.name
+      $('h2', section).textContent = SET_TITLES[set.name] ?? set.name
+      main.append(section)
+    }
+    const names = new Set(set.replicas.map((r) => r.name))
+    for (const [name, row] of rows) {
+      if (row.closest('section') === section && !names.has(name)) {
+        row.remove()
+        rows.delete(name)
+      }
+    }
+    for (const replica of set.replicas) update(rowFor(section, replica.name), replica)
+  }
+  const load = snapshot.load
+  const answers = Object.entries(load.answers)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ')
+  $('#load-status').textContent = load.running
+    ? `running at ${load.settings?.rps}/s: ${load.sent} sent${answers ? ` (${answers})` : ''}`
+    : `stopped${load.sent ? ` after ${load.sent} (${answers})` : ''}`
+  const first = snapshot.sets[0]?.replicas[1]?.name ?? 'app2'
+  $('#commands').textContent = [
+    `make kill s=${first}      # SIGKILL: nginx retries its requests elsewhere`,
+    `make start s=${first}`,
+    `make pause s=${first}     # frozen: nginx waits UPSTREAM_READ_TIMEOUT, then goes elsewhere`,
+    `make unpause s=${first}`,
+    'make scale n=5',
+    `make up LB_STRATEGY=${snapshot.strategy === 'least_conn' ? 'round_robin' : 'least_conn'}`,
+  ].join('\n')
+}
+
+function update(row: HTMLTableRowElement, replica: ReplicaView): void {
+  row.dataset.state = replica.state
+  row.dataset.share = replica.traffic.share.toFixed(3)
+  const state = $('.state', row)
+  state.textContent = replica.state
+  state.setAttribute('title', replica.detail || replica.address)
+  // A style property set from script, not a style attribute: nginx's CSP allows the one only.
+  $<HTMLElement>('.fill', row).style.width = `${(replica.traffic.share * 100).toFixed(1)}%`
+  $('.pct', row).textContent = `${Math.round(replica.traffic.share * 100)}%`
+  $('.rps', row).textContent = replica.traffic.rps.toFixed(1)
+  $('.p50', row).textContent = ms(replica.traffic.p50Ms)
+  $('.p95', row).textContent = ms(replica.traffic.p95Ms)
+  $('.errors', row).textContent = String(replica.traffic.errors)
+  $('.retried', row).textContent = String(replica.traffic.retried)
+  $('.faults', row).textContent = describeFaults(replica.faults)
+}
+
+$<HTMLFormElement>('#load-form').addEventListener('submit', (event) => {
+  event.preventDefault()
+  const mix = Object.fromEntries(
+    [...document.querySelectorAll<HTMLInputElement>('input[name="mix"]:checked')].map((box) => [
+      box.value,
+      1,
+    ]),
+  )
+  void control('/console/api/load', { rps: Number($<HTMLInputElement>('#rps').value), mix })
+})
+$('#load-stop').addEventListener('click', () => void control('/console/api/load/stop'))
+
+// EventSource reconnects by itself; the status line says when it is not live.
+const events = new EventSource('/console/events')
+const link = $<HTMLElement>('#link')
+events.addEventListener('open', () => {
+  link.dataset.state = 'live'
+  link.textContent = 'live'
+})
+events.addEventListener('error', () => {
+  link.dataset.state = 'lost'
+  link.textContent = 'connection lost: reconnecting…'
+})
+events.addEventListener('message', (event) => {
+  const snapshot = JSON.parse(event.data) as Snapshot
+  render(snapshot)
+  // How long from the console taking this snapshot to the frame showing it (the tests report it).
+  requestAnimationFrame(() => {
+    document.body.dataset.paintLagMs = String(Date.now() - snapshot.at)
+  })
+})

@@ -1,0 +1,54 @@
+// nginx's access log as it arrives over syslog (one JSON line per request, lab_json in
+// nginx/templates/lb.conf.template), read for what the balancer did: which replicas it tried,
+// what each answered, how long each took.
+
+export interface Attempt {
+  /** The upstream address nginx tried (an upstream's name when none was live). */
+  address: string
+  /** Its status; null when nginx got none (a refused connection is 502, a timeout 504). */
+  status: number | null
+  ms: number | null
+}
+
+export interface Entry {
+  at: number
+  uri: string
+  status: number
+  attempts: Attempt[]
+}
+
+const number = (text: string | undefined): number | null => {
+  if (text === undefined || text === '' || text === '-') return null
+  const value = Number(text)
+  return Number.isFinite(value) ? value : null
+}
+
+/** One syslog datagram (`<190>Nov 25 08:00:00 lb: {...}`) as an entry; undefined if not one. */
+export function parseDatagram(message: string, at = Date.now()): Entry | undefined {
+  const start = message.indexOf('{')
+  if (start < 0) return undefined
+  let line: Record<string, unknown>
+  try {
+    line = JSON.parse(message.slice(start))
+  } catch {
+    return undefined
+  }
+  const list = (key: string) =>
+    String(line[key] ?? '')
+      .split(/, | : /)
+      .filter((item) => item !== '')
+  const addresses = list('upstream')
+  if (addresses.length === 0) return undefined // nginx answered itself: no replica involved
+  const statuses = list('upstream_status')
+  const times = list('upstream_time')
+  return {
+    at,
+    uri: String(line.uri ?? ''),
+    status: Number(line.status),
+    attempts: addresses.map((address, i) => ({
+      address,
+      status: number(statuses[i]),
+      ms: number(times[i]) === null ? null : (number(times[i]) as number) * 1000,
+    })),
+  }
+}

@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises'
+
+/**
+ * What nginx runs, written by the lab's renderer beside nginx's own config each time it renders
+ * (tools/lab/src/nginx-config.ts, console.json): the strategy, the replicas and their addresses,
+ * the ones drained, the passive-check settings. One source: the console never derives it.
+ */
+export interface LabState {
+  version: string
+  strategy: string
+  drained: string[]
+  maxFails: number
+  failTimeoutMs: number
+  sets: Record<string, { base: string; replicas: Array<{ name: string; address: string }> }>
+}
+
+export async function readLabState(file: string): Promise<LabState | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LabState
+  } catch {
+    return undefined // not rendered yet, or being replaced: the next read will have it
+  }
+}

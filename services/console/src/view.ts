@@ -1,0 +1,49 @@
+// What the console pushes to its page: types only, with no import, so the page (a browser
+// module, services/console/page/app.ts) and the service share them.
+
+export interface ReplicaTraffic {
+  /** Requests it answered (its attempt was the last), per second. */
+  rps: number
+  /** Its part of its set's answered requests, 0 to 1. */
+  share: number
+  p50Ms: number | null
+  p95Ms: number | null
+  /** Attempts at it that failed (5xx, or no answer: refused, timed out). */
+  errors: number
+  /** Requests nginx tried on it first and then sent to another replica. */
+  retried: number
+}
+
+export interface LoadSettings {
+  rps: number
+  mix: Partial<Record<'whoami' | 'work' | 'py-whoami' | 'py-work', number>>
+}
+
+export interface LoadStatus {
+  running: boolean
+  settings: LoadSettings | null
+  sent: number
+  /** Answers by status class (2xx, 4xx, 5xx), and `failed` for no answer at all. */
+  answers: Record<string, number>
+  /** Requests not sent because too many were already waiting. */
+  skipped: number
+}
+
+/** A replica as the page shows it: the console's own look at it combined with nginx's traffic. */
+export interface ReplicaView {
+  name: string
+  address: string
+  /** serving, out of rotation, draining, not ready, paused or down (snapshot.ts: stateOf). */
+  state: string
+  detail: string
+  faults: Record<string, unknown>
+  traffic: ReplicaTraffic
+}
+
+export interface Snapshot {
+  at: number
+  strategy: string | null
+  version: string | null
+  sets: Array<{ name: string; base: string; replicas: ReplicaView[] }>
+  load: LoadStatus
+}

@@ -1,0 +1,179 @@
+// The lab console in a real browser (Debian's chromium, driven by puppeteer-core): what a
+// trainer sees when a replica dies or slows down, and how fast the page shows it. Screenshots
+// of each state go to test/results/ (`make screenshots` copies one to docs/console.png).
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import puppeteer, { type Browser, type Page } from 'puppeteer-core'
+import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { which } from '../../tools/lab/src/system.ts'
+import { HTTPS } from '../lib/raw.ts'
+import { lab } from '../lib/stack.ts'
+
+const RESULTS = join(repoRoot, 'test/results')
+const chromium = which('chromium')
+
+/** The shares the page shows, by replica (its rows' data-share). */
+const sharesShown = (page: Page, set: string) =>
+  page.$$eval(`section[data-set="${set}"] tr[data-replica]`, (rows) =>
+    Object.fromEntries(
+      rows.map((row) => [(row as HTMLElement).dataset.replica, Number((row as HTMLElement).dataset.share)]),
+    ),
+  )
+
+/** Polls `check` in the page's terms until it holds; the milliseconds that took, or throws. */
+async function shownWithin(what: string, ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now()
+  while (Date.now() - started < ms) {
+    if (await check()) return Date.now() - started
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`the page did not show ${what} within ${ms / 1000} s`)
+}
+
+describe('the lab console in a browser', {
+  skip: !chromium && 'chromium is not installed (make browser)',
+}, () => {
+  let browser: Browser
+  let page: Page
+  const problems: string[] = []
+  const lags: number[] = []
+
+  before(async () => {
+    mkdirSync(RESULTS, { recursive: true })
+    browser = await puppeteer.launch({
+      executablePath: chromium,
+      headless: true,
+      // The lab's certificate is its own; a browser as root (CI) needs its sandbox off.
+      acceptInsecureCerts: true,
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    })
+    page = await browser.newPage()
+    await page.setViewport({ width: 1400, height: 900 })
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+    })
+    page.on('pageerror', (err) => problems.push(`page: ${(err as Error).message}`))
+    // The page alerts when the console refuses a control: a failure here, never a hang.
+    page.on('dialog', (dialog) => {
+      problems.push(`alert: ${dialog.message()}`)
+      void dialog.dismiss()
+    })
+    await page.evaluateOnNewDocument(() => {
+      document.addEventListener('securitypolicyviolation', (event) =>
+        console.error(`CSP: ${event.violatedDirective} ${event.blockedURI}`),
+      )
+    })
+  })
+
+  after(async () => {
+    await page
+      ?.evaluate(() =>
+        fetch('/console/api/load', {
+          method: 'DELETE',
+          headers: { 'content-type': 'application/json', 'x-lab-console': '1' },
+        }),
+      )
+      .catch(() => {})
+    await lab(['fault', 'app2', 'clear']).catch(() => {})
+    await lab(['up'], { LB_STRATEGY: 'least_conn' }).catch(() => {})
+    await browser?.close()
+  })
+
+  const shot = (name: string) =>
+    page.screenshot({ path: join(RESULTS, `console-${name}.png`), fullPage: true })
+  const paintLag = async () =>
+    Number(await page.$eval('body', (b) => (b as HTMLElement).dataset.paintLagMs ?? 'NaN'))
+
+  it('loads from the HTTPS root under nginx CSP with no error, live, every replica shown', async () => {
+    await page.goto(`${HTTPS}/`, { waitUntil: 'load' })
+    assert.equal(new URL(page.url()).pathname, '/console/')
+    await page.waitForSelector('#link[data-state="live"]', { timeout: 5000 })
+    await page.waitForSelector('tr[data-replica="app3"][data-state="serving"]', { timeout: 5000 })
+    await page.waitForSelector('tr[data-replica="py3"][data-state="serving"]', { timeout: 5000 })
+    assert.equal(await page.$eval('#strategy', (e) => e.textContent), 'least_conn')
+    assert.deepEqual(problems, [])
+  })
+
+  it('runs its load from the page: every replica gets a share', async () => {
+    await page.$eval('#rps', (input) => {
+      ;(input as HTMLInputElement).value = '60'
+    })
+    await page.click('#load-start')
+    await shownWithin('traffic on all three', 5000, async () =>
+      Object.values(await sharesShown(page, 'app')).every((share) => Number(share) > 0.15),
+    )
+    lags.push(await paintLag())
+    await shot('serving')
+  })
+
+  it('shows a killed replica as down within 5 s, its share falling to 0; started again, back', async (t) => {
+    await lab(['kill', 'app3'])
+    const down = await shownWithin('app3 down', 5000, async () =>
+      Boolean(await page.$('tr[data-replica="app3"][data-state="down"]')),
+    )
+    const zero = await shownWithin(
+      'app3 at 0%',
+      5000,
+      async () => (await sharesShown(page, 'app')).app3 === 0,
+    )
+    t.diagnostic(
+      `app3 shown down ${down} ms after make kill returned; its share at 0 after ${down + zero} ms`,
+    )
+    await shot('app3-down')
+    await lab(['start', 'app3'])
+    await shownWithin('app3 serving again', 10_000, async () =>
+      Boolean(await page.$('tr[data-replica="app3"][data-state="serving"]')),
+    )
+    await shownWithin(
+      'app3 taking a share again',
+      10_000,
+      async () => (await sharesShown(page, 'app')).app3 > 0.1,
+    )
+    lags.push(await paintLag())
+  })
+
+  it('a 300 ms fault set on app2 from the page: least_conn shifts its share away, round_robin does not', async (t) => {
+    const form = 'tr[data-replica="app2"] form.fault'
+    await page.type(`${form} input[name="latencyMs"]`, '300')
+    await page.click(`${form} button[type="submit"]`)
+    await page.waitForFunction(
+      () => document.querySelector('tr[data-replica="app2"] .faults')?.textContent?.includes('+300 ms'),
+      { timeout: 5000 },
+    )
+    const leastConn = await shownWithin(
+      "app2's share below the others' under least_conn",
+      10_000,
+      async () => {
+        // Clearly below: under half of each other's, once the 2 s window holds only slowed traffic.
+        const { app1 = 0, app2 = 1, app3 = 0 } = await sharesShown(page, 'app')
+        return app2 < app1 / 2 && app2 < app3 / 2 && app2 < 0.15
+      },
+    )
+    // A full window later, for the record and the picture: where least_conn settles.
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const slowed = JSON.stringify(await sharesShown(page, 'app'))
+    t.diagnostic(
+      `least_conn: app2 under half the others' share ${leastConn} ms after the fault showed: ${slowed}`,
+    )
+    await shot('app2-slow-least-conn')
+
+    await lab(['up'], { LB_STRATEGY: 'round_robin' })
+    await page.waitForFunction(() => document.querySelector('#strategy')?.textContent === 'round_robin', {
+      timeout: 5000,
+    })
+    // A full window of round_robin traffic (the console's window is 2 s).
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const shares = await sharesShown(page, 'app')
+    t.diagnostic(`round_robin: ${JSON.stringify(shares)}`)
+    assert.ok((shares.app2 ?? 0) > 0.25, `round_robin gave app2 ${shares.app2}`)
+    await shot('app2-slow-round-robin')
+
+    await page.click('tr[data-replica="app2"] form.fault button.clear')
+    await page.waitForSelector('tr[data-replica="app2"] .faults:empty', { timeout: 5000 })
+    lags.push(await paintLag())
+    t.diagnostic(`snapshot to painted frame: ${lags.join(', ')} ms`)
+    assert.deepEqual(problems, [])
+  })
+})

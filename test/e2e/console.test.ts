@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fromOtherClient, HTTPS, request } from '../lib/raw.ts'
+import { burst, replicaUrl, TARGETS } from '../lib/stack.ts'
+
+const CONTROL = { 'content-type': 'application/json', 'x-lab-console': '1' }
+const api = (path: string, options: Parameters<typeof request>[1] = {}) =>
+  request(`${HTTPS}/console/api/${path}`, options)
+// biome-ignore lint/suspicious/noExplicitAny: the console's JSON
+const state = async (): Promise<any> => JSON.parse((await api('state')).body)
+
+describe('the lab console, through nginx', () => {
+  after(() => api('load/stop', { method: 'POST', headers: CONTROL, body: '{}' }))
+
+  it('serves the page at the HTTPS root, from nginx, with the security headers', async () => {
+    const root = await request(`${HTTPS}/`)
+    assert.equal(root.status, 302)
+    assert.equal(new URL(String(root.headers.location), HTTPS).pathname, '/console/')
+    const page = await request(`${HTTPS}/console/`)
+    assert.equal(page.status, 200)
+    assert.match(page.body, /<script type="module" src="\/console\/app.js"><\/script>/)
+    assert.match(String(page.headers['content-security-policy']), /default-src 'self'/)
+    const script = await request(`${HTTPS}/console/app.js`)
+    assert.match(String(script.headers['content-type']), /^text\/javascript/)
+    assert.doesNotMatch(script.body, /: Snapshot\b/, 'types are stripped')
+  })
+
+  it("shows every replica of both sets, the strategy, and each one's share of the traffic nginx sent", async () => {
+    await burst('/api/whoami', 90, 6)
+    const now = await state()
+    assert.equal(now.strategy, 'least_conn')
+    for (const { name, replicas } of TARGETS) {
+      const set = now.sets.find((s: { name: string }) => s.name === (name === 'Python' ? 'py' : 'app'))
+      assert.deepEqual(
+        set.replicas.map((r: { name: string }) => r.name),
+        [...replicas],
+      )
+      for (const replica of set.replicas) assert.equal(replica.state, 'serving', replica.name)
+    }
+    const app = now.sets.find((s: { name: string }) => s.name === 'app').replicas
+    const shares = app.map((r: { traffic: { share: number } }) => r.traffic.share)
+    assert.ok(Math.abs(shares.reduce((a: number, b: number) => a + b, 0) - 1) < 0.01, JSON.stringify(shares))
+    for (const share of shares) assert.ok(share > 0.15, JSON.stringify(shares))
+  })
+
+  it('runs its own load at the asked rate, and stops it', async () => {
+    const started = await api('load', {
+      method: 'POST',
+      headers: CONTROL,
+      body: JSON.stringify({ rps: 40, mix: { whoami: 1, 'py-whoami': 1 } }),
+    })
+    assert.equal(started.status, 200, started.body)
+    await sleep(2000)
+    const running = (await state()).load
+    assert.equal(running.running, true)
+    assert.ok(running.sent >= 60 && running.sent <= 100, `sent ${running.sent} in 2 s at 40/s`)
+    assert.equal(running.answers.failed ?? 0, 0)
+    assert.equal(running.answers['5xx'] ?? 0, 0)
+    const stopped = JSON.parse(
+      (await api('load/stop', { method: 'POST', headers: CONTROL, body: '{}' })).body,
+    )
+    assert.equal(stopped.running, false)
+  })
+
+  it('sets and clears a fault on one replica', async () => {
+    const replica = TARGETS[0]?.replicas[1] ?? 'app2'
+    const set = await api(`faults/${replica}`, {
+      method: 'POST',
+      headers: CONTROL,
+      body: JSON.stringify({ latencyMs: 150 }),
+    })
+    assert.equal(set.status, 200, set.body)
+    const faultsOf = async () =>
+      ((await fetch(`${replicaUrl(replica)}/faults`).then((r) => r.json())) as { faults: unknown }).faults
+    assert.deepEqual(await faultsOf(), { latencyMs: 150 })
+    const bad = await api(`faults/${replica}`, { method: 'POST', headers: CONTROL, body: '{"latencyMs":-1}' })
+    assert.deepEqual([bad.status, JSON.parse(bad.body).message], [400, 'body/latencyMs must be >= 0'])
+    await api(`faults/${replica}/clear`, { method: 'POST', headers: CONTROL, body: '{}' })
+    assert.deepEqual(await faultsOf(), {})
+  })
+
+  it('refuses control requests a page of another site could forge, and says why', async () => {
+    const start = JSON.stringify({ rps: 5 })
+    const cases: Array<[string, Record<string, string>, number, RegExp]> = [
+      ['no X-Lab-Console header', { 'content-type': 'application/json' }, 403, /X-Lab-Console/],
+      ['another origin', { ...CONTROL, origin: 'https://evil.example' }, 403, /origin/],
+      ['a cross-site fetch', { ...CONTROL, 'sec-fetch-site': 'cross-site' }, 403, /cross-site/],
+      ['a form post', { 'content-type': 'text/plain', 'x-lab-console': '1' }, 415, /Unsupported/],
+    ]
+    for (const [what, headers, status, message] of cases) {
+      const answer = await api('load', { method: 'POST', headers, body: start })
+      assert.equal(answer.status, status, `${what}: ${answer.body}`)
+      assert.match(JSON.parse(answer.body).message, message, what)
+    }
+    assert.equal((await api('load')).status, 405)
+    const bad = await api('load', { method: 'POST', headers: CONTROL, body: JSON.stringify({ rps: 5000 }) })
+    assert.deepEqual(
+      [bad.status, JSON.parse(bad.body).message],
+      [400, 'body/rps must be a whole number from 1 to 500'],
+    )
+    assert.equal((await state()).load.running, false)
+  })
+
+  it('answers no client but this machine: not the page, not the events, not the controls', async () => {
+    const answers = await fromOtherClient(6, [
+      { path: '/console/', tls: true },
+      { path: '/console/events', tls: true },
+      { path: '/console/api/state', tls: true },
+      { path: '/console/api/load/stop', method: 'POST', headers: CONTROL, tls: true },
+    ])
+    for (const answer of answers) {
+      assert.equal(answer.status, 403, answer.body)
+      assert.match(JSON.parse(answer.body).message, /answers this machine only/)
+    }
+  })
+})
