@@ -73,6 +73,9 @@ function events(request: IncomingMessage, response: ServerResponse, ctx: Context
     // nginx must pass each event on as it comes, not buffer them.
     'x-accel-buffering': 'no',
   })
+  // A dropped stream (the console restarting, the browser's network changing) comes back after
+  // half a second, not the browser's default of about three.
+  response.write('retry: 500\n\n')
   let last = 0
   const send = () => {
     const current: Snapshot = snapshot(ctx)
