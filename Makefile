@@ -133,7 +133,7 @@ test-native: ## The app, Python, end-to-end, k6, lab and static suites on a nati
 	$(LAB) up && \
 	$(MAKE) --no-print-directory pytest && \
 	mkdir -p loadtests/results && \
-	$(NODE) --test --test-concurrency=1 'services/app/test/**/*.test.ts' 'test/**/*.test.ts'
+	$(NODE) --test --test-concurrency=1 'services/app/test/**/*.test.ts' 'services/console/test/*.test.ts' 'test/**/*.test.ts'
 
 test-docker: ## The end-to-end and k6 suites on Docker mode (under CI: a private engine it starts)
 	@bash test/docker.sh

@@ -58,6 +58,10 @@ function rowFor(set: HTMLElement, replica: string): HTMLTableRowElement {
     const latency = Number(data.get('latencyMs') || 0)
     const errors = Number(data.get('errorPercent') || 0)
     if (latency > 0) faults.latencyMs = latency
+    const warmUp = Number(data.get('slowStartSeconds') || 0)
+    if (latency > 0 && warmUp > 0) faults.slowStartSeconds = warmUp
+    const cpu = Number(data.get('cpuMs') || 0)
+    if (cpu > 0) faults.cpuMs = cpu
     if (errors > 0) {
       faults.errorRate = errors / 100
       faults.errorStatus = Number(data.get('errorStatus'))

@@ -16,6 +16,8 @@ export class Traffic {
 
   add(entry: Entry): void {
     this.entries.push(entry)
+    // Bounded with no page open too: under heavy load the window is all that is kept.
+    if ((this.entries[0]?.at ?? entry.at) < entry.at - 2 * WINDOW_MS) this.prune(entry.at)
   }
 
   private prune(now: number): void {
@@ -49,7 +51,10 @@ export class Traffic {
           return
         }
         bump(answered, name)
-        if (attempt.ms !== null) latencies.set(name, [...(latencies.get(name) ?? []), attempt.ms])
+        if (attempt.ms === null) return
+        const list = latencies.get(name)
+        if (list) list.push(attempt.ms)
+        else latencies.set(name, [attempt.ms])
       })
     }
     const setTotals = new Map<string, number>()

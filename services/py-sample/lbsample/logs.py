@@ -23,7 +23,8 @@ LEVELS = {
     "silent": logging.CRITICAL + 10,
 }
 # Probes and scrapes arrive every few seconds; logging them would bury the traffic.
-QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+# Probes, scrapes and the console's reads of /faults (a change is logged by the route itself).
+QUIET_PATHS = frozenset({"/health", "/ready", "/metrics", "/faults"})
 
 
 class JsonFormatter(logging.Formatter):
