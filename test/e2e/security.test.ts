@@ -86,12 +86,17 @@ describe('TLS at the edge', () => {
     )
     assert.equal((await request(`${HTTP}/api/whoami`)).headers['strict-transport-security'], undefined)
 
-    for (const path of ['/', '/static/index.html']) {
+    // The browser routes: the console at the root, its own paths, the static files.
+    for (const [path, to] of [
+      ['/', '/console/'],
+      ['/console/events', '/console/events'],
+      ['/static/index.html', '/static/index.html'],
+    ]) {
       const redirect = await request(`${HTTP}${path}`)
       assert.equal(redirect.status, 301, path)
       assert.match(
         String(redirect.headers.location),
-        new RegExp(`^${HTTPS.replace('127.0.0.1', '[^/]+')}/static/`),
+        new RegExp(`^${HTTPS.replace('127.0.0.1', '[^/]+')}${to}$`),
       )
     }
     // Tools keep using the API and health checks over plain HTTP.
@@ -111,7 +116,7 @@ describe("nginx's own answers: JSON with the security headers, redirects that st
   it("redirects to HTTPS on this lab's own host names only, whatever Host a client sends", async () => {
     const evil = await request(`${HTTP}/`, { headers: { host: 'evil.example' } })
     assert.equal(evil.status, 301)
-    assert.equal(evil.headers.location, `https://localhost:${env.port('NGINX_HTTPS_PORT')}/static/`)
+    assert.equal(evil.headers.location, `https://localhost:${env.port('NGINX_HTTPS_PORT')}/console/`)
     const own = await request(`${HTTP}/static/index.html`, { headers: { host: '127.0.0.1:8080' } })
     assert.equal(own.headers.location, `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}/static/index.html`)
   })
