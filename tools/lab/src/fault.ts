@@ -88,7 +88,10 @@ export async function fault(mode: Mode, env: LabEnv, args: string[]): Promise<vo
     // Every replica's, the active ones shown: what the lab is breaking right now.
     for (const set of Object.keys(REPLICA_SETS) as ReplicaSet[]) {
       for (const name of replicasOf(env, set)) {
-        const answer = await send(await faultsUrl(mode, env, name), 'GET').catch(() => undefined)
+        // A stopped replica (in Docker mode: no address at all) is listed, not an error.
+        const answer = await faultsUrl(mode, env, name)
+          .then((url) => send(url, 'GET'))
+          .catch(() => undefined)
         const faults = answer?.status === 200 ? JSON.parse(answer.text).faults : undefined
         const shown =
           faults === undefined

@@ -94,11 +94,11 @@ export async function scaleNative(set: ReplicaSet, count: number): Promise<void>
 
 /**
  * Docker mode: the set is one Compose service. Out: `up --scale` creates the new containers,
- * the lab waits until each one's healthcheck passes, then the config service finds them in
- * Docker's DNS. In: the
- * leaving containers (the highest numbers, as native mode's) are drained from nginx, stopped
- * with their stop signal and grace period, and removed; Compose's count follows from the
- * containers left and the remembered count (compose.yaml's deploy.replicas).
+ * the config service finds them in Docker's DNS while the lab waits until each one's
+ * healthcheck passes, then nginx reloads. In: the leaving containers (the highest numbers, as
+ * native mode's) are drained from nginx, stopped with their stop signal and grace period, and
+ * removed; Compose's count follows from the containers left and the remembered count
+ * (compose.yaml's deploy.replicas).
  */
 export async function scaleDocker(compose: ComposeStack, set: ReplicaSet, count: number): Promise<void> {
   const current = await compose.replicas(set)
