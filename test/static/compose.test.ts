@@ -6,8 +6,12 @@ import { after, describe, it } from 'node:test'
 import { ConfigSchema } from '../../services/app/src/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { consoleOrigins, consoleService } from '../../tools/lab/src/services/console.ts'
 import { appEnv, pyEnv, services } from '../../tools/lab/src/services/index.ts'
 import {
+  COMPOSE_PROJECT,
+  CONSOLE_CONTAINER_PORT,
+  CONSOLE_CONTAINER_SYSLOG_PORT,
   DOCKER_BACKEND_HOSTS,
   DOCKER_FRONTEND_HOSTS,
   dockerAddress,
@@ -226,6 +230,34 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
         dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), name),
       ),
     )
+  })
+
+  it("gives the console the variables native mode does, at the ports, origins and project the lab's code names", async () => {
+    const project = await composeProject()
+    const docker = project.services.console.environment
+    const native = consoleService(env).command().env
+    // Docker mode only: the Compose project, to tell a killed container from a paused one.
+    assert.deepEqual(
+      Object.keys(docker)
+        .filter((key) => key !== 'CONSOLE_COMPOSE_PROJECT')
+        .sort(),
+      Object.keys(native).sort(),
+    )
+    assert.deepEqual(
+      [
+        docker.CONSOLE_PORT,
+        docker.CONSOLE_SYSLOG_PORT,
+        docker.CONSOLE_ORIGINS,
+        docker.CONSOLE_COMPOSE_PROJECT,
+      ],
+      [
+        String(CONSOLE_CONTAINER_PORT),
+        String(CONSOLE_CONTAINER_SYSLOG_PORT),
+        consoleOrigins(env),
+        COMPOSE_PROJECT,
+      ],
+    )
+    assert.equal(project.name, COMPOSE_PROJECT)
   })
 
   it('runs each replica set as one service scaled to the count the lab uses, with no name or address of its own', async () => {
