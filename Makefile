@@ -10,7 +10,7 @@ s ?=
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
-.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout bench lint typecheck test test-native test-docker images
+.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout bench lint typecheck test test-native test-docker test-plan images
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...] [MODE=native|docker]'
@@ -86,19 +86,18 @@ typecheck: deps ## tsc --noEmit over the whole repo (the console page and the br
 bin/compose-check: tools/compose-check/main.go tools/compose-check/go.mod tools/compose-check/go.sum
 	cd tools/compose-check && go build -o ../../bin/compose-check .
 
-# k6 is a Go program (the npm `k6` package is only types): built once into bin/. Without Go,
-# the k6 tests report themselves skipped.
+# k6 is a Go program (the npm `k6` package is only types): built once into bin/.
 K6_VERSION := v1.8.1
 bin/k6:
-	@command -v go >/dev/null || { echo 'k6: skipped (building it needs Go)'; exit 0; }
+	@command -v go >/dev/null || { echo 'k6: building it needs Go (https://go.dev/dl/)'; exit 2; }
 	GOBIN=$(CURDIR)/bin go install go.k6.io/k6@$(K6_VERSION)
 
 loadtest: deps ## Run the non-destructive k6 scripts (smoke, distribution) against the running stack
 	@$(LAB) k6 run -q loadtests/smoke.ts
 	@$(LAB) k6 run -q loadtests/distribution.ts
 
-rollout: deps ## Restart app1-3 one at a time (each drained first) under load with POSTs
-	@$(NODE) loadtests/run.ts rollout
+rollout: deps ## Restart every app replica (s=py: the Python sample's) one at a time under load with POSTs
+	@$(NODE) loadtests/run.ts rollout $(s)
 
 bench: deps bin/k6 ## Native mode: scaling (1-6 replicas, I/O and CPU bound, plotted), strategies, overload (2-10x); writes docs/results.md
 	@$(NODE) loadtests/bench.ts
@@ -111,29 +110,29 @@ pytest: deps py-venv ## Run the Python sample's pytest suite (needs a running na
 	cd $(PY_DIR) && PYTHONDONTWRITEBYTECODE=1 .venv/bin/pytest -q -p no:cacheprovider
 
 # Debian's chromium drives the console's browser suite (test/browser, puppeteer-core): installed
-# when missing and root; elsewhere the suite reports itself skipped and this says why.
+# when missing and root; elsewhere this says how, and make test reports the suite as not run.
 browser: ## Install Debian's chromium for the browser suite (as root; otherwise says how)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } || \
-	  echo 'browser: chromium is missing (apt-get install chromium); the browser suite will say skipped'
+	  echo 'browser: chromium is missing (apt-get install chromium, or CHROMIUM=<path>); make test will say the browser suite did not run'
 
 screenshots: deps browser ## Regenerate docs/console.png: the browser suite against the running stack
 	@$(NODE) --test test/browser/console.test.ts
 	@cp test/results/console-app2-slow-least-conn.png docs/console.png && echo 'wrote docs/console.png'
 
-test: lint typecheck bin/compose-check bin/k6 py-venv browser ## Lint, type-check, then every suite on a native stack and on a Docker one
+# test/run.ts runs the parts in order, times each, and ends with a table naming every part that
+# did not run and why; a part not run fails the run unless asked for (SKIP=docker,browser,k6),
+# and under CI=true always.
+test: deps ## Lint, type-check, then every suite on a native stack and on a Docker one (SKIP=docker,browser,k6 to leave parts out)
 	@rm -f loadtests/results/report-*.txt
-	@$(MAKE) --no-print-directory test-native
-	@$(MAKE) --no-print-directory test-docker
-	@$(NODE) test/summary.ts
+	@$(NODE) test/run.ts all
 
 # Forced to native mode: a Docker engine running on the same machine changes nothing here.
-test-native: ## The app, Python, end-to-end, k6, lab and static suites on a native stack
-	@export MODE=native; trap '$(LAB) down' EXIT; \
-	$(LAB) up && \
-	$(MAKE) --no-print-directory pytest && \
-	mkdir -p loadtests/results && \
-	$(NODE) --test --test-concurrency=1 'services/app/test/**/*.test.ts' 'services/console/test/*.test.ts' 'test/**/*.test.ts'
+test-native: deps ## The app, Python, end-to-end, browser, k6, lab and static suites on a native stack
+	@$(NODE) test/run.ts native
 
-test-docker: ## The end-to-end and k6 suites on Docker mode (under CI: a private engine it starts)
-	@bash test/docker.sh
+test-docker: deps ## The end-to-end, browser and k6 suites on Docker mode (under CI: a private engine it starts)
+	@$(NODE) test/run.ts docker
+
+test-plan: deps ## Say which parts of make test would run here, and why the others would not
+	@$(NODE) test/run.ts plan

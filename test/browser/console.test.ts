@@ -7,12 +7,14 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { which } from '../../tools/lab/src/system.ts'
+import { chromium } from '../lib/chromium.ts'
 import { HTTPS } from '../lib/raw.ts'
 import { lab } from '../lib/stack.ts'
 
 const RESULTS = join(repoRoot, 'test/results')
-const chromium = which('chromium')
+// make test runs this suite only where a browser exists (test/run.ts says so when it does not);
+// run by hand without one, it fails with the reason rather than passing empty.
+const browserPath = chromium()
 
 /** The shares the page shows, by replica (its rows' data-share). */
 const sharesShown = (page: Page, set: string) =>
@@ -32,18 +34,17 @@ async function shownWithin(what: string, ms: number, check: () => Promise<boolea
   throw new Error(`the page did not show ${what} within ${ms / 1000} s`)
 }
 
-describe('the lab console in a browser', {
-  skip: !chromium && 'chromium is not installed (make browser)',
-}, () => {
+describe('the lab console in a browser', () => {
   let browser: Browser
   let page: Page
   const problems: string[] = []
   const lags: number[] = []
 
   before(async () => {
+    if (browserPath.missing) throw new Error(browserPath.missing)
     mkdirSync(RESULTS, { recursive: true })
     browser = await puppeteer.launch({
-      executablePath: chromium,
+      executablePath: browserPath.path,
       headless: true,
       // The lab's certificate is its own; a browser as root (CI) needs its sandbox off.
       acceptInsecureCerts: true,

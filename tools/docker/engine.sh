@@ -3,6 +3,7 @@
 #   tools/docker/engine.sh start   prints the DOCKER_HOST to use ("" = the engine that already
 #                                  answers), or exits 3 with the reason when the part is skipped
 #   tools/docker/engine.sh stop    stops the engine only if `start` started it
+#   tools/docker/engine.sh check   exits 0 when `start` would give an engine, else 3 with the reason
 # An engine that already answers (`docker info`) is used as it is. Otherwise, only under CI
 # (CI=true) as root on Debian, Debian's docker.io is installed and a private dockerd is started:
 # its own socket (nothing else on the machine sees it, so no other command's mode flips), its own
@@ -14,16 +15,25 @@ cache=${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lb-lab}
 run=/run/lb-lab-docker
 sock=unix://$run/docker.sock
 
+# Whether an engine answers, or one may be started here; else the reason, and exit 3.
+available() {
+  docker info >/dev/null 2>&1 && return 0
+  if [ "${CI:-}" != true ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "no Docker engine answers (docker info); run the Docker part with one running, or under CI=true as root on Debian, where it installs docker.io and starts a private dockerd" >&2
+    exit 3
+  fi
+}
+
 case ${1:-} in
+check)
+  available
+  ;;
 start)
   if docker info >/dev/null 2>&1; then
     echo ""
     exit 0
   fi
-  if [ "${CI:-}" != true ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "no Docker engine answers (docker info); run the Docker part with one running, or under CI=true as root on Debian, where it installs docker.io and starts a private dockerd" >&2
-    exit 3
-  fi
+  available
   if ! command -v dockerd >/dev/null; then
     echo "engine: installing docker.io (apt-get)" >&2
     apt-get update -qq >&2
@@ -60,7 +70,7 @@ stop)
   rm -f "$run/started-by-lab"
   ;;
 *)
-  echo "usage: $0 start|stop" >&2
+  echo "usage: $0 start|stop|check" >&2
   exit 2
   ;;
 esac

@@ -1,0 +1,56 @@
+// make test's own promise: a part that cannot run is named, never passed over. `test/run.ts plan`
+// decides exactly as a run does, without running anything.
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { repoRoot } from '../../tools/lab/src/paths.ts'
+
+function plan(env: Record<string, string>): { code: number; output: string } {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'test/run.ts'), 'plan'], {
+    cwd: repoRoot,
+    env: { ...process.env, CI: '', SKIP: '', CHROMIUM: process.execPath, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` }
+}
+
+describe('make test names every part that does not run, and fails for it', () => {
+  it('without a browser, the browser suites do not run, and the run fails naming them', () => {
+    const { code, output } = plan({ CHROMIUM: '/nonexistent/chromium', SKIP: 'docker' })
+    assert.equal(code, 1, output)
+    assert.match(
+      output,
+      /native: browser +not run +chromium is not available: CHROMIUM=\/nonexistent\/chromium/,
+    )
+    assert.match(output, /make test did not pass:\n {2}- native: browser did not run/)
+  })
+
+  it('without a Docker engine (and not under CI), the Docker part does not run, and the run fails naming it', () => {
+    const { code, output } = plan({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' })
+    assert.equal(code, 1, output)
+    assert.match(output, /docker: engine +not run +no Docker engine answers/)
+    assert.match(output, /docker: e2e +not run +no Docker engine/)
+  })
+
+  it('a part left out on purpose (SKIP) passes, and says so', () => {
+    const { code, output } = plan({ SKIP: 'docker,browser' })
+    assert.equal(code, 0, output)
+    assert.match(output, /native: browser +left out +SKIP=browser/)
+    assert.match(output, /docker: engine +left out +SKIP=docker/)
+    assert.match(output, /left out as asked: /)
+  })
+
+  it('under CI=true nothing may be left out, even on purpose', () => {
+    const { code, output } = plan({ CI: 'true', SKIP: 'browser' })
+    assert.equal(code, 1, output)
+    assert.match(output, /native: browser was left out \(SKIP=browser\), which CI=true does not allow/)
+  })
+
+  it('refuses a part it does not know, rather than running everything', () => {
+    const { code, output } = plan({ SKIP: 'dokcer' })
+    assert.equal(code, 1, output)
+    assert.match(output, /SKIP=dokcer: unknown dokcer/)
+  })
+})

@@ -1,0 +1,210 @@
+// The parts of `make test` (test/run.ts): the suites on a native stack, then the same end-to-end
+// suites on a Docker one (compose.yaml brought up as users run it). Each part says what it needs;
+// the recorder decides whether it runs.
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { repoRoot } from '../tools/lab/src/paths.ts'
+import { chromium } from './lib/chromium.ts'
+import type { Outcome, Recorder } from './recorder.ts'
+
+const NODE = join(repoRoot, 'node_modules/.bin/node')
+const LAB = join(repoRoot, 'tools/lab/src/cli.ts')
+const RESULTS = join(repoRoot, 'test/results')
+
+/** Runs a command from the repository root, its output on the terminal; resolves with its exit code. */
+export function sh(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...env } })
+    child.on('error', () => resolve(127))
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+  })
+}
+
+/** The same, keeping what it prints on stdout (stderr still on the terminal). */
+function capture(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+      process.stderr.write(chunk)
+    })
+    child.on('error', () => resolve({ code: 127, stdout, stderr }))
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout: stdout.trim(), stderr: stderr.trim() }))
+  })
+}
+
+/** The tests that reported themselves skipped or todo in a JUnit file (node --test's or pytest's). */
+export function skippedIn(junit: string): string[] {
+  if (!existsSync(junit)) return []
+  const xml = readFileSync(junit, 'utf8')
+  return [
+    ...xml.matchAll(/<testcase\b[^>]*?\bname="([^"]*)"[^>]*>\s*<skipped\b[^>]*?message="([^"]*)"/g),
+  ].map(([, name, why]) => `${name} (${why})`)
+}
+
+/** node --test over some files, one at a time, each test bounded; skips read back from JUnit. */
+async function nodeTests(name: string, files: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  mkdirSync(RESULTS, { recursive: true })
+  const junit = join(RESULTS, `junit-${name}.xml`)
+  rmSync(junit, { force: true })
+  const code = await sh(
+    NODE,
+    [
+      '--test',
+      '--test-concurrency=1',
+      // A test that hangs fails after 10 minutes instead of holding CI until its own limit.
+      '--test-timeout=600000',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=junit',
+      `--test-reporter-destination=${junit}`,
+      ...files,
+    ],
+    env,
+  )
+  return { code, skipped: skippedIn(junit) }
+}
+
+const needsChromium = () => chromium().missing
+const needsK6 = () =>
+  existsSync(join(repoRoot, 'bin/k6')) ? undefined : 'bin/k6 is missing (make bin/k6 builds it; it needs Go)'
+
+/** The suites on a native stack (the same ports and state folder as `make up`). */
+export async function nativePart(recorder: Recorder): Promise<void> {
+  const env = { MODE: 'native' }
+  const suites = [
+    'native: pytest',
+    'native: unit',
+    'native: e2e',
+    'native: lab, static',
+    'native: browser',
+    'native: k6',
+  ]
+  const up = await recorder.step('native: up', ['native'], () => sh(NODE, [LAB, 'up'], env))
+  try {
+    if (!up) return await recorder.blocked(suites, ['native'], 'the native stack did not come up')
+    await recorder.step('native: pytest', ['native'], async () => {
+      const junit = join(RESULTS, 'junit-pytest.xml')
+      rmSync(junit, { force: true })
+      const code = await sh('make', ['-s', '--no-print-directory', 'pytest'], {
+        ...env,
+        PYTEST_ADDOPTS: `--junitxml=${junit}`,
+      })
+      return { code, skipped: skippedIn(junit) }
+    })
+    await recorder.step('native: unit', ['native'], () =>
+      nodeTests('native-unit', ['services/app/test/**/*.test.ts', 'services/console/test/*.test.ts'], env),
+    )
+    await recorder.step('native: e2e', ['native'], () => nodeTests('native-e2e', ['test/e2e/*.test.ts'], env))
+    await recorder.step('native: lab, static', ['native'], () =>
+      nodeTests('native-lab', ['test/lab/*.test.ts', 'test/static/*.test.ts'], env),
+    )
+    await recorder.step(
+      'native: browser',
+      ['native', 'browser'],
+      () => nodeTests('native-browser', ['test/browser/*.test.ts'], env),
+      needsChromium,
+    )
+    await recorder.step(
+      'native: k6',
+      ['native', 'k6'],
+      () => nodeTests('native-k6', ['test/k6/*.test.ts'], env),
+      needsK6,
+    )
+  } finally {
+    if (up && !recorder.plan) await sh(NODE, [LAB, 'down'], env)
+  }
+}
+
+/**
+ * compose.yaml brought up as users run it, on a real engine (under CI, a private one it starts),
+ * then the end-to-end, browser and k6 suites again; `down --volumes` at the end, whatever happened.
+ */
+export async function dockerPart(recorder: Recorder): Promise<void> {
+  const suites = ['docker: images', 'docker: up', 'docker: e2e', 'docker: browser', 'docker: k6']
+  let host = ''
+  const engine = await recorder.step(
+    'docker: engine',
+    ['docker'],
+    async () => {
+      const started = await capture(join(repoRoot, 'tools/docker/engine.sh'), ['start'])
+      host = started.stdout
+      return started.code
+    },
+    async () => {
+      const check = await capture(join(repoRoot, 'tools/docker/engine.sh'), ['check'])
+      return check.code === 0 ? undefined : check.stderr || `tools/docker/engine.sh check: exit ${check.code}`
+    },
+  )
+  if (!engine) return recorder.blocked(suites, ['docker'], 'no Docker engine')
+  const env: Record<string, string> = { MODE: 'docker', ...(host ? { DOCKER_HOST: host } : {}) }
+  // A .env this part writes (fresh secrets) must not outlive it: native mode reads .env too.
+  const wroteEnv = !existsSync(join(repoRoot, '.env'))
+  try {
+    const images = await recorder.step('docker: images', ['docker'], async () => {
+      // Compose v2 builds from source where the CLI has none (minutes, once): meanwhile the
+      // image stand-ins are built.
+      const compose = capture(join(repoRoot, 'tools/docker/compose-plugin.sh'), [])
+      const standins = await sh(join(repoRoot, 'tools/docker/standins.sh'), [], env)
+      return Math.max(standins, (await compose).code)
+    })
+    const up =
+      images &&
+      (await recorder.step('docker: up', ['docker'], async () => {
+        const code = await sh(NODE, [LAB, 'up'], env)
+        return code === 0 ? reachable(env) : code
+      }))
+    if (!up)
+      return await recorder.blocked(
+        suites.slice(images ? 2 : 1),
+        ['docker'],
+        'the Docker stack did not come up',
+      )
+    await recorder.step('docker: e2e', ['docker'], () => nodeTests('docker-e2e', ['test/e2e/*.test.ts'], env))
+    await recorder.step(
+      'docker: browser',
+      ['docker', 'browser'],
+      () => nodeTests('docker-browser', ['test/browser/*.test.ts'], env),
+      needsChromium,
+    )
+    await recorder.step('docker: k6', ['docker', 'k6'], () =>
+      nodeTests('docker-k6', ['test/k6/*.test.ts'], env),
+    )
+  } finally {
+    if (!recorder.plan) {
+      await sh(NODE, [LAB, 'reset'], env)
+      if (wroteEnv) rmSync(join(repoRoot, '.env'), { force: true })
+      await sh(join(repoRoot, 'tools/docker/engine.sh'), ['stop'])
+    }
+  }
+}
+
+/** The suites reach replicas and Postgres on their backend addresses: a Linux engine's networks. */
+async function reachable(env: Record<string, string>): Promise<number> {
+  const { code, stdout } = await capture(
+    NODE,
+    ['-e', "import('./test/lib/stack.ts').then((s) => console.log(s.replicaUrl('app1')))"],
+    env,
+  )
+  if (code !== 0) return code
+  const probe = await fetch(`${stdout}/health`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined)
+  if (probe?.ok) return 0
+  console.error(
+    `docker: this machine cannot reach ${stdout} (the suites need a Linux engine, whose networks the host routes to)`,
+  )
+  return 1
+}

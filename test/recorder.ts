@@ -1,0 +1,131 @@
+// What `make test` ran, how long each part took, and what did not run and why (test/run.ts).
+
+export type Status = 'passed' | 'failed' | 'not run' | 'left out' | 'would run'
+
+export interface Entry {
+  name: string
+  status: Status
+  seconds?: number
+  why?: string
+}
+
+/** A part's result: its exit code, and any test in it that skipped itself (which counts as not run). */
+export interface Outcome {
+  code: number
+  skipped?: string[]
+}
+
+/** SKIP=docker,browser: the parts a person chose to leave out. */
+export function skipRequest(value: string | undefined): Set<string> {
+  return new Set(
+    (value ?? '')
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean),
+  )
+}
+
+const TAGS = ['native', 'docker', 'browser', 'k6']
+
+export class Recorder {
+  readonly entries: Entry[] = []
+  readonly ci: boolean
+  readonly skip: Set<string>
+  plan = false
+
+  constructor(ci: boolean, skip: Set<string>) {
+    this.ci = ci
+    this.skip = skip
+    const unknown = [...skip].filter((tag) => !TAGS.includes(tag))
+    if (unknown.length > 0)
+      throw new Error(
+        `SKIP=${[...skip].join(',')}: unknown ${unknown.join(', ')} (one of ${TAGS.join(', ')})`,
+      )
+  }
+
+  /**
+   * Runs one part unless a tag of it was left out (SKIP) or `missing` names what it needs and lacks;
+   * records the outcome and its time. True when it ran and passed.
+   */
+  async step(
+    name: string,
+    tags: string[],
+    run: () => Promise<number | Outcome>,
+    missing?: () => string | undefined | Promise<string | undefined>,
+  ): Promise<boolean> {
+    const leftOut = tags.find((tag) => this.skip.has(tag))
+    const lacking = leftOut ? undefined : await missing?.()
+    if (leftOut || lacking || this.plan) {
+      if (leftOut) this.entries.push({ name, status: 'left out', why: `SKIP=${leftOut}` })
+      else if (lacking) this.entries.push({ name, status: 'not run', why: lacking })
+      else this.entries.push({ name, status: 'would run' })
+      return this.plan && !leftOut && !lacking
+    }
+    console.log(`\n== test: ${name}`)
+    const started = performance.now()
+    const result = await run()
+    const { code, skipped = [] } = typeof result === 'number' ? { code: result } : result
+    const seconds = (performance.now() - started) / 1000
+    console.log(
+      `== test: ${name}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds.toFixed(0)} s`,
+    )
+    if (code !== 0) this.entries.push({ name, status: 'failed', seconds, why: `exit ${code}` })
+    else if (skipped.length > 0) {
+      this.entries.push({
+        name,
+        status: 'not run',
+        seconds,
+        why: `tests skipped themselves: ${skipped.join('; ')}`,
+      })
+    } else this.entries.push({ name, status: 'passed', seconds })
+    return code === 0 && skipped.length === 0
+  }
+
+  /** Records parts that cannot run because an earlier one did not (the stack never came up, say). */
+  async blocked(names: string[], tags: string[], why: string): Promise<void> {
+    for (const name of names)
+      await this.step(
+        name,
+        tags,
+        async () => 1,
+        () => why,
+      )
+  }
+
+  /** Prints the table and returns the exit code: any failure, any part not run, any left out under CI. */
+  finish(): number {
+    const rows = this.entries.map((e) => [
+      e.name,
+      e.status,
+      e.seconds === undefined ? '' : `${e.seconds.toFixed(0)} s`,
+      e.why ?? '',
+    ])
+    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+    const total = this.entries.reduce((sum, e) => sum + (e.seconds ?? 0), 0)
+    console.log(`\nmake test${this.plan ? ' (plan)' : ''}: ${(total / 60).toFixed(1)} min in all`)
+    for (const row of rows) {
+      console.log(
+        `  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join('  ')}`.trimEnd(),
+      )
+    }
+    const failed = this.entries.filter((e) => e.status === 'failed')
+    const notRun = this.entries.filter((e) => e.status === 'not run')
+    const leftOut = this.entries.filter((e) => e.status === 'left out')
+    const problems = [
+      ...failed.map((e) => `${e.name} failed`),
+      ...notRun.map((e) => `${e.name} did not run: ${e.why}`),
+      ...(this.ci
+        ? leftOut.map((e) => `${e.name} was left out (${e.why}), which CI=true does not allow`)
+        : []),
+    ]
+    if (problems.length === 0) {
+      if (leftOut.length > 0) console.log(`left out as asked: ${leftOut.map((e) => e.name).join(', ')}`)
+      return 0
+    }
+    console.log(`\nmake test did not pass:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    if (notRun.length > 0 && !this.ci) {
+      console.log('  (to leave a part out on purpose: make test SKIP=docker, SKIP=browser or SKIP=k6)')
+    }
+    return 1
+  }
+}
