@@ -1,12 +1,15 @@
 // Runs a k6 script while breaking the stack on a schedule, with the same verbs a person uses
 // (make kill/start/pause/unpause s=..., native or Docker mode alike).
-//   node loadtests/run.ts failover | sessions | rollout | restarts | scale
-// Exits with k6's exit code. Whatever happens, the broken service is restored at the end.
+//   node loadtests/run.ts failover | sessions | rollout [py] | restarts | scale
+// Exits with k6's exit code, or 3 when a verb was still running as the load ended (the run then
+// proves nothing about its end). Whatever happens, the broken service is restored at the end.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { loadLabEnv } from '../tools/lab/src/env.ts'
+import { replicasOf } from '../tools/lab/src/topology.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // k6 through the lab: bin/k6 natively, the k6 container in Docker mode.
@@ -35,11 +38,14 @@ const PLANS: Record<string, Plan> = {
     seconds: 45,
     restore: [['unpause'], ['start']],
   },
+  // Every replica of a set restarted one at a time (make rollout): each takes about its own
+  // restart plus UPSTREAM_FAIL_TIMEOUT, so 25 s for three natively, longer in Docker mode; the
+  // load runs well past that, and the runner fails the run if it did not.
   rollout: {
     script: 'rollout.ts',
-    target: 'app1,app2,app3',
+    target: 'app',
     events: [['rollout', 3]],
-    seconds: 15,
+    seconds: 50,
     restore: [],
   },
   // The contrast to `rollout`: the same load, the replicas restarted back to back without
@@ -83,19 +89,29 @@ const PLANS: Record<string, Plan> = {
 function verb(name: string, service: string): boolean {
   const [command, args] =
     name === 'rollout'
-      ? [process.execPath, [LAB, 'rollout']]
+      ? [process.execPath, [LAB, 'rollout', service]]
       : ['make', ['-s', name, name === 'scale' ? `n=${service}` : `s=${service}`]]
   return spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status === 0
 }
 
-async function main(name: string | undefined): Promise<number> {
+/** Where the load goes: the TypeScript replicas, or with `py` the Python sample's. */
+function targetSet(set: string | undefined): string[] {
+  if (set === undefined || set === 'app') return []
+  if (set !== 'py') throw new Error(`${set}: the replica sets are app and py`)
+  const replicas = replicasOf(loadLabEnv(), 'py').join(',')
+  return ['-e', 'BASE_PATH=/py', '-e', `REPLICAS=${replicas}`]
+}
+
+async function main(name: string | undefined, set: string | undefined): Promise<number> {
   const plan = name ? PLANS[name] : undefined
-  if (!plan) throw new Error(`usage: node loadtests/run.ts ${Object.keys(PLANS).join(' | ')}`)
+  if (!plan) throw new Error(`usage: node loadtests/run.ts ${Object.keys(PLANS).join(' | ')} [py]`)
   mkdirSync(join(root, 'loadtests/results'), { recursive: true })
   // k6 needs a moment to start; events are absolute times both sides agree on.
   const start = Date.now() + 2000
   const at = (seconds: number) => start + seconds * 1000
-  const args = ['run', '-q', '-e', `TARGET=${plan.target}`, '-e', `SECONDS=${plan.seconds + 2}`]
+  const loadEnds = at(plan.seconds + 2)
+  const target = plan.target === 'app' ? (set ?? 'app') : plan.target
+  const args = ['run', '-q', '-e', `TARGET=${target}`, '-e', `SECONDS=${plan.seconds + 2}`, ...targetSet(set)]
   // The scripts that tag phases (failover) read these; events of one name share a phase, and
   // AT_<event>_<service> tells them apart (AT_scale_5).
   for (const [event, seconds, service] of plan.events) {
@@ -108,18 +124,25 @@ async function main(name: string | undefined): Promise<number> {
   })
   const exited = new Promise<number>((resolve) => k6.on('exit', (code) => resolve(code ?? 1)))
   try {
-    for (const [event, seconds, service = plan.target] of plan.events) {
+    for (const [event, seconds, service = target] of plan.events) {
       await sleep(Math.max(0, at(seconds) - Date.now()))
       console.log(`run: ${event} ${service}`)
       if (!verb(event, service)) throw new Error(`${event} ${service} failed`)
+      const done = Date.now()
+      console.log(`run: ${event} ${service} took ${((done - at(seconds)) / 1000).toFixed(1)} s`)
+      if (done > loadEnds) {
+        console.error(`run: ${event} ${service} ended after the load did: make the plan's seconds longer`)
+        await exited
+        return 3
+      }
     }
     return await exited
   } finally {
-    for (const [restore, service = plan.target] of plan.restore) verb(restore, service)
+    for (const [restore, service = target] of plan.restore) verb(restore, service)
   }
 }
 
-process.exitCode = await main(process.argv[2]).catch((err: Error) => {
+process.exitCode = await main(process.argv[2], process.argv[3]).catch((err: Error) => {
   console.error(`run: ${err.message}`)
   return 2
 })

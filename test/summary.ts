@@ -5,7 +5,15 @@ import { repoRoot } from '../tools/lab/src/paths.ts'
 
 const results = join(repoRoot, 'loadtests/results')
 const lines = ['', 'Measured with k6 in both modes (make test):']
-for (const name of ['distribution', 'failover', 'sessions', 'overload-TypeScript', 'overload-Python']) {
+for (const name of [
+  'distribution',
+  'failover',
+  'sessions',
+  'rollout-TypeScript',
+  'rollout-Python',
+  'overload-TypeScript',
+  'overload-Python',
+]) {
   lines.push(`  ${name}`)
   for (const mode of ['native', 'docker']) {
     const file = join(results, `report-${mode}-${name}.txt`)

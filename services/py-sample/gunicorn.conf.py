@@ -106,15 +106,26 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    # Gunicorn's own SIGTERM handler stops accepting at once; drain first (lbsample/lifecycle.py).
+    # Gunicorn's own SIGTERM handler stops at once; drain first (lbsample/lifecycle.py), then
+    # close this worker's copy of the listening socket. Gunicorn itself only stops polling it:
+    # while any process holds it open, the kernel still completes connections nobody will serve
+    # (nginx would send a request there and time out). Closed in the master (Gunicorn does) and
+    # in every worker, it refuses them: nginx retries a refused connection elsewhere, whatever
+    # the method. The worker then answers what arrives on its open connections with
+    # "Connection: close" and keeps idle ones for 2 s, past nginx's UPSTREAM_KEEPALIVE_TIMEOUT:
+    # nginx closes them first, so none is closed under a request nginx is sending.
     from lbsample import lifecycle
+
+    def stop_accepting():  # on the worker's own loop (its method queue), not in a signal handler
+        worker.set_accept_enabled(False)
+        for listener in worker.sockets:
+            listener.close()
+        worker.handle_exit(signal.SIGTERM, None)
 
     def drain_then_exit(signum, frame):
         lifecycle.start_draining()
-        if replica.shutdown_delay_ms == 0:
-            worker.handle_exit(signum, frame)
-        else:
-            threading.Timer(replica.shutdown_delay_ms / 1000, worker.handle_exit, (signum, None)).start()
+        defer = lambda: worker.method_queue.defer(stop_accepting)  # noqa: E731
+        threading.Timer(replica.shutdown_delay_ms / 1000, defer).start()
 
     signal.signal(signal.SIGTERM, drain_then_exit)
 

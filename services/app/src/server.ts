@@ -27,7 +27,8 @@ const app = await buildApp(config, {
 })
 
 closeWithGrace(
-  { delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS, logger: app.log },
+  // The drain's own budget (plugins/draining.ts), then a little for the pools and clients to close.
+  { delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 2000, logger: app.log },
   async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an uncaught error')
     else app.log.info({ signal }, 'shutting down')

@@ -99,3 +99,44 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(gunicorn):
         statuses = [future.result()[0] for future in slow]
     assert statuses == [200, 200, 200]
     assert process.wait(timeout=15) == 0
+
+
+def exchange(sock: socket.socket, path: str) -> tuple[int, str]:
+    """One request on an open socket, kept alive as nginx keeps its connections to a replica."""
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: replica\r\nConnection: keep-alive\r\n\r\n".encode())
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        reply += sock.recv(65536)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)\r\ncontent-length: (\d+)", head).group(1))
+    while len(body) < length:
+        body += sock.recv(65536)
+    connection = re.search(rb"(?i)\r\nconnection: ([^\r]*)", head)
+    return int(head.split(b" ")[1]), connection.group(1).decode().lower() if connection else ""
+
+
+def refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
+def test_sigterm_refuses_new_connections_and_answers_on_open_ones_with_connection_close(gunicorn):
+    # What makes a rollout lose nothing without reloading nginx: a refused connection is one
+    # nginx retries elsewhere whatever the method; a request on a connection nginx already had
+    # open is served, not cut off; the connection is left for nginx to close.
+    process, base, _ = gunicorn
+    port = int(base.rsplit(":", 1)[1])
+    kept = socket.create_connection(("127.0.0.1", port))
+    assert exchange(kept, "/health") == (200, "keep-alive")
+    process.send_signal(signal.SIGTERM)
+    for _ in range(100):
+        if refused(port):
+            break
+        time.sleep(0.02)
+    assert refused(port), "a new connection was still accepted"
+    assert exchange(kept, "/health") == (200, "close")
+    kept.close()
+    assert process.wait(timeout=15) == 0

@@ -13,6 +13,7 @@ import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
 import { displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
 import { recloneNative } from './reclone.ts'
+import { rollout, rolloutTargets } from './rollout.ts'
 import { everyReplica, rememberCounts, scaleNative, scaleRequest } from './scale.ts'
 import { describeLog, ServiceError, services } from './services/index.ts'
 import { Stack } from './stack.ts'
@@ -38,7 +39,8 @@ const HELP = `usage: lab <verb> [service]
   fault [replica] [latency=300ms jitter=50ms errors=10% status=503 ready=no slowstart=30s
         cpu=20ms routes=/api/notes | clear]
                       set (all at once), clear or list the faults of one replica (contract/README.md)
-  rollout [svc]       restart every app replica (or svc) one at a time, each drained first
+  rollout [set|svc]   restart every replica of app (or of py, or svc alone) one at a time, each back
+                      in rotation before the next; no reload of nginx
   k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
   mode                which mode the next verb acts on, and why
   env <svc>           native: the environment a service starts with (JSON; secrets included)
@@ -124,19 +126,9 @@ async function native(
       await timed('scale: done', () => scaleNative(set, count))
       return
     }
-    case 'rollout': {
-      // A rolling restart nobody notices: one replica at a time leaves nginx's rotation (a
-      // graceful reload with `down`), restarts (SIGTERM: in-flight requests finish), returns.
-      const withDrained = (drained: string) =>
-        new Stack(services(loadLabEnv({ ...process.env, LB_DRAINED: drained }))).reconfigure('nginx')
-      for (const replica of target ? [target] : replicasOf(env, 'app')) {
-        console.log(`rollout: ${replica}`)
-        await withDrained(replica)
-        await stack.restart(replica)
-        await withDrained('')
-      }
+    case 'rollout':
+      await rollout(env, rolloutTargets(env, target), (replica) => stack.restart(replica))
       return
-    }
     case 'k6': {
       const bin = `${repoRoot}/bin/k6`
       if (!existsSync(bin)) spawnSync('make', ['-s', 'bin/k6'], { cwd: repoRoot, stdio: 'inherit' })

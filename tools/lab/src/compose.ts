@@ -244,17 +244,6 @@ export class ComposeStack {
     if (removed.status !== 0) throw new Error(`docker volume rm ${name} failed: ${removed.stderr}`)
   }
 
-  /** A rolling restart: each replica leaves nginx's rotation, restarts, returns. */
-  async rollout(replicas: string[]): Promise<void> {
-    for (const replica of replicas) {
-      console.log(`rollout: ${replica}`)
-      await this.reconfigure({ LB_DRAINED: replica })
-      await dockerCli(['restart', containerName(replica)])
-      await waitReady(replica)
-      await this.reconfigure({ LB_DRAINED: '' })
-    }
-  }
-
   /** k6 in its container (profile loadtest), writing its summaries as the calling user; k6's exit code. */
   k6(args: string[]): Promise<number> {
     mkdirSync(join(repoRoot, 'loadtests/results'), { recursive: true })

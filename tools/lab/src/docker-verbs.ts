@@ -6,6 +6,7 @@ import { ensureDotEnv } from './dotenv.ts'
 import { loadLabEnv, scaleFile } from './env.ts'
 import { k6Args } from './k6-args.ts'
 import { recloneDocker } from './reclone.ts'
+import { rollout, rolloutTargets } from './rollout.ts'
 import { rememberCounts, scaleDocker, scaleRequest } from './scale.ts'
 import { parseReplica } from './topology.ts'
 import { needTarget, printUrls, timed } from './verb-output.ts'
@@ -72,7 +73,9 @@ export async function dockerVerb(
       return
     }
     case 'rollout':
-      await compose.rollout(target ? [target] : await compose.replicas('app'))
+      await rollout(loadLabEnv(), rolloutTargets(loadLabEnv(), target), (replica) =>
+        compose.act('restart', replica),
+      )
       return
     case 'k6':
       process.exitCode = await compose.k6(k6Args(loadLabEnv(), rest))

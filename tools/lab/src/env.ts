@@ -99,6 +99,17 @@ export class LabEnv {
         )
       }
     }
+    // A stopping replica leaves closing its idle connections to nginx (see draining.ts): nginx
+    // must do so before the replica gives up waiting, and before a stopping Gunicorn worker
+    // closes them itself (2 s after it starts to stop, a constant of Gunicorn's).
+    const idle = this.ms('UPSTREAM_KEEPALIVE_TIMEOUT')
+    const limit = Math.min(2000, n('SHUTDOWN_TIMEOUT_MS'))
+    if (idle >= limit) {
+      throw new Error(
+        `UPSTREAM_KEEPALIVE_TIMEOUT (${idle} ms) must stay under ${limit} ms (SHUTDOWN_TIMEOUT_MS, and 2 s for ` +
+          'Gunicorn): a stopping replica would close an idle connection nginx may be sending a request on',
+      )
+    }
   }
 
   /** One weight per replica: LB_WEIGHTS under `weighted`, equal otherwise (nginx honours weights in every method). */

@@ -124,6 +124,7 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     'UPSTREAM_FAIL_TIMEOUT',
     'UPSTREAM_CONNECT_TIMEOUT',
     'UPSTREAM_READ_TIMEOUT',
+    'UPSTREAM_KEEPALIVE_TIMEOUT',
     'CLIENT_MAX_BODY_SIZE',
     'RATE_LIMIT_RPS',
     'RATE_LIMIT_BURST',

@@ -4,6 +4,8 @@
 // drains one (marked `down` in nginx, so no new request goes to them, while the old workers
 // finish theirs), then stopped (SIGTERM: each finishes what it has), then removed from nginx and
 // Prometheus. The count is remembered (scaleFile) for every later verb, until `make reset`.
+// (Not the rollout's drain, where a stopping replica leaves the rotation by itself: with several
+// leaving at once, one request could be refused by as many replicas as nginx tries.)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ComposeStack } from './compose.ts'
