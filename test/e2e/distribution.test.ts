@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { burst, env, lab, replicaUrl, shares, TARGETS } from '../lib/stack.ts'
+import {
+  burst,
+  env,
+  lab,
+  replicaMetric,
+  replicaUrl,
+  SessionClient,
+  shares,
+  TARGETS,
+  until,
+} from '../lib/stack.ts'
 
 /** Re-renders nginx with another strategy and reloads it, as `make up LB_STRATEGY=...` does. */
-const useStrategy = (strategy: string) => lab(['up'], { LB_STRATEGY: strategy })
+const useStrategy = (strategy: string, more: Record<string, string> = {}) =>
+  lab(['up'], { LB_STRATEGY: strategy, ...more })
 
 for (const { name, base, replicas } of TARGETS) {
   const assertSpread = (label: string, spread: Record<string, number>) => {
@@ -53,25 +64,30 @@ for (const { name, base, replicas } of TARGETS) {
     it('least_conn sends less to a replica busy with other work; round_robin does not notice', async (t) => {
       const busy = replicas[0] as string
       const slots = Number(env.get('WORK_CONCURRENCY'))
-      /** `busy`'s share of 60 requests while its work slots are full of 400 ms requests sent to
-       * it directly (not through nginx): what nginx's requests there wait for, it cannot see.
-       * 400 ms, under WORK_QUEUE_TIMEOUT_MS: they wait, and none is shed. */
+      /** `busy`'s share of 60 requests while its work slots are all taken by requests sent to it
+       * directly (not through nginx): what nginx's requests there wait for, it cannot see. The
+       * slots stay taken until the 60 are answered (each hog asks again as soon as it is done),
+       * however long that takes. 200 ms each, under WORK_QUEUE_TIMEOUT_MS: none is shed. */
       const shareWhileBusy = async (strategy: string) => {
         await useStrategy(strategy)
-        const hog = Promise.all(
-          Array.from({ length: slots }, () =>
-            fetch(`${replicaUrl(busy)}/api/work?ms=400`).then((r) => r.arrayBuffer()),
-          ),
-        )
-        await new Promise((resolve) => setTimeout(resolve, 50))
-        // 60 requests of 20 ms, six at a time: about 200 ms, all of it while busy is busy.
-        const hits = await burst(`${base}/api/work?ms=20`, 60, 6)
-        await hog
-        assert.deepEqual(
-          hits.filter((h) => h.status !== 200),
-          [],
-        )
-        return shares(hits)[busy] ?? 0
+        let hogging = true
+        const hogs = Array.from({ length: slots }, async () => {
+          while (hogging) await fetch(`${replicaUrl(busy)}/api/work?ms=200`).then((r) => r.arrayBuffer())
+        })
+        try {
+          await until(`${busy}'s ${slots} work slots taken`, async () => {
+            return (await replicaMetric(busy, 'work_in_flight')) === slots
+          })
+          const hits = await burst(`${base}/api/work?ms=20`, 60, 6)
+          assert.deepEqual(
+            hits.filter((h) => h.status !== 200),
+            [],
+          )
+          return shares(hits)[busy] ?? 0
+        } finally {
+          hogging = false
+          await Promise.all(hogs)
+        }
       }
       const roundRobin = await shareWhileBusy('round_robin')
       const leastConn = await shareWhileBusy('least_conn')
@@ -112,6 +128,69 @@ for (const { name, base, replicas } of TARGETS) {
       const hits = await measure(100, 4)
       assert.equal(hits.filter((h) => h.status !== 200).length, 0)
       assert.equal(Object.keys(shares(hits)).length, 1, JSON.stringify(shares(hits)))
+    })
+
+    it('hash_cookie keeps each session on one replica, and spreads requests that have none', async (t) => {
+      await useStrategy('hash_cookie')
+      // Twelve sessions, each made by its first POST, then ten requests each.
+      const sessions = Array.from({ length: 12 }, () => new SessionClient())
+      for (const client of sessions) await client.post(`${base}/api/visits`)
+      const seen = await Promise.all(
+        sessions.map(async (client) => {
+          const replicas = new Set<string>()
+          for (let i = 0; i < 10; i++) {
+            const { status, body } = await client.post(`${base}/api/visits`)
+            assert.equal(status, 200)
+            replicas.add(body.replica)
+          }
+          return [...replicas]
+        }),
+      )
+      for (const replicasOfOne of seen) assert.equal(replicasOfOne.length, 1, JSON.stringify(seen))
+      // Sessions land on more than one replica (consistent hashing spreads them).
+      assert.ok(new Set(seen.flat()).size > 1, `every session on one replica: ${JSON.stringify(seen)}`)
+      // No cookie: hashed on the request id, so spread like random choice.
+      const spread = shares(await burst(`${base}/api/whoami`, 300, 4))
+      t.diagnostic(`hash_cookie, no cookie: ${JSON.stringify(spread)}`)
+      for (const replica of replicas) {
+        // A third each, give or take: five standard deviations of 300 random picks is ±14 points.
+        assert.ok((spread[replica] ?? 0) > 0.19, `${replica}: ${JSON.stringify(spread)}`)
+      }
+    })
+
+    it('weighted follows LB_WEIGHTS: 5,3,2 gives 50%, 30%, 20%', async (t) => {
+      await useStrategy('weighted', { LB_WEIGHTS: '5,3,2' })
+      const spread = shares(await measure(500, 4))
+      t.diagnostic(`weighted 5,3,2: ${JSON.stringify(spread)}`)
+      // nginx's smooth weighted round robin is exact over each cycle of ten picks (the zone
+      // shares the state between workers): only the requests of the last, unfinished cycle
+      // and the warm-up's leftovers move a share, by a point or so.
+      replicas.forEach((replica, i) => {
+        const expected = [0.5, 0.3, 0.2][i] ?? 0
+        const share = spread[replica] ?? 0
+        assert.ok(Math.abs(share - expected) <= 0.03, `${replica}: ${share} for ${expected}`)
+      })
+    })
+
+    it('random_two spreads evenly, and like least_conn sends less to a slow replica', async (t) => {
+      await useStrategy('random_two')
+      const hits = await measure(300, 6)
+      assert.deepEqual(
+        hits.filter((h) => h.status !== 200),
+        [],
+      )
+      assertSpread('random_two', shares(hits))
+      const slow = replicas[1] as string
+      await lab(['fault', slow, 'latency=300ms', 'routes=/api/whoami'])
+      try {
+        const share = shares(await burst(`${base}/api/whoami`, 60, 6))[slow] ?? 0
+        t.diagnostic(`${slow}'s share with 300 ms added, random_two: ${(share * 100).toFixed(0)}%`)
+        // Of two replicas drawn at random it takes the one with fewer requests open: the slow
+        // one loses every draw once its requests pile up, and wins only while they do not.
+        assert.ok(share < 0.2, `random_two gave ${slow} ${(share * 100).toFixed(0)}%`)
+      } finally {
+        await lab(['fault', slow, 'clear'])
+      }
     })
   })
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { hit, lab, replicaUrl, TARGETS } from '../lib/stack.ts'
+import { hit, lab, replicaMetric, replicaUrl, TARGETS } from '../lib/stack.ts'
 
 const table = JSON.parse(readFileSync(join(repoRoot, 'contract/fault-inputs.json'), 'utf8')) as {
   rejected: Array<{ body: unknown; message: string }>
@@ -25,22 +25,6 @@ async function call(
     signal: AbortSignal.timeout(15_000),
   })
   return { status: response.status, body: await response.json(), ms: performance.now() - started }
-}
-
-/** The value of the sample of `name` with these labels (in any order) on a replica's /metrics. */
-async function metric(
-  replica: string,
-  name: string,
-  labels: Record<string, string>,
-): Promise<number | undefined> {
-  const text = await (await fetch(`${replicaUrl(replica)}/metrics`)).text()
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`)
-  const line = text
-    .split('\n')
-    .find(
-      (l) => l.startsWith(`${name}{`) && wanted.every((label) => l.slice(0, l.indexOf('}')).includes(label)),
-    )
-  return line === undefined ? undefined : Number(line.split(' ').at(-1))
 }
 
 // The same contract from both implementations: one replica of each, set and read directly.
@@ -69,7 +53,7 @@ for (const { name, replicas } of TARGETS) {
       assert.equal(set.status, 200)
       assert.equal(set.body.replica, replica)
       assert.ok(set.body.setAt)
-      assert.equal(await metric(replica, 'lab_fault_active', { fault: 'latency' }), 1)
+      assert.equal(await replicaMetric(replica, 'lab_fault_active', { fault: 'latency' }), 1)
       const slow = await call(`${replicaUrl(replica)}/api/whoami`)
       assert.ok(slow.ms >= 280, `whoami took ${slow.ms.toFixed(0)} ms`)
       for (const path of ['/health', '/api/work?ms=1']) {
@@ -78,12 +62,12 @@ for (const { name, replicas } of TARGETS) {
       }
       const cleared = await call(faults(), 'DELETE')
       assert.deepEqual([cleared.body.faults, cleared.body.setAt], [{}, null])
-      assert.equal(await metric(replica, 'lab_fault_active', { fault: 'latency' }), 0)
+      assert.equal(await replicaMetric(replica, 'lab_fault_active', { fault: 'latency' }), 0)
       assert.ok((await call(`${replicaUrl(replica)}/api/whoami`)).ms < 200)
     })
 
     it('answers the chosen error status instead, and counts it', async () => {
-      const counted = () => metric(replica, 'lab_fault_errors_total', { status_code: '503' })
+      const counted = () => replicaMetric(replica, 'lab_fault_errors_total', { status_code: '503' })
       const before = (await counted()) ?? 0
       await call(faults(), 'PUT', { errorRate: 1, errorStatus: 503 })
       const answer = await call(`${replicaUrl(replica)}/api/whoami`)

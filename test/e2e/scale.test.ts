@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { BASE, burst, env, hit, lab, SessionClient, shares } from '../lib/stack.ts'
+import { BASE, burst, env, hit, lab, SessionClient, shares, until } from '../lib/stack.ts'
 
 const PROMETHEUS = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
 
@@ -16,16 +16,6 @@ async function appTargets(): Promise<Record<string, string>> {
       .map((t) => [t.labels.replica, t.health])
       .sort(),
   )
-}
-
-/** Polls `check` every 250 ms until it returns true; false if `ms` pass first. */
-async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  return false
 }
 
 describe('make scale: replicas in and out of a running stack', () => {
@@ -55,9 +45,10 @@ describe('make scale: replicas in and out of a running stack', () => {
       assert.ok(Math.abs(share - 0.2) <= 0.1, `${replica}: ${(share * 100).toFixed(0)}%`)
     }
     const five = { app1: 'up', app2: 'up', app3: 'up', app4: 'up', app5: 'up' }
-    assert.ok(
-      await eventually(async () => JSON.stringify(await appTargets()) === JSON.stringify(five), 15_000),
-      `Prometheus does not scrape five: ${JSON.stringify(await appTargets())}`,
+    await until(
+      'Prometheus scrapes all five',
+      async () => JSON.stringify(await appTargets()) === JSON.stringify(five),
+      15_000,
     )
   })
 
@@ -85,12 +76,10 @@ describe('make scale: replicas in and out of a running stack', () => {
     )
     assert.deepEqual([...seen].sort(), ['app1', 'app2'])
     // Prometheus forgets the removed targets at its next discovery update (every 5 s).
-    assert.ok(
-      await eventually(
-        async () => JSON.stringify(await appTargets()) === JSON.stringify({ app1: 'up', app2: 'up' }),
-        15_000,
-      ),
-      `Prometheus still has ${JSON.stringify(await appTargets())}`,
+    await until(
+      'Prometheus scrapes app1 and app2 only',
+      async () => JSON.stringify(await appTargets()) === JSON.stringify({ app1: 'up', app2: 'up' }),
+      15_000,
     )
   })
 })

@@ -153,6 +153,24 @@ export function shares(hits: Hit[]): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).map(([replica, n]) => [replica, n / hits.length]))
 }
 
+/**
+ * Polls `check` until it holds (an error counts as not yet); resolves with the seconds it took.
+ * The bound is a deadline for a state that must come, not a claim about speed: past it, the
+ * test fails naming what never happened.
+ */
+export async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < timeoutMs) {
+    if (await check().catch(() => false)) return (performance.now() - started) / 1000
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s`)
+}
+
 /** Polls until a response comes from `replica`; resolves with the seconds it took. */
 export async function waitForReplica(replica: string, timeoutMs: number, base = ''): Promise<number> {
   const started = performance.now()
@@ -168,6 +186,22 @@ export async function waitForReplica(replica: string, timeoutMs: number, base = 
 export const replicaUrl = (replica: string) => {
   const { host, port } = direct(replica)
   return `http://${host}:${port}`
+}
+
+/** The value of the sample of `name` with these labels (in any order) on a replica's /metrics. */
+export async function replicaMetric(
+  replica: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  const text = await (await fetch(`${replicaUrl(replica)}/metrics`)).text()
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`)
+  const line = text
+    .split('\n')
+    .find(
+      (l) => l.startsWith(`${name}{`) && wanted.every((label) => l.slice(0, l.indexOf('}')).includes(label)),
+    )
+  return line === undefined ? undefined : Number(line.split(' ').at(-1))
 }
 
 /** A client that keeps its session cookie, like a browser tab. */
