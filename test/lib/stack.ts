@@ -147,6 +147,42 @@ export async function burst(path: string, count: number, concurrency: number): P
   return hits
 }
 
+/**
+ * GETs sent `concurrency` at a time for as long as it takes: `stop()` ends the stream once the
+ * requests sent after the call are answered too, and resolves with every hit (network errors as
+ * status 0). For a story whose event must happen in the middle of the traffic, however fast the
+ * machine is.
+ */
+export function stream(
+  path: string,
+  concurrency: number,
+): { hits: Hit[]; stop(after?: number): Promise<Hit[]> } {
+  const hits: Hit[] = []
+  let stopAt = Number.POSITIVE_INFINITY
+  const worker = async () => {
+    while (hits.length < stopAt) {
+      const started = performance.now()
+      hits.push(
+        await hit(path).catch(() => ({
+          status: 0,
+          replica: null,
+          ms: performance.now() - started,
+          headers: new Headers(),
+        })),
+      )
+    }
+  }
+  const workers = Promise.all(Array.from({ length: concurrency }, worker))
+  return {
+    hits,
+    async stop(after = 100) {
+      stopAt = hits.length + after
+      await workers
+      return hits
+    },
+  }
+}
+
 export function shares(hits: Hit[]): Record<string, number> {
   const counts: Record<string, number> = {}
   for (const h of hits) counts[h.replica ?? 'none'] = (counts[h.replica ?? 'none'] ?? 0) + 1

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { LabEnv } from './env.ts'
-import { devCertificate, repoRoot } from './paths.ts'
+import { devCertificate, logFile, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
 import {
   CONSOLE_CONTAINER_PORT,
@@ -51,7 +51,9 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
     appServers: nativeReplicas(env, 'app'),
     pyServers: nativeReplicas(env, 'py'),
     confDir,
-    accessLog: join(stateDir, 'log', 'access.log'),
+    // The file nginx's own log (its stderr) goes to, as both go to one stream in Docker mode:
+    // `lab logs nginx` shows them interleaved, and the log-keeper caps one file.
+    accessLog: logFile('nginx'),
     tlsCert: devCertificate(),
     tlsKey: join(dirname(devCertificate()), 'key.pem'),
     staticRoot: join(repoRoot, 'static'),
