@@ -3,6 +3,8 @@ import { loadLabEnv } from '../../../tools/lab/src/env.ts'
 import { type App, buildApp } from '../src/app.ts'
 import { type Config, loadConfig } from '../src/config.ts'
 
+export { serverTiming } from '../../../test/lib/server-timing.ts'
+
 /** The environment the lab gives a replica, pointed at the lab's real Redis and Postgres. */
 export function replicaEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const lab = loadLabEnv()
@@ -69,3 +71,12 @@ export const postNote = (app: App, payload: string | object, headers: Record<str
 /** Notes on the primary: a write that should not have happened shows up here. */
 export const countNotes = async (app: App) =>
   Number((await app.pg.primary.query<{ count: string }>('SELECT count(*) FROM notes')).rows[0]?.count)
+
+/** Polls `check` until it holds; fails naming `what` after `ms`. */
+export async function until(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}

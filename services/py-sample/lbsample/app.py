@@ -11,7 +11,7 @@ import redis
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from . import metrics, shared
+from . import metrics, server_timing, shared
 from .capacity import WorkSlots
 from .config import Config
 from .context import Replica
@@ -109,6 +109,7 @@ def _hooks(app: Flask, config: Config) -> None:
     def stamp(response: Response) -> Response:
         # On every response, errors and 404s included: how a lab user sees which replica answered.
         response.headers["X-Replica"] = config.replica_id
+        server_timing.stamp(response)
         if request.blueprint in SESSION_BLUEPRINTS:
             pool_gauges(app.extensions["lbsample"].db)
         return response

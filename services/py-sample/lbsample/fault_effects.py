@@ -1,6 +1,7 @@
 """Applies the faults (lbsample/faults.py) to every request they affect, before its route runs,
 as the TypeScript replica's plugins/faults.ts: latency, then CPU time, then maybe an error
-instead of the answer."""
+instead of the answer. Each affected answer says what it got in Server-Timing (fault-latency,
+fault-cpu)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 
 from flask import request
 
-from . import metrics
+from . import metrics, server_timing
 from .context import replica
 from .cpu import burn_cpu
 from .errors import body
@@ -24,8 +25,10 @@ def apply_faults() -> tuple[dict[str, str], int] | None:
     delay = latency_now(faults, time.time() * 1000 - set_at, random.random())
     if delay > 0:
         time.sleep(delay / 1000)
+    server_timing.add("fault-latency", delay)
     if faults.get("cpuMs"):
         burn_cpu(faults["cpuMs"])
+        server_timing.add("fault-cpu", faults["cpuMs"])
     rate = faults.get("errorRate", 0)
     if rate and random.random() < rate:
         status = faults.get("errorStatus", 500)

@@ -82,6 +82,10 @@ async function send(url: string, method: string, body?: unknown): Promise<{ stat
   return { status: response.status, text: await response.text() }
 }
 
+/** A fault set as the lab prints it: fields in one order, whichever implementation answered. */
+const shown = (faults: Record<string, unknown>) =>
+  Object.keys(faults).length ? JSON.stringify(faults, Object.keys(faults).sort()) : undefined
+
 export async function fault(mode: Mode, env: LabEnv, args: string[]): Promise<void> {
   const [replica, ...rest] = args
   if (replica === undefined) {
@@ -93,13 +97,7 @@ export async function fault(mode: Mode, env: LabEnv, args: string[]): Promise<vo
           .then((url) => send(url, 'GET'))
           .catch(() => undefined)
         const faults = answer?.status === 200 ? JSON.parse(answer.text).faults : undefined
-        const shown =
-          faults === undefined
-            ? 'not answering'
-            : Object.keys(faults).length
-              ? JSON.stringify(faults)
-              : 'none'
-        console.log(`${name.padEnd(5)} ${shown}`)
+        console.log(`${name.padEnd(5)} ${faults === undefined ? 'not answering' : (shown(faults) ?? 'none')}`)
       }
     }
     return
@@ -110,5 +108,5 @@ export async function fault(mode: Mode, env: LabEnv, args: string[]): Promise<vo
   const answer = clear ? await send(url, 'DELETE') : await send(url, 'PUT', faultBody(rest))
   if (answer.status !== 200) throw new Error(`fault: ${replica} answered ${answer.status}: ${answer.text}`)
   const { faults } = JSON.parse(answer.text)
-  console.log(`${replica}: ${Object.keys(faults).length ? JSON.stringify(faults) : 'no faults'}`)
+  console.log(`${replica}: ${shown(faults) ?? 'no faults'}`)
 }

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import { burnCpu } from '../cpu.ts'
 import { activeKinds, affects, FAULT_KINDS, type Faults, latencyNow } from '../faults.ts'
+import { addServerTiming } from '../server-timing.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,7 +15,8 @@ declare module 'fastify' {
 /**
  * Applies the faults of src/faults.ts to every request they affect, before its route runs:
  * latency first, then CPU time, then maybe an error instead of the answer. Visible as
- * lab_fault_active{fault} (1 while set) and lab_fault_errors_total.
+ * lab_fault_active{fault} (1 while set) and lab_fault_errors_total, and on each affected answer
+ * as Server-Timing: fault-latency;dur=<ms waited> (0 once a slow start is over), fault-cpu.
  */
 export default fp(
   async (app) => {
@@ -50,7 +52,11 @@ export default fp(
       if (state.setAt === null || !affects(faults, request.url)) return
       const delay = latencyNow(faults, Date.now() - state.setAt, Math.random())
       if (delay > 0) await sleep(delay)
-      if (faults.cpuMs) burnCpu(faults.cpuMs)
+      addServerTiming(reply, 'fault-latency', delay)
+      if (faults.cpuMs) {
+        burnCpu(faults.cpuMs)
+        addServerTiming(reply, 'fault-cpu', faults.cpuMs)
+      }
       if (faults.errorRate && Math.random() < faults.errorRate) {
         const status = faults.errorStatus ?? 500
         injected.inc({ status_code: status })

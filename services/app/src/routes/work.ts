@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { burnCpu } from '../cpu.ts'
 import { httpError } from '../errors.ts'
+import { addServerTiming } from '../server-timing.ts'
 
 const milliseconds = (description: string) =>
   Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$', description }))
@@ -32,7 +33,7 @@ const schema = {
  * Retry-After) rather than queueing without end.
  */
 const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/api/work', { schema }, async (request) => {
+  app.get('/api/work', { schema }, async (request, reply) => {
     const { ms, cpu } = request.query
     if ((ms === undefined) === (cpu === undefined))
       throw httpError(400, 'give one of ms (I/O wait) or cpu (CPU time)')
@@ -42,11 +43,18 @@ const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw httpError(400, `${kind} must be at most ${app.config.WORK_MAX_MS}`)
     const arrived = performance.now()
     let started = arrived
-    await app.withWorkSlot(async () => {
-      started = performance.now()
-      if (kind === 'ms') await sleep(amount)
-      else burnCpu(amount)
-    })
+    try {
+      await app.withWorkSlot(async () => {
+        started = performance.now()
+        addServerTiming(reply, 'work-queue', started - arrived)
+        if (kind === 'ms') await sleep(amount)
+        else burnCpu(amount)
+      })
+    } catch (err) {
+      // Shed: how long it waited first (0 when the queue was full: turned away at once).
+      addServerTiming(reply, 'work-queue', performance.now() - arrived)
+      throw err
+    }
     return { replica: app.config.REPLICA_ID, [kind]: amount, queuedMs: Math.round(started - arrived) }
   })
 }

@@ -7,9 +7,10 @@ import time
 
 from flask import Blueprint
 
+from .. import server_timing
 from ..context import replica
 from ..cpu import burn_cpu
-from ..errors import HttpError
+from ..errors import HttpError, Overloaded
 from ..validation import query
 
 blueprint = Blueprint("work", __name__)
@@ -25,9 +26,16 @@ def work() -> dict[str, object]:
     amount = int(value)
     if amount > r.config.work_max_ms:
         raise HttpError(400, f"{kind} must be at most {r.config.work_max_ms}")
-    with r.work.slot() as waited:
-        if kind == "ms":
-            time.sleep(amount / 1000)
-        else:
-            burn_cpu(amount)
+    arrived = time.perf_counter()
+    try:
+        with r.work.slot() as waited:
+            server_timing.add("work-queue", waited * 1000)
+            if kind == "ms":
+                time.sleep(amount / 1000)
+            else:
+                burn_cpu(amount)
+    except Overloaded:
+        # Shed: how long it waited first (0 when the queue was full: turned away at once).
+        server_timing.add("work-queue", (time.perf_counter() - arrived) * 1000)
+        raise
     return {"replica": r.config.replica_id, kind: amount, "queuedMs": round(waited * 1000)}
