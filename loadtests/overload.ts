@@ -1,7 +1,11 @@
 // Overload: /api/work?ms=100 offered at MULTIPLE times what the replicas can do, while a
 // bystander asks /api/whoami 20 times a second. What a replica cannot take in time it sheds at
 // once (503 with Retry-After), so nothing reaches nginx's read timeout: no 502 or 504, every
-// bystander request answered, and the work accepted still gets done (goodput).
+// bystander request answered, and the work accepted still gets done: goodput at least 90% of the
+// capacity. A shed answer says why (its message): the queue was full, so it was turned away at
+// once, or it waited WORK_QUEUE_TIMEOUT_MS for a slot first; nearly all must be the first kind.
+// How fast a shed answer arrives is a figure (make bench), not a threshold: on two shared cores
+// it measures k6 and nginx as much as the replica.
 //   bin/k6 run -e MULTIPLE=5 loadtests/overload.ts   (make bench runs 2, 5 and 10; BASE_PATH=/py)
 import { check } from 'k6'
 import http from 'k6/http'
@@ -32,9 +36,11 @@ export const options = {
     http_req_failed: ['rate==0'],
     'checks{scenario:bystander}': ['rate==1'],
     'work_answers{answer:other}': ['count==0'],
-    // Listed so that the summary keeps their counts.
-    'work_answers{answer:done}': ['count>=0'],
+    // Goodput: the work done in the run's seconds, at least 90% of what the replicas can do.
+    'work_answers{answer:done}': [`count>=${Math.floor(0.9 * CAPACITY * SECONDS)}`],
     'work_answers{answer:shed}': ['count>=0'],
+    // Shed after waiting out the queue timeout instead of at once: at most 5% of all offered.
+    'work_answers{answer:shed_waited}': [`count<=${Math.ceil(0.05 * RATE * SECONDS)}`],
   },
 }
 
@@ -44,12 +50,19 @@ export function setup() {
 
 const workOrShed = http.expectedStatuses(200, 503)
 
+/** What came back: work done, shed at once (queue full), shed after a wait, or anything else. */
+function kindOf(r: http.RefinedResponse<'text'>): string {
+  if (r.status === 200) return 'done'
+  if (r.status !== 503 || r.headers['Retry-After'] !== '1') return 'other'
+  const message = String(r.json('message'))
+  return /already waiting/.test(message) ? 'shed' : /no slot within/.test(message) ? 'shed_waited' : 'other'
+}
+
 export function work() {
   const r = http.get(`${API}/api/work?ms=${MS}`, { responseCallback: workOrShed })
-  const answer =
-    r.status === 200 ? 'done' : r.status === 503 && r.headers['Retry-After'] === '1' ? 'shed' : 'other'
+  const answer = kindOf(r)
   answers.add(1, { answer })
-  if (answer === 'shed') shedTime.add(r.timings.duration)
+  if (answer.startsWith('shed')) shedTime.add(r.timings.duration)
 }
 
 export function bystander() {
@@ -59,13 +72,14 @@ export function bystander() {
 type Summary = Parameters<ReturnType<typeof report>>[0]
 export function handleSummary(data: Summary) {
   const count = (answer: string) => data.metrics[`work_answers{answer:${answer}}`]?.values.count ?? 0
-  const [done, shed, other] = [count('done'), count('shed'), count('other')]
-  const offered = done + shed + other
+  const [done, shed, waited, other] = [count('done'), count('shed'), count('shed_waited'), count('other')]
+  const offered = done + shed + waited + other
   const shedP99 = data.metrics.shed_duration?.values['p(99)']
   return report(`overload-${MULTIPLE}x`, [
     `  offered ${RATE} req/s of /api/work?ms=${MS} (${MULTIPLE}x the capacity of ${CAPACITY} req/s) for ${SECONDS} s`,
-    `  goodput ${(done / SECONDS).toFixed(0)} req/s, shed ${((shed / Math.max(offered, 1)) * 100).toFixed(1)}% ` +
-      `(503 + Retry-After, p99 ${shedP99 === undefined ? '-' : shedP99.toFixed(1)} ms), other answers (502, 504, ...) ${other}`,
+    `  goodput ${(done / SECONDS).toFixed(0)} req/s (${((done / SECONDS / CAPACITY) * 100).toFixed(0)}% of capacity), ` +
+      `shed ${(((shed + waited) / Math.max(offered, 1)) * 100).toFixed(1)}% (503 + Retry-After; at once ${shed}, after a wait ${waited}; ` +
+      `p99 ${shedP99 === undefined ? '-' : shedP99.toFixed(1)} ms), other answers (502, 504, ...) ${other}`,
     `  dropped by k6 (no free VU): ${data.metrics.dropped_iterations?.values.count ?? 0}`,
   ])(data)
 }

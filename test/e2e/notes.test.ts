@@ -30,7 +30,10 @@ for (const { name, base, cookie } of TARGETS) {
         `reads right after their write: ${served.replica} from the replica, ${served.primary} from the primary`,
       )
       assert.equal(misses, 0)
-      assert.ok(served.replica > 0, `no read was served by the replica: ${JSON.stringify(served)}`)
+      // The point of the replica: read-your-writes must not send every read back to the primary.
+      // The standby replays a write within milliseconds; most reads made right after it find it
+      // there (95-99% measured here, in both modes): at least 80%.
+      assert.ok(served.replica >= 800, `only ${served.replica} of 1,000 reads served by the replica`)
     })
 
     it('bad input gets a JSON 4xx and writes nothing', async () => {

@@ -56,7 +56,7 @@ describe('k6: the promises, measured with real traffic', () => {
   }
 
   for (const { name, base, replicas } of TARGETS) {
-    it(`overload at 5x capacity (${name} replicas): shed with 503, no 502 or 504, /api/whoami stays 200`, async (t) => {
+    it(`overload at 5x capacity (${name} replicas): goodput at least 90% of capacity, the rest shed at once with 503, no 502 or 504, /api/whoami stays 200`, async (t) => {
       const { code, output } = await k6(
         'overload.ts',
         'MULTIPLE=5',
@@ -68,9 +68,10 @@ describe('k6: the promises, measured with real traffic', () => {
       t.diagnostic(report(output))
       keep(`overload-${name}`, output)
       assert.equal(code, 0, output)
-      // The run really was an overload: most work was shed, some was done.
-      const [, goodput = '0', shed = '0'] = /goodput (\d+) req\/s, shed ([\d.]+)%/.exec(output) ?? []
-      assert.ok(Number(goodput) > 0 && Number(shed) > 50, `goodput ${goodput} req/s, shed ${shed}%`)
+      // The run really was an overload (most work shed), and the thresholds above held for it:
+      // goodput, sheds at once (overload.ts).
+      const [, shed = '0'] = /% of capacity\), shed ([\d.]+)%/.exec(output) ?? []
+      assert.ok(Number(shed) > 50, `shed ${shed}%: not an overload`)
     })
   }
 
@@ -105,7 +106,7 @@ describe('k6: the promises, measured with real traffic', () => {
     assert.equal(code, 0, output)
   })
 
-  it('scale: 3 to 5, then 5 to 2, under load with POSTs; nothing fails, counts stay exact, the new replicas answer within 10 s', async (t) => {
+  it('scale: 3 to 5, then 5 to 2, under load with POSTs; nothing fails, counts stay exact, the new replicas take traffic', async (t) => {
     const { code, output } = await runner('scale')
     t.diagnostic(report(output))
     keep('scale', output)

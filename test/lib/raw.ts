@@ -19,6 +19,12 @@ export interface RawResponse {
   body: string
 }
 
+/** A response to another client's request (fromOtherClient), with when it was sent. */
+export interface TimedResponse extends RawResponse {
+  /** Milliseconds from the first request's sending to this one's, by the sending client's clock. */
+  sentAt: number
+}
+
 /**
  * One request without fetch's conveniences: any header (including a spoofed X-Forwarded-For),
  * the path exactly as written, the lab's CA.
@@ -84,21 +90,24 @@ export interface ClientRequest {
 // Scripts run as another client (asOtherClient): argv ends with nginx's host and port, the
 // address to send from (empty: the container's own), then the script's own arguments.
 
-/** Sends requests one after another; prints every response. */
+/** Sends requests one after another; prints every response, with when it was sent. */
 const SEQUENCE = `
 const http = await import('node:http')
 const https = await import('node:https')
 const [host, port, address, list] = process.argv.slice(-4)
 const out = []
+let first
 for (const r of JSON.parse(list)) {
   if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs))
+  first ??= performance.now()
+  const sentAt = Math.round(performance.now() - first)
   out.push(await new Promise((resolve, reject) => {
     const client = r.tls ? https : http
     const req = client.request({ host, port: r.tls ? r.tlsPort : port, path: r.path, method: r.method ?? 'GET', headers: r.headers, localAddress: address || undefined, agent: false, timeout: 10000, rejectUnauthorized: false }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk) => { body += chunk })
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }))
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body, sentAt }))
     })
     req.on('error', reject)
     req.end()
@@ -165,11 +174,22 @@ async function asOtherClient(n: number, script: string, args: string[]): Promise
 }
 
 /** Requests sent one after another by another client (asOtherClient); every response. */
-export async function fromOtherClient(n: number, requests: ClientRequest[]): Promise<RawResponse[]> {
+export async function fromOtherClient(n: number, requests: ClientRequest[]): Promise<TimedResponse[]> {
   // nginx's HTTPS port where the other client sends from: published natively, 8443 in its network.
   const tlsPort = MODE === 'native' ? env.port('NGINX_HTTPS_PORT') : 8443
   const list = requests.map((r) => ({ ...r, tlsPort }))
-  return (await asOtherClient(n, SEQUENCE, [JSON.stringify(list)])) as RawResponse[]
+  return (await asOtherClient(n, SEQUENCE, [JSON.stringify(list)])) as TimedResponse[]
+}
+
+/**
+ * How many of `responses` nginx's limit_req (rate a second, burst, nodelay) can have let through,
+ * at most, over the span they were sent in: the burst and the first, plus what the rate refills
+ * meanwhile (plus one for rounding). The bound follows the sending client's own clock, so a slow
+ * machine that spreads the requests out raises it instead of failing the test.
+ */
+export function limitAllows(responses: TimedResponse[], ratePerSecond: number, burst: number): number {
+  const spanMs = (responses.at(-1)?.sentAt ?? 0) - (responses[0]?.sentAt ?? 0)
+  return burst + 1 + Math.ceil((ratePerSecond * spanMs) / 1000) + 1
 }
 
 /** Slow clients from another client's address (SLOW_BODIES): the status each connection got. */
