@@ -68,9 +68,16 @@ preload_app = False
 timeout = 30
 # SIGTERM: drain for SHUTDOWN_DELAY_MS, then in-flight requests get SHUTDOWN_TIMEOUT_MS.
 graceful_timeout = max(1, -(-(replica.shutdown_delay_ms + replica.shutdown_timeout_ms) // 1000))
-# Longer than nginx's upstream keepalive_timeout (30 s): the proxy, not the replica, closes idle
-# connections, so nginx never reuses a socket the replica is closing.
+# Longer than nginx's upstream keepalive_timeout (UPSTREAM_KEEPALIVE_TIMEOUT): the proxy, not the
+# replica, closes idle connections, so nginx never reuses a socket the replica is closing.
 keepalive = 65
+
+# At least what nginx lets through (its large_client_header_buffers, and njs/edge.js's 64 fields
+# plus the 7 it adds), so that nginx, not Gunicorn's HTML error page, refuses what is too large:
+# a request line of up to 8 KiB (Gunicorn's default is 4 KiB), 100 fields of 8 KiB each.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 
 # X-Forwarded-Proto (and Gunicorn's other forwarded headers) only from the proxy. The app applies
 # X-Forwarded-For and -Prefix under the same rule (lbsample/proxy.py).

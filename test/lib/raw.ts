@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import { connect as netConnect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { promisify } from 'node:util'
 import { devCertificate } from '../../tools/lab/src/paths.ts'
 import { DOCKER_FRONTEND_HOSTS, dockerAddress } from '../../tools/lab/src/topology.ts'
@@ -63,10 +65,43 @@ export function request(
   })
 }
 
-/** Writes bytes as they are (no HTTP client would send a bare CR in a header) and reads the status line. */
-export function rawExchange(port: number, bytes: string): Promise<string> {
+/** The headers nginx adds to every response it sends, its own errors included (snippets/). */
+export function assertSecurityHeaders(response: RawResponse, what: string): void {
+  const expected = {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+  }
+  for (const [name, value] of Object.entries(expected))
+    assert.equal(response.headers[name], value, `${what}: ${name}`)
+  assert.match(String(response.headers['content-security-policy']), /frame-ancestors 'none'/, what)
+  assert.equal(response.headers['x-powered-by'], undefined, what)
+  assert.equal(response.headers.server, 'nginx', `${what}: server header without a version`)
+}
+
+/** A raw HTTP/1.1 answer (rawExchange's) as a response: status, lower-case headers, body. */
+export function parseRaw(reply: string): RawResponse {
+  const [head = '', ...rest] = reply.split('\r\n\r\n')
+  const [statusLine = '', ...lines] = head.split('\r\n')
+  const headers: http.IncomingHttpHeaders = {}
+  for (const line of lines) {
+    const colon = line.indexOf(':')
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') }
+}
+
+/**
+ * Writes bytes as they are (no HTTP client would send a bare CR in a header, or a control
+ * character) and reads all of the answer; `tls` for nginx's HTTPS port (the lab's CA trusted).
+ */
+export function rawExchange(port: number, bytes: string | Buffer, tls = false): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect(port, '127.0.0.1', () => socket.write(bytes))
+    const socket = tls
+      ? tlsConnect({ port, host: '127.0.0.1', servername: 'localhost', ca: labCa() }, () =>
+          socket.write(bytes),
+        )
+      : netConnect(port, '127.0.0.1', () => socket.write(bytes))
     let reply = ''
     socket.setTimeout(5000, () => socket.destroy(new Error('no reply')))
     socket.on('data', (chunk) => {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
-import { dockerPlacement, renderNginx } from '../../tools/lab/src/nginx-config.ts'
+import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from '../../tools/lab/src/nginx-config.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { ensureDevCertificate } from '../../tools/lab/src/services/tls.ts'
 import { which } from '../../tools/lab/src/system.ts'
@@ -40,8 +40,7 @@ describe("nginx's config as Docker mode renders it", () => {
       assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.130:3000 .*# app1`))
       assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.131:8000 .*# py1`))
       for (const [name, content] of files) writeFileSync(join(dir, name), content)
-      for (const shared of ['snippets', 'strategies'])
-        symlinkSync(join(repoRoot, 'nginx', shared), join(dir, shared))
+      for (const shared of NGINX_SHARED_DIRS) symlinkSync(join(repoRoot, 'nginx', shared), join(dir, shared))
       mkdirSync(join(dir, 'tmp'))
       await ensureDevCertificate(join(dir, 'tls'))
 

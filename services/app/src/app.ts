@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import type { Server } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, { type FastifyHttpOptions, LogController } from 'fastify'
 import type { Config } from './config.ts'
 import configPlugin from './plugins/config.ts'
 import deadlinePlugin from './plugins/deadline.ts'
@@ -27,7 +28,7 @@ const QUIET_PATHS = new Set(['/health', '/ready', '/metrics', '/faults'])
  * Builds the replica without listening: server.ts listens, tests inject or listen on port 0.
  * `options` carries what belongs to the process (logger, timeouts).
  */
-export async function buildApp(config: Config, options: FastifyServerOptions = {}) {
+export async function buildApp(config: Config, options: FastifyHttpOptions<Server> = {}) {
   const app = Fastify({
     // nginx sets X-Request-ID; using it as Fastify's request id ties the access log line to
     // the replica's log lines for the same request.

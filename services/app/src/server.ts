@@ -24,6 +24,9 @@ const app = await buildApp(config, {
   keepAliveTimeout: 65_000,
   // Bounds slow or stuck clients; nginx buffers the client side, so this only guards the hop.
   requestTimeout: 30_000,
+  // Above what nginx lets through (about 17 KiB of request line and headers: its
+  // large_client_header_buffers), so that nginx, not Node, refuses what is too large.
+  http: { maxHeaderSize: 32 * 1024 },
 })
 
 closeWithGrace(

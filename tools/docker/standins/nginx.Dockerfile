@@ -1,9 +1,9 @@
-# nginx >= 1.27.3 (compose relies on upstream `server ... resolve`): Debian unstable's package.
+# nginx >= 1.27.3 with njs, as the official image has it: Debian unstable's packages.
 FROM lb-lab-standin/base:bookworm
 LABEL org.lb-lab.standin=nginx
 RUN sed 's/ bookworm / sid /' /etc/apt/sources.list > /etc/apt/sources.list.d/sid.list \
  && printf 'Acquire::Check-Valid-Until "false";\n' > /etc/apt/apt.conf.d/90sid \
- && apt-install -t sid nginx wget curl ca-certificates \
+ && apt-install -t sid nginx libnginx-mod-http-js wget curl ca-certificates \
  && rm /etc/apt/sources.list.d/sid.list \
  && mkdir -p /var/cache/nginx /var/log/nginx \
  && chown nobody /var/cache/nginx \

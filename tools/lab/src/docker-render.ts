@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { dockerReplicas } from './docker-replicas.ts'
 import type { LabEnv } from './env.ts'
-import { dockerPlacement, renderNginx } from './nginx-config.ts'
+import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from './nginx-config.ts'
 import { repoRoot } from './paths.ts'
 import { dockerPrometheus, renderPrometheus } from './prometheus-config.ts'
 import { ensureDevCertificate } from './services/tls.ts'
@@ -22,7 +22,7 @@ export async function renderForDocker(
   const { files, version } = renderNginx(env, dockerPlacement(env, replicas))
   for (const [name, content] of files) writeFileSync(join(nginxDir, name), content)
   // Natively these are symlinks into the repository; a volume gets copies, refreshed on each up.
-  for (const shared of ['snippets', 'strategies']) {
+  for (const shared of NGINX_SHARED_DIRS) {
     cpSync(join(repoRoot, 'nginx', shared), join(nginxDir, shared), { recursive: true, force: true })
   }
   await ensureDevCertificate(join(nginxDir, 'tls'))

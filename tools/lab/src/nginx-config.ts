@@ -16,6 +16,10 @@ import {
 } from './topology.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
+/** nginx's njs module (njs/edge.js): where Debian's package and the official image both keep it. */
+export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so'
+/** The folders of nginx/ its config includes as they are, placed beside the rendered files. */
+export const NGINX_SHARED_DIRS = ['snippets', 'strategies', 'njs'] as const
 
 /** What differs between run modes: where things are, never how nginx behaves. */
 export interface NginxPlacement {
@@ -103,6 +107,7 @@ export function dockerPlacement(env: LabEnv, replicas: Record<ReplicaSet, Replic
 export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string, string | number> {
   const vars: Record<string, string | number> = {
     LB_STRATEGY: env.strategy(),
+    NJS_MODULE,
     SESSION_COOKIE_NAME: env.get('SESSION_COOKIE_NAME'),
     PY_SESSION_COOKIE_NAME: env.get('PY_SESSION_COOKIE_NAME'),
     NGINX_HTTPS_PORT: env.port('NGINX_HTTPS_PORT'),
@@ -167,9 +172,9 @@ export function renderNginx(
     .filter((f) => f.endsWith('.template'))
     .sort()
     .map((f) => [f, readFileSync(join(TEMPLATES, f), 'utf8')] as const)
-  // Every input nginx reads, the included snippets and strategies too: editing any of them
-  // changes the version, so the rendered files change and `up` reloads nginx.
-  const included = ['snippets', 'strategies'].flatMap((dir) =>
+  // Every input nginx reads, the included snippets, strategies and scripts too: editing any of
+  // them changes the version, so the rendered files change and `up` reloads nginx.
+  const included = NGINX_SHARED_DIRS.flatMap((dir) =>
     readdirSync(join(repoRoot, 'nginx', dir))
       .sort()
       .map((f) => readFileSync(join(repoRoot, 'nginx', dir, f), 'utf8')),

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { NJS_MODULE } from './nginx-config.ts'
 
 /** Debian's Postgres keeps its server binaries out of PATH, under /usr/lib/postgresql/<major>/bin. */
 function postgresBinDirs(): string[] {
@@ -19,7 +20,9 @@ function searchPath(): string[] {
   return [...postgresBinDirs(), ...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin']
 }
 
+/** Where a binary is on the search path; a path given whole (a module, say) if it exists. */
 export function which(binary: string): string | undefined {
+  if (binary.startsWith('/')) return existsSync(binary) ? binary : undefined
   for (const dir of searchPath()) {
     if (!dir) continue
     const candidate = join(dir, binary)
@@ -45,6 +48,7 @@ export const PACKAGES: Record<string, string> = {
   pg_isready: 'postgresql',
   psql: 'postgresql',
   nginx: 'nginx',
+  [NJS_MODULE]: 'libnginx-mod-http-js',
   prometheus: 'prometheus',
   promtool: 'prometheus',
   openssl: 'openssl',

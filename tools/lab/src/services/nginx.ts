@@ -2,7 +2,7 @@
 import { existsSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEnv } from '../env.ts'
-import { nativePlacement, renderNginx } from '../nginx-config.ts'
+import { NGINX_SHARED_DIRS, NJS_MODULE, nativePlacement, renderNginx } from '../nginx-config.ts'
 import { repoRoot, serviceDir } from '../paths.ts'
 import { LOCALHOST, replicasOf } from '../topology.ts'
 import { bin, ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
@@ -14,10 +14,10 @@ export function nginx(env: LabEnv): Service {
   const confDir = join(dir, 'conf')
   let version = ''
 
-  /** The rendered files, with strategies/ and snippets/ beside them (Docker mode copies them). */
+  /** The rendered files, with the shared folders beside them (Docker mode copies them). */
   function writeConfig(into: string): boolean {
     ensureDir(into)
-    for (const shared of ['strategies', 'snippets']) {
+    for (const shared of NGINX_SHARED_DIRS) {
       const link = join(into, shared)
       if (!existsSync(link)) symlinkSync(join(repoRoot, 'nginx', shared), link)
     }
@@ -34,7 +34,7 @@ export function nginx(env: LabEnv): Service {
     dependsOn: [...replicasOf(env, 'app'), ...replicasOf(env, 'py')],
     port,
     ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
-    binaries: ['nginx', 'openssl'],
+    binaries: ['nginx', 'openssl', NJS_MODULE],
     // Graceful: workers finish the requests they hold, as the official image's STOPSIGNAL.
     stopSignal: 'SIGQUIT',
     stopTimeoutMs: 10_000,
