@@ -7,36 +7,78 @@ import { direct, env, lab, pgLogin, SessionClient, TARGETS } from '../lib/stack.
 
 describe('Redis is bounded and keeps what the lab promises', () => {
   const redis = new Redis({ ...direct('redis'), password: env.get('REDIS_PASSWORD'), lazyConnect: true })
+  const FILLER = 'lab:test:filler:'
   after(async () => {
     await redis.config('SET', 'maxmemory', env.get('REDIS_MAXMEMORY'))
+    const fillers = await redis.keys(`${FILLER}*`)
+    if (fillers.length > 0) await redis.del(...fillers)
     redis.disconnect()
   })
 
-  it('has a memory cap and never evicts: at the cap new sessions answer 503, and none is lost', async () => {
+  it('filled to its cap: new sessions refused, nothing evicted, existing users keep reading and writing notes', async (t) => {
     await redis.connect()
     const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string]
     const [, cap] = (await redis.config('GET', 'maxmemory')) as [string, string]
     assert.equal(policy, 'noeviction')
     assert.ok(Number(cap) > 0, `maxmemory ${cap}`)
 
-    const clients = TARGETS.map(() => new SessionClient())
-    for (const [i, { base }] of TARGETS.entries()) await clients[i]?.post(`${base}/api/visits`)
-    // The cap reached (1 byte): Redis refuses every write rather than evict anything.
-    await redis.config('SET', 'maxmemory', '1')
-    try {
-      for (const { base } of TARGETS) {
-        const fresh = await new SessionClient().post(`${base}/api/visits`)
-        assert.equal(fresh.status, 503, `${base}: a new session at the cap`)
-        assert.equal(fresh.body.message, 'session store unavailable')
+    // Before: a user of each app with a session (one visit) and a note of its own.
+    const users = await Promise.all(
+      TARGETS.map(async ({ base }) => {
+        const client = new SessionClient()
+        assert.equal((await client.post(`${base}/api/visits`)).status, 200)
+        const note = await client.post(`${base}/api/notes`, { text: 'before the cap' })
+        assert.equal(note.status, 201)
+        return { base, client, note: note.body.id as number }
+      }),
+    )
+
+    // Filled for real, to a cap a few megabytes above what it holds: until Redis refuses a write.
+    const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1])
+    await redis.config('SET', 'maxmemory', String(used + 4 * 2 ** 20))
+    let filled = 0
+    const chunk = 'x'.repeat(64 * 1024)
+    while (filled < 1000) {
+      const error = await redis.set(`${FILLER}${filled}`, chunk).then(
+        () => undefined,
+        (err: Error) => err.message,
+      )
+      if (error) {
+        assert.match(error, /^OOM /)
+        break
       }
-    } finally {
-      await redis.config('SET', 'maxmemory', env.get('REDIS_MAXMEMORY'))
+      filled++
     }
+    assert.ok(filled < 1000, 'Redis took 64 MB past a cap 4 MB away')
+    const keysAtCap = await redis.dbsize()
+
+    for (const { base, client, note } of users) {
+      // A new session is refused: it would need memory Redis has not got (and will not evict for).
+      const fresh = await new SessionClient().post(`${base}/api/visits`)
+      assert.deepEqual([fresh.status, fresh.body.message], [503, 'session store unavailable'], base)
+      // One who has a session keeps reading it, and keeps reading and writing notes (which need
+      // no session: their writer's position is a cookie of its own).
+      const visits = await client.send(`${base}/api/visits`)
+      assert.deepEqual([visits.status, visits.body.visits], [200, 1], `${base}: reads its visits`)
+      assert.equal((await client.send(`${base}/api/notes/${note}`)).status, 200, `${base}: reads its note`)
+      assert.equal(
+        (await client.post(`${base}/api/notes`, { text: 'at the cap' })).status,
+        201,
+        `${base}: writes`,
+      )
+      assert.equal((await new SessionClient().post(`${base}/api/notes`, { text: 'no session' })).status, 201)
+      // A visit is counted in Redis, beside the session: refused at the cap like any Redis write.
+      assert.equal((await client.post(`${base}/api/visits`)).status, 503, `${base}: a visit at the cap`)
+    }
+    // Nothing was evicted to make room.
+    assert.equal(await redis.dbsize(), keysAtCap)
+    t.diagnostic(`filled with ${filled} keys of 64 KB to a cap of ${(used / 2 ** 20 + 4).toFixed(0)} MB`)
+
     // Below the cap again, every session from before is there, its count intact.
-    for (const [i, { base }] of TARGETS.entries()) {
-      const next = await clients[i]?.post(`${base}/api/visits`)
-      assert.equal(next?.status, 200, base)
-      assert.equal(next?.body.visits, 2, base)
+    await redis.config('SET', 'maxmemory', env.get('REDIS_MAXMEMORY'))
+    for (const { base, client } of users) {
+      const next = await client.post(`${base}/api/visits`)
+      assert.deepEqual([next.status, next.body.visits], [200, 2], base)
     }
   })
 })

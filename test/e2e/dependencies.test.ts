@@ -38,7 +38,7 @@ for (const { name, base, replicas } of TARGETS) {
       await until('replica streaming again', replicaStreaming)
     })
 
-    it('Redis frozen: session routes answer 503, reads without a session still work, /health 200, all recover after', async (t) => {
+    it('Redis frozen: session routes answer 503, notes are read with or without a session, /health 200, all recover after', async (t) => {
       const client = new SessionClient()
       await client.post(`${base}/api/visits`)
       await lab(['pause', 'redis'])
@@ -49,8 +49,8 @@ for (const { name, base, replicas } of TARGETS) {
       let health: Awaited<ReturnType<typeof hit>>
       try {
         during = await client.post(`${base}/api/visits`)
-        // The README's table: reads need Redis only to read a session; without a cookie they
-        // come from Postgres as ever, with one the session cannot be read (503).
+        // The README's table: notes need no session (their writer's position is a cookie of its
+        // own), so a client with a session reads them as one without does.
         readWithSession = await client.send(`${base}/api/notes?limit=1`)
         readWithout = await new SessionClient().send(`${base}/api/notes?limit=1`)
         ready = await hit(`${base}/ready`)
@@ -63,10 +63,7 @@ for (const { name, base, replicas } of TARGETS) {
       // this would be nginx's 504, and the replica counted as failed.
       assert.equal(during.status, 503)
       assert.deepEqual(during.body, { error: 'Service Unavailable', message: 'session store unavailable' })
-      assert.deepEqual(
-        [readWithSession.status, readWithSession.body.message],
-        [503, 'session store unavailable'],
-      )
+      assert.equal(readWithSession.status, 200)
       assert.equal(readWithout.status, 200)
       assert.equal(ready.status, 503)
       assert.equal(health.status, 200)
@@ -87,11 +84,13 @@ for (const { name, base, replicas } of TARGETS) {
       assert.equal(during.status, 503)
       await lab(['start', 'redis'])
 
-      const seconds = await until(
-        'visits after restart',
-        async () => (await client.post(`${base}/api/visits`)).status === 200,
-      )
-      assert.equal((await hit(`${base}/ready`)).status, 200)
+      // Each replica reconnects on its own (ioredis backs off up to 2 s between tries): every
+      // one of them ready again, asked directly, is the state that must come.
+      const seconds = await until('every replica ready after Redis restarted', async () => {
+        const statuses = await Promise.all(replicas.map(async (r) => (await readiness(r)).status))
+        return statuses.every((status) => status === 200)
+      })
+      assert.equal((await client.post(`${base}/api/visits`)).status, 200)
       const after = await replicaUptimes(replicas)
       after.forEach((uptime, i) => {
         assert.ok(
@@ -99,7 +98,7 @@ for (const { name, base, replicas } of TARGETS) {
           `${replicas[i]} restarted: uptime ${uptimes[i]} s, then ${uptime} s`,
         )
       })
-      t.diagnostic(`sessions back ${seconds.toFixed(1)} s after Redis restarted, no replica restarted`)
+      t.diagnostic(`every replica ready ${seconds.toFixed(1)} s after Redis restarted, none restarted`)
     })
 
     it('standby stopped: reads succeed from the primary, and every replica stays ready', async () => {

@@ -3,6 +3,7 @@ import http2 from 'node:http2'
 import { connect as netConnect } from 'node:net'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
 import {
   assertSecurityHeaders,
   fromOtherClient,
@@ -13,7 +14,20 @@ import {
   request,
   slowBodiesFromOtherClient,
 } from '../lib/raw.ts'
-import { env } from '../lib/stack.ts'
+import { BASE, direct, env, SessionClient, TARGETS } from '../lib/stack.ts'
+
+/** Deletes every stored session of both apps (as if each had expired), leaving other keys alone. */
+async function forgetSessions(): Promise<void> {
+  const redis = new Redis({ ...direct('redis'), password: env.get('REDIS_PASSWORD') })
+  try {
+    for (const pattern of ['lab:sess:*', 'lab:py:sess:*']) {
+      const keys = await redis.keys(pattern)
+      if (keys.length > 0) await redis.del(...keys)
+    }
+  } finally {
+    redis.disconnect()
+  }
+}
 
 describe('size limits, answered by nginx before any replica', () => {
   it('refuses a large body with 413, a long request line with 414, large headers with 431', async () => {
@@ -172,6 +186,44 @@ describe('rate limits, per client address as nginx sees it', () => {
       again.map((r) => [r.status, JSON.parse(r.body).visits]),
       [2, 3, 4, 5, 6].map((visits) => [200, visits]),
     )
+  })
+
+  it('counts new sessions as the replicas make them, however the request is dressed', async () => {
+    const burst = Number(env.get('RATE_LIMIT_NEW_SESSIONS_BURST'))
+    for (const { name, base, cookie } of TARGETS) {
+      // A cookie named in other letters is no session to a replica (names are case-sensitive):
+      // it makes a new one, so nginx counts it too. A keyed POST is counted as any other.
+      const disguised = await fromOtherClient(
+        name === 'Python' ? 8 : 7,
+        Array.from({ length: burst + 6 }, (_, i) => ({
+          path: `${base}/api/visits`,
+          method: 'POST',
+          headers: Object.fromEntries([
+            i % 2 ? ['cookie', `${cookie.toUpperCase()}=x`] : ['idempotency-key', `disguised-${i}-abcdef`],
+          ]),
+        })),
+      )
+      const made = disguised.filter((r) => r.status === 200).length
+      const bound = limitAllows(disguised, Number(env.get('RATE_LIMIT_NEW_SESSIONS')) / 60, burst)
+      assert.ok(made <= bound, `${name}: ${made} sessions made, at most ${bound}`)
+      assert.equal(made + disguised.filter((r) => r.status === 429).length, disguised.length)
+    }
+  })
+
+  it('never starts a session under a cookie whose session is gone: 400, the cookie cleared', async () => {
+    for (const { base, cookie } of TARGETS) {
+      const client = new SessionClient()
+      assert.equal((await client.post(`${base}/api/visits`)).status, 200)
+      const stale = client.cookie
+      await forgetSessions()
+      const again = await fetch(`${BASE}${base}/api/visits`, { method: 'POST', headers: { cookie: stale } })
+      assert.equal(again.status, 400)
+      assert.deepEqual(await again.json(), {
+        error: 'Bad Request',
+        message: 'session expired: send the request again without its cookie',
+      })
+      assert.match(String(again.headers.get('set-cookie')), new RegExp(`^${cookie}=;`))
+    }
   })
 
   it('never limits a client that stays under the rate', async () => {

@@ -240,22 +240,30 @@ export async function replicaMetric(
   return line === undefined ? undefined : Number(line.split(' ').at(-1))
 }
 
-/** A client that keeps its session cookie, like a browser tab. */
+/** A client that keeps its cookies (the session's, the last write's), like a browser tab. */
 export class SessionClient {
-  cookie = ''
+  readonly jar = new Map<string, string>()
+  /** The Cookie header it sends. */
+  get cookie(): string {
+    return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ')
+  }
   // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes; the tests assert on them.
   async send(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; ms: number }> {
     const started = performance.now()
     const headers = new Headers(init.headers)
-    if (this.cookie) headers.set('cookie', this.cookie)
+    if (this.jar.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookie)
     const response = await fetch(url.startsWith('http') ? url : `${BASE}${url}`, {
       ...init,
       headers,
       signal: AbortSignal.timeout(10_000),
     })
-    const setCookie = response.headers.getSetCookie()[0]
-    // A browser drops a cookie set to expire (Max-Age=0); so does this client.
-    if (setCookie) this.cookie = /Max-Age=0/i.test(setCookie) ? '' : (setCookie.split(';')[0] ?? '')
+    for (const setCookie of response.headers.getSetCookie()) {
+      const [pair = ''] = setCookie.split(';')
+      const [name = '', value = ''] = pair.split('=')
+      // A browser drops a cookie set to expire (Max-Age=0); so does this client.
+      if (/Max-Age=0/i.test(setCookie) || value === '') this.jar.delete(name)
+      else this.jar.set(name, pair.slice(name.length + 1))
+    }
     const text = await response.text()
     return {
       status: response.status,

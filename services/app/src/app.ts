@@ -11,6 +11,7 @@ import faultsPlugin from './plugins/faults.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import postgresPlugin from './plugins/postgres.ts'
+import readYourWritesPlugin from './plugins/read-your-writes.ts'
 import redisPlugin from './plugins/redis.ts'
 import replicaHeaderPlugin from './plugins/replica-header.ts'
 import sessionPlugin from './plugins/session.ts'
@@ -72,10 +73,14 @@ export async function buildApp(config: Config, options: FastifyHttpOptions<Serve
   await app.register(whoamiRoutes)
   await app.register(workRoutes)
   // Sessions in a scope of their own: their hooks (and so Redis) run for these routes only,
-  // never for /health, /ready or /metrics.
+  // never for /health, /ready or /metrics, nor for notes, which remember a client's last write
+  // in a cookie of their own (read-your-writes.ts) and so need no session at all.
   await app.register(async (scope) => {
     await scope.register(sessionPlugin)
     await scope.register(visitsRoutes)
+  })
+  await app.register(async (scope) => {
+    await scope.register(readYourWritesPlugin)
     await scope.register(notesRoutes)
   })
   return app

@@ -32,6 +32,9 @@ export const ConfigSchema = Type.Object({
   // nginx's hash_cookie strategy reads this cookie, so only characters nginx variables allow.
   SESSION_COOKIE_NAME: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$', default: 'lab_sid' }),
   SESSION_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 3600 }),
+  // How long after a write its writer's reads check that the standby has replayed it (a cookie:
+  // plugins/read-your-writes.ts): longer than the standby ever lags (ReplicationLagHigh fires at 10 s).
+  READ_YOUR_WRITES_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
 
   PG_PRIMARY_HOST: Type.String({ minLength: 1 }),
   PG_PRIMARY_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5432 }),

@@ -1,15 +1,24 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { Signer } from '@fastify/cookie'
 import { NOTE_MAX_LENGTH } from '../src/routes/notes.ts'
-import { appFor, countNotes, postNote, sessionCookie } from './helpers.ts'
+import { appFor, countNotes, postNote } from './helpers.ts'
 
 describe('notes', () => {
-  it('writes a note on the primary and reads it back in the same session', async (t) => {
+  it('writes a note on the primary and reads it back, with no session: its writer carries the position', async (t) => {
     const app = await appFor(t)
     const created = await postNote(app, { text: 'hi' })
     assert.equal(created.statusCode, 201)
     const { id } = created.json()
-    const cookie = sessionCookie(created)
+    // No session is made for a write: only the signed cookie with the write's WAL position.
+    assert.deepEqual(
+      created.cookies.map((c) => c.name),
+      ['lab_sid_rw'],
+    )
+    const written = created.cookies[0]
+    assert.equal(written?.maxAge, app.config.READ_YOUR_WRITES_SECONDS)
+    assert.equal(written?.httpOnly, true)
+    const cookie = `${written?.name}=${written?.value}`
 
     const read = await app.inject({ url: `/api/notes/${id}`, headers: { cookie } })
     assert.equal(read.statusCode, 200)
@@ -20,6 +29,24 @@ describe('notes', () => {
 
     const list = await app.inject({ url: '/api/notes?limit=5', headers: { cookie } })
     assert.ok(list.json().notes.some((n: { id: number }) => n.id === id))
+  })
+
+  it('sends a reader whose write the standby has not replayed to the primary; drops a forged position', async (t) => {
+    const app = await appFor(t)
+    const cookie = (await postNote(app, { text: 'far ahead' })).cookies[0]
+    assert.ok(cookie)
+    // A position far past anything replayed: signed as the replica signs it, so only the primary can answer.
+    const signer = new Signer(app.config.SESSION_SECRET)
+    const ahead = `lab_sid_rw=${signer.sign('FFFFFFFF/FFFFFFFF')}`
+    const read = await app.inject({ url: '/api/notes?limit=1', headers: { cookie: ahead } })
+    assert.equal(read.json().servedBy, 'primary')
+    // A position the client wrote itself is not believed: read as if there were none, cookie cleared.
+    const forged = await app.inject({
+      url: '/api/notes?limit=1',
+      headers: { cookie: 'lab_sid_rw=FFFFFFFF/FFFFFFFF' },
+    })
+    assert.equal(forged.statusCode, 200)
+    assert.match(String(forged.headers['set-cookie']), /^lab_sid_rw=; Max-Age=0/)
   })
 
   // The whole hostile-input table runs against both replicas in test/e2e/hostile.test.ts.

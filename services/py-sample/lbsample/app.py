@@ -11,7 +11,7 @@ import redis
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from . import metrics, server_timing, shared
+from . import metrics, read_your_writes, server_timing, shared
 from .capacity import WorkSlots
 from .config import Config
 from .context import Replica
@@ -22,7 +22,7 @@ from .faults import KINDS as FAULT_KINDS
 from .faults import FaultStore, active_kinds
 from .proxy import TrustedProxy
 from .routes import faults, health, notes, visits, whoami, work
-from .sessions import SESSION_BLUEPRINTS, InvalidSessionCookie, SessionInterface, make_redis, raise_session_error
+from .sessions import InvalidSessionCookie, SessionInterface, make_redis, raise_session_error
 
 log = logging.getLogger("lbsample")
 
@@ -110,7 +110,9 @@ def _hooks(app: Flask, config: Config) -> None:
         # On every response, errors and 404s included: how a lab user sees which replica answered.
         response.headers["X-Replica"] = config.replica_id
         server_timing.stamp(response)
-        if request.blueprint in SESSION_BLUEPRINTS:
+        read_your_writes.stamp(response)
+        # The pools' gauges, after the routes that use them.
+        if request.blueprint == notes.blueprint.name:
             pool_gauges(app.extensions["lbsample"].db)
         return response
 

@@ -36,6 +36,7 @@ class Config:
     session_secret: str
     session_cookie_name: str
     session_ttl_seconds: int
+    read_your_writes_seconds: int
     pg_primary_host: str
     pg_primary_port: int
     pg_replica_host: str
@@ -124,6 +125,7 @@ SPEC: dict[str, tuple[Parse, Any]] = {
     # nginx's hash_cookie strategy reads this cookie: only characters nginx variables allow.
     "SESSION_COOKIE_NAME": (_text(pattern=r"[A-Za-z0-9_]{1,64}"), "lab_py_sid"),
     "SESSION_TTL_SECONDS": (_integer(60, 30 * 86_400), "3600"),
+    "READ_YOUR_WRITES_SECONDS": (_integer(1, 3600), "60"),
     "PG_PRIMARY_HOST": (_text(), REQUIRED),
     "PG_PRIMARY_PORT": (PORT, "5432"),
     "PG_REPLICA_HOST": (_text(), REQUIRED),

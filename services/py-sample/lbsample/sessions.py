@@ -1,7 +1,7 @@
 """Sessions in Redis with Flask-Session, on the session routes only.
 
 Flask opens a session for every request. This interface touches Redis only for the routes that
-use one (the `visits` and `notes` blueprints), so a Redis outage never reaches /health, /ready or /metrics,
+use one (the `visits` blueprint), so a Redis outage never reaches /health, /ready or /metrics,
 as in the TypeScript replica (services/app/src/plugins/session.ts).
 """
 
@@ -11,7 +11,7 @@ import json
 import re
 
 import redis
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, request
 from flask.globals import request_ctx
 from flask_session.redis import RedisSessionInterface
 from flask_session.redis.redis import RedisSession
@@ -28,8 +28,8 @@ SESSION_KEY_PREFIX = "lab:py:sess:"
 # Flask-Session's ids: secrets.token_urlsafe(32), 43 characters. They are unguessable rather
 # than signed (Flask-Session deprecated signing), so "forged" means "not one of ours".
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
-# Blueprints whose routes read and write the session.
-SESSION_BLUEPRINTS = frozenset({"visits", "notes"})
+# Blueprints whose routes read and write the session (notes need none: read_your_writes.py).
+SESSION_BLUEPRINTS = frozenset({"visits"})
 SESSION_ERROR = "lbsample.session_error"
 # Set when a route saved (or tried to save) the session itself: save_session() then leaves it be.
 SESSION_SETTLED = "lbsample.session_settled"
@@ -57,8 +57,17 @@ def make_redis(config: Config) -> redis.Redis:
 
 
 class InvalidSessionCookie(HttpError):
-    def __init__(self) -> None:
-        super().__init__(400, "invalid session cookie")
+    def __init__(self, message: str = "invalid session cookie") -> None:
+        super().__init__(400, message)
+
+
+def refuse_new_session_under_old_cookie(session: RedisSession) -> None:
+    """Before a route creates a session: refuses (400, the cookie cleared) a request that came
+    with a session cookie whose session is gone (services/app/src/plugins/session.ts says why:
+    nginx counts only a request without the cookie as one that makes a session)."""
+    sent = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    if sent and sent != session.sid:
+        raise InvalidSessionCookie("session expired: send the request again without its cookie")
 
 
 class SessionInterface(RedisSessionInterface):

@@ -21,12 +21,17 @@ declare module 'fastify' {
      * leaves room for exactly one).
      */
     saveSessionNow(request: FastifyRequest, reply: FastifyReply, last?: 'last'): Promise<boolean>
+    /**
+     * Before a route creates a session: refuses (400, the cookie cleared) a request that came
+     * with a session cookie whose session is gone. nginx counts a request without the cookie as
+     * one that makes a session (RATE_LIMIT_NEW_SESSIONS), and one with it as one that does not;
+     * the replica must agree, or one stale cookie would mint sessions past that budget.
+     */
+    refuseNewSessionUnderOldCookie(request: FastifyRequest, reply: FastifyReply): void
   }
   interface Session {
     /** The replica that created the session. */
     createdBy?: string
-    /** The primary's WAL position after this session's last write (read-your-writes). */
-    lastWriteLsn?: string
   }
 }
 
@@ -99,6 +104,13 @@ export default fp(
       }
     })
 
+    app.decorate('refuseNewSessionUnderOldCookie', (request: FastifyRequest, reply: FastifyReply) => {
+      const sent = request.cookies[SESSION_COOKIE_NAME]
+      if (!sent || signer.unsign(sent).value === request.session.sessionId) return
+      reply.clearCookie(SESSION_COOKIE_NAME, { path: '/' })
+      throw httpError(400, 'session expired: send the request again without its cookie')
+    })
+
     const settled = new WeakSet<FastifyRequest>()
     app.decorate('saveSessionNow', async (request: FastifyRequest, reply: FastifyReply, last?: 'last') => {
       settled.add(request)
@@ -109,15 +121,35 @@ export default fp(
       } catch {
         return false // counted by the store
       }
-      // What @fastify/session's own hook sets (its Cookie class has toJSON; the types omit it).
-      const options = (current.cookie as unknown as { toJSON(): CookieSerializeOptions }).toJSON()
-      reply.setCookie(SESSION_COOKIE_NAME, current.encryptedSessionId, options)
+      setSessionCookie(reply, current)
       return true
     })
-    // Added before @fastify/session's own onSend hook, so it runs first: without a session,
-    // that hook does nothing for a request whose route settled its session already.
-    app.addHook('onSend', async (request) => {
-      if (settled.has(request)) request.session = null as unknown as FastifySessionObject
+    /** What @fastify/session's own hook sets (its Cookie class has toJSON; the types omit it). */
+    const setSessionCookie = (reply: FastifyReply, current: FastifySessionObject) => {
+      const options = (current.cookie as unknown as { toJSON(): CookieSerializeOptions }).toJSON()
+      reply.setCookie(SESSION_COOKIE_NAME, current.encryptedSessionId, options)
+    }
+    // Added before @fastify/session's own onSend hook, so they run first: without a session,
+    // that hook does nothing for a request whose route settled its session already, or whose
+    // expiry was renewed here.
+    app.addHook('onSend', async (request, reply) => {
+      const current = request.session
+      if (settled.has(request) || !current) {
+        request.session = null as unknown as FastifySessionObject
+        return
+      }
+      const sent = request.cookies[SESSION_COOKIE_NAME]
+      if (current.isModified() || !sent || signer.unsign(sent).value !== current.sessionId) return
+      // A stored session a request used but did not change: its expiry rolls on with EXPIRE, not
+      // by writing the whole session again (@fastify/session's `rolling`), so that a reader keeps
+      // reading when Redis is at its memory cap (it refuses SET there, never EXPIRE). A failed
+      // renewal is counted, and the read answered all the same.
+      current.touch()
+      const renewed = await new Promise<boolean>((resolve) => {
+        store.touch(current.sessionId, current as never, (err) => resolve(!err))
+      })
+      if (renewed) setSessionCookie(reply, current)
+      request.session = null as unknown as FastifySessionObject
     })
 
     await app.register(session, {
@@ -127,6 +159,8 @@ export default fp(
       store: store as unknown as FastifySessionOptions['store'],
       // No Redis key for a client that never stores anything (load tests send many of those).
       saveUninitialized: false,
+      // Renewed above, by EXPIRE.
+      rolling: false,
       cookie: {
         path: '/',
         httpOnly: true,

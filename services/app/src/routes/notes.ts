@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { type Query, WRITE_PENDING } from '../db.ts'
-import { DependencyUnavailable, httpError, OutcomeUnknown } from '../errors.ts'
+import { httpError, OutcomeUnknown } from '../errors.ts'
 import { IdempotencyHeaders, requestSha256 } from '../idempotency.ts'
 import { checkText } from '../json-body.ts'
 
@@ -84,34 +84,18 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/notes', { schema: schemas.create }, async (request, reply) => {
     checkText('text', request.body.text, NOTE_MAX_LENGTH)
-    const { session } = request
-    const before = session.get('lastWriteLsn')
-    // First the session records that a write is under way (and so Redis proves it answers): if
-    // it cannot, the answer is 503 and nothing is written. Should the save after the commit
-    // fail, the marker stays, and this session's reads go to the primary: read-your-writes holds.
-    if (!session.get('createdBy')) session.set('createdBy', replica)
-    session.set('lastWriteLsn', WRITE_PENDING)
-    if (!(await app.saveSessionNow(request, reply))) {
-      throw new DependencyUnavailable('session store', new Error('session not saved before the write'))
-    }
     const { text } = request.body
     const key = request.headers['idempotency-key']
     let written: Awaited<ReturnType<typeof app.db.write<WrittenRow>>>
     try {
       written = await app.db.write(request.deadline, (query) => insert(query, text, key))
     } catch (err) {
-      // Not written (a 503 or a 4xx): the session's reads need not wait for anything.
-      if (!(err instanceof OutcomeUnknown)) {
-        session.set('lastWriteLsn', before)
-        await app.saveSessionNow(request, reply, 'last')
-      }
+      // Maybe written: this client's reads go to the primary for a while, where it is if it is.
+      if (err instanceof OutcomeUnknown) reply.rememberWrite(WRITE_PENDING)
       throw err
     }
-    // Reads in this session go to the replica only once it has replayed this far.
-    if (written.lsn !== undefined) {
-      session.set('lastWriteLsn', written.lsn)
-      await app.saveSessionNow(request, reply, 'last')
-    }
+    // This client's reads go to the standby only once it has replayed this far.
+    reply.rememberWrite(written.lsn ?? WRITE_PENDING)
     // A repeat gets the first answer: the same note, written by the replica that wrote it.
     const note = written.result
     return reply.code(201).send({ id: Number(note.id), replica: note.replica })
@@ -122,7 +106,7 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.deadline,
       `SELECT ${COLUMNS} FROM notes WHERE id = $1`,
       [request.params.id],
-      request.session.get('lastWriteLsn'),
+      request.lastWrite,
     )
     const row = rows[0]
     if (!row) throw httpError(404, `no note ${request.params.id}`)
@@ -134,7 +118,7 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.deadline,
       `SELECT ${COLUMNS} FROM notes ORDER BY id DESC LIMIT $1`,
       [Number(request.query.limit ?? 20)],
-      request.session.get('lastWriteLsn'),
+      request.lastWrite,
     )
     return { notes: rows.map(toNote), servedBy, replica }
   })

@@ -51,6 +51,8 @@ const visitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/visits',
     { schema: { headers: IdempotencyHeaders, response: { 200: Visits } } },
     async (request, reply) => {
+      const isNew = !request.session.get('createdBy')
+      if (isNew) app.refuseNewSessionUnderOldCookie(request, reply)
       const key = visitsKey(request)
       const idempotencyKey = request.headers['idempotency-key']
       // One Lua script, so the increment and the record of its Idempotency-Key happen together
@@ -69,7 +71,6 @@ const visitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Counted. A new session's count is reachable only through a saved session: not saved,
       // not counted (503). A known session's save only renews its expiry, and failing that must
       // not turn a counted visit into an error.
-      const isNew = !request.session.get('createdBy')
       if (isNew) request.session.set('createdBy', replica)
       if (!(await app.saveSessionNow(request, reply, 'last')) && isNew) {
         throw new DependencyUnavailable('session store', new Error('new session not saved'))

@@ -1,17 +1,18 @@
-"""Notes (routes/notes.ts): written to the primary, read from the replica unless this session's
-last write has not been replayed there yet, or the replica is down."""
+"""Notes (routes/notes.ts): written to the primary, read from the replica unless this client's
+last write has not been replayed there yet (read_your_writes.py), or the replica is down."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, session
+from flask import Blueprint
 
 from ..context import replica
 from ..db import WRITE_PENDING, Query
 from ..deadline import request_deadline
-from ..errors import DependencyUnavailable, HttpError, OutcomeUnknown
+from ..errors import HttpError, OutcomeUnknown
+from ..read_your_writes import last_write, remember_write
 from ..validation import idempotency_key, json_object, matches, query, request_sha256, text_field
 
 blueprint = Blueprint("notes", __name__)
@@ -39,28 +40,14 @@ def create() -> tuple[dict[str, Any], int]:
     r = replica()
     text = text_field(json_object(frozenset({"text"})), "text", NOTE_MAX_LENGTH)
     key = idempotency_key()
-    interface = current_app.session_interface
-    before = session.get("lastWriteLsn")
-    # First the session records that a write is under way (and so Redis proves it answers): if
-    # it cannot, the answer is 503 and nothing is written. Should the save after the commit
-    # fail, the marker stays, and this session's reads go to the primary: read-your-writes holds.
-    session.setdefault("createdBy", r.config.replica_id)
-    session["lastWriteLsn"] = WRITE_PENDING
-    if not interface.save_now(session):
-        raise DependencyUnavailable("session store")
     try:
         note, lsn = r.db.write(request_deadline(), lambda query: _insert(query, r.config.replica_id, text, key))
     except OutcomeUnknown:
+        # Maybe written: this client's reads go to the primary for a while, where it is if it is.
+        remember_write(WRITE_PENDING)
         raise
-    except Exception:
-        # Not written (a 503 or a 4xx): the session's reads need not wait for anything.
-        session["lastWriteLsn"] = before
-        interface.save_now(session, last=True)
-        raise
-    # Reads in this session go to the replica only once it has replayed this far.
-    if lsn is not None:
-        session["lastWriteLsn"] = lsn
-        interface.save_now(session, last=True)
+    # This client's reads go to the standby only once it has replayed this far.
+    remember_write(lsn)
     # A repeat gets the first answer: the same note, written by the replica that wrote it.
     return {"id": int(note["id"]), "replica": note["replica"]}, 201
 
@@ -94,7 +81,7 @@ def read_one(id: str) -> dict[str, Any]:  # noqa: A002
     r = replica()
     matches("params/id", note_id, r"[1-9][0-9]{0,14}")
     rows, served_by = r.db.read(
-        request_deadline(), f"SELECT {COLUMNS} FROM notes WHERE id = %s", (int(note_id),), session.get("lastWriteLsn")
+        request_deadline(), f"SELECT {COLUMNS} FROM notes WHERE id = %s", (int(note_id),), last_write()
     )
     if not rows:
         raise HttpError(404, f"no note {note_id}")
@@ -109,6 +96,6 @@ def read_recent() -> dict[str, Any]:
         request_deadline(),
         f"SELECT {COLUMNS} FROM notes ORDER BY id DESC LIMIT %s",
         (limit,),
-        session.get("lastWriteLsn"),
+        last_write(),
     )
     return {"notes": [_note(row) for row in rows], "servedBy": served_by, "replica": r.config.replica_id}

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, session
 from ..context import replica
 from ..errors import DependencyUnavailable
 from ..metrics import SESSION_STORE_ERRORS
+from ..sessions import refuse_new_session_under_old_cookie
 from ..validation import idempotency_key
 
 blueprint = Blueprint("visits", __name__)
@@ -45,6 +46,9 @@ def _store_down(err: Exception) -> DependencyUnavailable:
 @blueprint.post("/api/visits")
 def increment() -> dict[str, object]:
     r = replica()
+    new = "createdBy" not in session
+    if new:
+        refuse_new_session_under_old_cookie(session)
     key_of_request = idempotency_key()
     key = _key()
     ttl = r.config.session_ttl_seconds
@@ -62,7 +66,6 @@ def increment() -> dict[str, object]:
     # Counted. A new session's count is reachable only through a saved session: not saved, not
     # counted (503). A known session's save only renews its expiry, and failing that must not
     # turn a counted visit into an error.
-    new = "createdBy" not in session
     session.setdefault("createdBy", r.config.replica_id)
     if not current_app.session_interface.save_now(session, last=True) and new:
         raise DependencyUnavailable("session store")
