@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
+import { createSocket } from 'node:dgram'
 import { after, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { CONSOLE_CONTAINER_SYSLOG_PORT, dockerBackendAddress } from '../../tools/lab/src/topology.ts'
 import { fromOtherClient, HTTPS, request } from '../lib/raw.ts'
-import { burst, replicaUrl, TARGETS, until } from '../lib/stack.ts'
+import { burst, env, MODE, replicaUrl, TARGETS, until } from '../lib/stack.ts'
 
 const CONTROL = { 'content-type': 'application/json', 'x-lab-console': '1' }
 const api = (path: string, options: Parameters<typeof request>[1] = {}) =>
@@ -104,6 +107,33 @@ describe('the lab console, through nginx', () => {
       [400, 'body/rps must be a whole number from 1 to 500'],
     )
     assert.equal((await state()).load.running, false)
+  })
+
+  it('counts only the access log lines nginx tags: 2,000 forged datagrams count for nothing', async () => {
+    // Where nginx sends the console its log: any local process (or container) can send there too.
+    const [host, port] =
+      MODE === 'native'
+        ? ['127.0.0.1', env.port('CONSOLE_SYSLOG_PORT')]
+        : [dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console'), CONSOLE_CONTAINER_SYSLOG_PORT]
+    const replica = TARGETS[0]?.replicas[1] ?? 'app2'
+    const upstream = new URL(replicaUrl(replica)).host
+    const socket = createSocket('udp4')
+    try {
+      for (let i = 0; i < 2000; i++) {
+        // Under the tag nginx used before it had a secret one, and under a made-up one.
+        const line = `<190>Nov 25 08:00:00 ${i % 2 ? 'lb' : 'forged'}: {"uri":"/api/whoami","status":500,"upstream":"${upstream}","upstream_status":"500","upstream_time":"0.001"}`
+        await new Promise<void>((resolve) => socket.send(line, port, host, () => resolve()))
+      }
+    } finally {
+      socket.close()
+    }
+    // A datagram on this host is read within milliseconds: a second is room, not a claim.
+    await sleep(1000)
+    const shown = (await state()).sets
+      .find((set: { name: string }) => set.name === 'app')
+      .replicas.find((r: { name: string }) => r.name === replica)
+    assert.equal(shown.traffic.errors, 0, JSON.stringify(shown.traffic))
+    assert.ok(shown.traffic.rps < 100, JSON.stringify(shown.traffic))
   })
 
   it('answers no client but this machine: not the page, not the events, not the controls', async () => {

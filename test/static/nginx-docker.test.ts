@@ -27,7 +27,7 @@ describe("nginx's config as Docker mode renders it", () => {
     }
     try {
       const placement = {
-        ...dockerPlacement(env, replicas),
+        ...dockerPlacement(env, replicas, 'test_tag'),
         confDir: dir,
         tlsCert: join(dir, 'tls/cert.pem'),
         tlsKey: join(dir, 'tls/key.pem'),

@@ -23,10 +23,14 @@ const number = (text: string | undefined): number | null => {
   return Number.isFinite(value) ? value : null
 }
 
-/** One syslog datagram (`<190>Nov 25 08:00:00 lb: {...}`) as an entry; undefined if not one. */
-export function parseDatagram(message: string, at = Date.now()): Entry | undefined {
+/**
+ * One syslog datagram (`<190>Nov 25 08:00:00 <tag>: {...}`) as an entry; undefined if it is not
+ * one, or does not carry nginx's tag (anyone on this machine, or on the Docker network, can send
+ * the console a datagram; only nginx knows the tag).
+ */
+export function parseDatagram(message: string, tag: string, at = Date.now()): Entry | undefined {
   const start = message.indexOf('{')
-  if (start < 0) return undefined
+  if (start < 0 || !tag || !message.slice(0, start).endsWith(` ${tag}: `)) return undefined
   let line: Record<string, unknown>
   try {
     line = JSON.parse(message.slice(start))

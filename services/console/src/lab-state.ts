@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises'
  */
 export interface LabState {
   version: string
+  /** The tag on nginx's own access log lines (the syslog sender's name): the console counts no others. */
+  syslogTag: string
   strategy: string
   drained: string[]
   maxFails: number

@@ -32,7 +32,7 @@ const push = () => {
 // nginx's access log, one datagram per request (access_log syslog:... in lb.conf.template).
 const syslog = createSocket('udp4')
 syslog.on('message', (message) => {
-  const entry = parseDatagram(message.toString('utf8'))
+  const entry = parseDatagram(message.toString('utf8'), state?.syslogTag ?? '')
   if (entry && !entry.uri.startsWith('/console/')) traffic.add(entry)
 })
 syslog.bind(config.syslogPort, config.host)

@@ -4,8 +4,10 @@ import { parseDatagram } from '../src/access-log.ts'
 import type { LabState } from '../src/lab-state.ts'
 import { Traffic, WINDOW_MS } from '../src/stats.ts'
 
+const TAG = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'
 const state: LabState = {
   version: 'v',
+  syslogTag: TAG,
   strategy: 'least_conn',
   drained: [],
   maxFails: 2,
@@ -21,13 +23,14 @@ const state: LabState = {
   },
 }
 /** A datagram as nginx sends it (syslog header, then the lab_json line). */
-const line = (upstream: string, status: string, time: string, final = 200) =>
-  `<190>Nov 25 08:00:00 lb: {"uri":"/api/whoami","status":${final},"upstream":"${upstream}","upstream_status":"${status}","upstream_time":"${time}"}`
+const line = (upstream: string, status: string, time: string, final = 200, tag = TAG) =>
+  `<190>Nov 25 08:00:00 ${tag}: {"uri":"/api/whoami","status":${final},"upstream":"${upstream}","upstream_status":"${status}","upstream_time":"${time}"}`
 
-const entry = (text: string, at: number) => parseDatagram(text, at) ?? assert.fail(`not an entry: ${text}`)
+const entry = (text: string, at: number) =>
+  parseDatagram(text, TAG, at) ?? assert.fail(`not an entry: ${text}`)
 
 test("nginx's log line says which replicas it tried, what each answered and how long it took", () => {
-  const entry = parseDatagram(line('127.0.0.1:3002, 127.0.0.1:3001', '502, 200', '0.000, 0.004'), 1000)
+  const entry = parseDatagram(line('127.0.0.1:3002, 127.0.0.1:3001', '502, 200', '0.000, 0.004'), TAG, 1000)
   assert.deepEqual(entry, {
     at: 1000,
     uri: '/api/whoami',
@@ -38,8 +41,16 @@ test("nginx's log line says which replicas it tried, what each answered and how 
     ],
   })
   // nginx answered itself (a 429, /static/): no replica involved, nothing to count.
-  assert.equal(parseDatagram(line('', '', '', 429)), undefined)
-  assert.equal(parseDatagram('<190>Nov 25 08:00:00 lb: not json'), undefined)
+  assert.equal(parseDatagram(line('', '', '', 429), TAG), undefined)
+  assert.equal(parseDatagram(`<190>Nov 25 08:00:00 ${TAG}: not json`, TAG), undefined)
+})
+
+test('a line without nginx’s tag is not counted: anyone can send the console a datagram', () => {
+  const forged = line('127.0.0.1:3002', '500', '0.001')
+  assert.equal(parseDatagram(forged.replace(TAG, 'lb'), TAG), undefined)
+  assert.equal(parseDatagram(forged.replace(TAG, `x${TAG}`), TAG), undefined)
+  assert.equal(parseDatagram(forged, ''), undefined, 'no tag known yet: nothing counted')
+  assert.ok(parseDatagram(forged, TAG))
 })
 
 test('a retried request counts for the replica that answered; the one that failed gets an error and a retry', () => {

@@ -5,7 +5,7 @@ import type { LabEnv } from './env.ts'
 import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from './nginx-config.ts'
 import { repoRoot } from './paths.ts'
 import { dockerPrometheus, renderPrometheus } from './prometheus-config.ts'
-import { ensureDevCertificate } from './services/tls.ts'
+import { ensureDevCertificate, ensureSyslogTag } from './services/tls.ts'
 
 /**
  * Docker mode's half of "one set of templates": the compose `config` service runs this (`lab
@@ -19,7 +19,10 @@ export async function renderForDocker(
   const nginxDir = join(out, 'nginx')
   mkdirSync(nginxDir, { recursive: true })
   const { replicas, unknown } = await dockerReplicas(env, join(nginxDir, 'replicas.json'))
-  const { files, version } = renderNginx(env, dockerPlacement(env, replicas))
+  const { files, version } = renderNginx(
+    env,
+    dockerPlacement(env, replicas, ensureSyslogTag(join(nginxDir, 'tls'))),
+  )
   for (const [name, content] of files) writeFileSync(join(nginxDir, name), content)
   // Natively these are symlinks into the repository; a volume gets copies, refreshed on each up.
   for (const shared of NGINX_SHARED_DIRS) {

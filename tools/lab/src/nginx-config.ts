@@ -43,10 +43,17 @@ export interface NginxPlacement {
   /** The lab console's HTTP address, and where nginx sends it the access log (UDP syslog). */
   console: string
   consoleSyslog: string
+  /** The tag the console knows nginx's own access log lines by (ensureSyslogTag). */
+  consoleSyslogTag: string
 }
 
 /** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
-export function nativePlacement(env: LabEnv, stateDir: string, confDir: string): NginxPlacement {
+export function nativePlacement(
+  env: LabEnv,
+  stateDir: string,
+  confDir: string,
+  consoleSyslogTag: string,
+): NginxPlacement {
   return {
     httpListen: `${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
     httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
@@ -66,6 +73,7 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
     rateLimitExempt: env.list('RATE_LIMIT_EXEMPT'),
     console: `${LOCALHOST}:${env.port('CONSOLE_PORT')}`,
     consoleSyslog: `${LOCALHOST}:${env.port('CONSOLE_SYSLOG_PORT')}`,
+    consoleSyslogTag,
   }
 }
 
@@ -74,7 +82,11 @@ export function nativePlacement(env: LabEnv, stateDir: string, confDir: string):
  * Docker's DNS says they are (docker-replicas.ts), the image's paths.
  */
 export const DOCKER_NGINX_DIR = '/etc/nginx/lab'
-export function dockerPlacement(env: LabEnv, replicas: Record<ReplicaSet, ReplicaAddress[]>): NginxPlacement {
+export function dockerPlacement(
+  env: LabEnv,
+  replicas: Record<ReplicaSet, ReplicaAddress[]>,
+  consoleSyslogTag: string,
+): NginxPlacement {
   const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
   return {
     httpListen: '8080',
@@ -101,6 +113,7 @@ export function dockerPlacement(env: LabEnv, replicas: Record<ReplicaSet, Replic
     ],
     console: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_PORT}`,
     consoleSyslog: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_SYSLOG_PORT}`,
+    consoleSyslogTag,
   }
 }
 
@@ -125,6 +138,7 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
     RATE_LIMIT_EXEMPT: placement.rateLimitExempt.map((cidr) => `${cidr} 1;`).join('\n  '),
     CONSOLE_ADDRESS: placement.console,
     CONSOLE_SYSLOG: placement.consoleSyslog,
+    CONSOLE_SYSLOG_TAG: placement.consoleSyslogTag,
   }
   for (const key of [
     'UPSTREAM_MAX_FAILS',
@@ -190,6 +204,7 @@ export function renderNginx(
   const replicas = (servers: ReplicaAddress[]) => servers.map(({ name, address }) => ({ name, address }))
   const consoleState = {
     version,
+    syslogTag: placement.consoleSyslogTag,
     strategy: vars.LB_STRATEGY,
     drained: env.list('LB_DRAINED'),
     maxFails: Number(vars.UPSTREAM_MAX_FAILS),

@@ -6,7 +6,7 @@ import { NGINX_SHARED_DIRS, NJS_MODULE, nativePlacement, renderNginx } from '../
 import { repoRoot, serviceDir } from '../paths.ts'
 import { LOCALHOST, replicasOf } from '../topology.ts'
 import { bin, ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
-import { ensureDevCertificate } from './tls.ts'
+import { ensureDevCertificate, ensureSyslogTag } from './tls.ts'
 
 export function nginx(env: LabEnv): Service {
   const port = env.port('NGINX_HTTP_PORT')
@@ -21,11 +21,12 @@ export function nginx(env: LabEnv): Service {
       const link = join(into, shared)
       if (!existsSync(link)) symlinkSync(join(repoRoot, 'nginx', shared), link)
     }
-    const rendered = renderNginx(env, nativePlacement(env, dir, into))
+    const rendered = renderNginx(env, nativePlacement(env, dir, into, ensureSyslogTag(join(dir, 'tls'))))
     version = rendered.version
     let changed = false
+    // Readable by the lab's user only: they hold the console's syslog tag.
     for (const [name, content] of rendered.files)
-      changed = writeIfChanged(join(into, name), content) || changed
+      changed = writeIfChanged(join(into, name), content, 0o600) || changed
     return changed
   }
 
