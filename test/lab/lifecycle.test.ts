@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { processTree } from '../../tools/lab/src/procs.ts'
 import { services } from '../../tools/lab/src/services/index.ts'
+import { isRoot } from '../../tools/lab/src/system.ts'
 import { env, lab } from '../lib/stack.ts'
 
 // A second, throw-away stack: its own state folder, and every port of .env.example moved up by
@@ -58,7 +59,14 @@ describe('the lab CLI, on a stack of its own', () => {
     const squatter = createServer().listen(Number(PORTS.NGINX_HTTPS_PORT), '127.0.0.1')
     try {
       await assert.rejects(run('up'), (err: Error) => {
-        assert.match(err.message, new RegExp(`lab: nginx: port ${PORTS.NGINX_HTTPS_PORT} is already in use`))
+        // What holds it (this test process: a Debian service would show as its own name), and
+        // which setting to change.
+        assert.match(
+          err.message,
+          new RegExp(
+            `lab: nginx: port ${PORTS.NGINX_HTTPS_PORT} is already in use by node \\(pid ${process.pid}\\)\\. Change NGINX_HTTPS_PORT in \\.env`,
+          ),
+        )
         assert.match(err.message, /log: .*nginx\.log/)
         return true
       })
@@ -66,6 +74,31 @@ describe('the lab CLI, on a stack of its own', () => {
       squatter.close()
     }
     assert.deepEqual(await servicePids(), {})
+  })
+
+  it('as root, stops at once when the postgres user cannot reach the state folder, and says what to do', async (t) => {
+    if (!isRoot()) {
+      t.diagnostic('not root: Postgres runs as this user, who reaches its own folders')
+      return
+    }
+    // A clone in root's home: mode 700, out of the postgres user's reach.
+    const closed = mkdtempSync(join(tmpdir(), 'lb-lab-closed-'))
+    chmodSync(closed, 0o700)
+    try {
+      const inside = join(closed, 'state')
+      await assert.rejects(lab(['up'], { LAB_STATE_DIR: inside, ...PORTS }), (err: Error) => {
+        assert.match(
+          err.message,
+          new RegExp(`the postgres user cannot reach the state folder ${inside}: ${closed} is mode 700`),
+        )
+        assert.match(err.message, /LAB_STATE_DIR=\/var\/tmp\/lb-lab make up/)
+        return true
+      })
+      // Nothing was started, not even the services that need no Postgres.
+      assert.equal(existsSync(join(inside, 'redis')), false)
+    } finally {
+      rmSync(closed, { recursive: true, force: true })
+    }
   })
 
   it('stops at a replica that cannot start, names it with its log, and rolls back', async () => {

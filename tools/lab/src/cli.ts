@@ -8,6 +8,7 @@ import { renderForDocker } from './docker-render.ts'
 import { dockerVerb } from './docker-verbs.ts'
 import { loadLabEnv } from './env.ts'
 import { fault } from './fault.ts'
+import { checkStateReachable } from './first-run.ts'
 import { k6Args } from './k6-args.ts'
 import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
@@ -17,6 +18,7 @@ import { rollout, rolloutTargets } from './rollout.ts'
 import { everyReplica, rememberCounts, scaleNative, scaleRequest } from './scale.ts'
 import { describeLog, ServiceError, services } from './services/index.ts'
 import { Stack } from './stack.ts'
+import { postgresUser } from './system.ts'
 import { replicasOf } from './topology.ts'
 import { needTarget, printUrls, timed } from './verb-output.ts'
 
@@ -66,6 +68,7 @@ async function native(
     case 'up': {
       rememberCounts(env)
       stack.install()
+      checkStateReachable(postgresUser(), stateRoot)
       const started = performance.now()
       await stack.up()
       const nginx = stack.get('nginx').url

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { loadLabEnv } from './env.ts'
+import { busyPortMessage } from './first-run.ts'
 import { portFree } from './probes.ts'
 import {
   forgetPid,
@@ -82,9 +84,7 @@ export class Stack {
     if (livePid(name) !== undefined) return
     await service.prepare?.()
     for (const port of service.ports ?? (service.port === undefined ? [] : [service.port])) {
-      if (!(await portFree(port))) {
-        throw new ServiceError(name, `port ${port} is already in use by another process (change it in .env)`)
-      }
+      if (!(await portFree(port))) throw new ServiceError(name, busyPortMessage(loadLabEnv(), port))
     }
     spawnService(name, service.command())
     startedNow.push(service)
