@@ -165,6 +165,31 @@ describe('the lab CLI, on a stack of its own', () => {
     await run('up')
   })
 
+  it('starts the count APP_REPLICAS asks for, and keeps it across down and up until told otherwise', async () => {
+    const running = async () =>
+      Object.keys(await servicePids())
+        .filter((name) => /^app\d$/.test(name))
+        .sort()
+    const five = ['app1', 'app2', 'app3', 'app4', 'app5']
+    await lab(['up'], { LAB_STATE_DIR: state, ...PORTS, APP_REPLICAS: '5' })
+    assert.deepEqual(await running(), five)
+    // nginx sends them traffic: all five answer 50 requests, 10 at a time.
+    const answered = new Set(
+      await Promise.all(
+        Array.from({ length: 50 }, () =>
+          fetch(`http://127.0.0.1:${NGINX_PORT}/api/whoami`).then((r) => r.headers.get('x-replica')),
+        ),
+      ),
+    )
+    assert.deepEqual([...answered].sort(), five)
+    // Remembered (in the state folder) by the next up, without the variable.
+    await run('down')
+    await run('up')
+    assert.deepEqual(await running(), five)
+    await run('scale', '3')
+    assert.deepEqual(await running(), ['app1', 'app2', 'app3'])
+  })
+
   it('`up` unpauses a paused service rather than calling it up', async () => {
     await run('pause', 'app2')
     assert.match(await run('up'), /app2 was paused; unpausing it/)

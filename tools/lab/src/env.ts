@@ -99,15 +99,15 @@ export class LabEnv {
         )
       }
     }
-    // A stopping replica leaves closing its idle connections to nginx (see draining.ts): nginx
-    // must do so before the replica gives up waiting, and before a stopping Gunicorn worker
-    // closes them itself (2 s after it starts to stop, a constant of Gunicorn's).
+    // A stopping replica leaves closing its idle connections to nginx for 2 s (the TypeScript
+    // replica's IDLE_LINGER_MS, a Gunicorn worker's STOP_KEEPALIVE_LINGER), or its whole
+    // SHUTDOWN_TIMEOUT_MS if that is shorter: nginx must have closed them by then.
     const idle = this.ms('UPSTREAM_KEEPALIVE_TIMEOUT')
     const limit = Math.min(2000, n('SHUTDOWN_TIMEOUT_MS'))
     if (idle >= limit) {
       throw new Error(
-        `UPSTREAM_KEEPALIVE_TIMEOUT (${idle} ms) must stay under ${limit} ms (SHUTDOWN_TIMEOUT_MS, and 2 s for ` +
-          'Gunicorn): a stopping replica would close an idle connection nginx may be sending a request on',
+        `UPSTREAM_KEEPALIVE_TIMEOUT (${idle} ms) must stay under ${limit} ms (how long a stopping replica ` +
+          'leaves idle connections to nginx): it would close one nginx may be sending a request on',
       )
     }
   }

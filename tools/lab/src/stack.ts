@@ -14,6 +14,7 @@ import {
 } from './procs.ts'
 import { type Service, ServiceError } from './services/index.ts'
 import { installPackages, missingPackages } from './system.ts'
+import { parseReplica } from './topology.ts'
 
 export class Stack {
   readonly services: Service[]
@@ -147,11 +148,21 @@ export class Stack {
     signalTree(pid, signal)
   }
 
-  /** Stops everything, dependents first, and forgets the pids (data stays, as with compose down). */
+  /**
+   * Stops everything, dependents first, and forgets the pids (data stays, as with compose down).
+   * The replicas stop together: each may wait for its clients' idle connections (draining.ts),
+   * and none depends on another.
+   */
   async down(): Promise<void> {
+    const batches: Service[][] = []
     for (const service of [...this.services].reverse()) {
-      await this.stop(service.name)
-      forgetPid(service.name)
+      const last = batches.at(-1)
+      if (last && parseReplica(service.name) && parseReplica(last[0]?.name ?? '')) last.push(service)
+      else batches.push([service])
+    }
+    for (const batch of batches) {
+      await Promise.all(batch.map((service) => this.stop(service.name)))
+      for (const service of batch) forgetPid(service.name)
     }
   }
 

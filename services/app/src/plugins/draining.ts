@@ -21,9 +21,11 @@ declare module 'fastify' {
  * 2. Closing: the listener closes. A new connection from the balancer is refused, which nginx
  *    retries on another replica whatever the method (nothing was sent) and counts against this
  *    one, so it stops choosing it. A request on a connection already open is served and answered
- *    with `Connection: close`. An idle connection is never closed here: the balancer may be
+ *    with `Connection: close`. An idle connection is not closed at once: the balancer may be
  *    sending a request on it at that very instant, and a POST lost that way cannot be retried.
- *    The balancer closes its idle connections itself (nginx after UPSTREAM_KEEPALIVE_TIMEOUT).
+ *    The balancer closes its idle connections itself (nginx after UPSTREAM_KEEPALIVE_TIMEOUT,
+ *    which the lab keeps under IDLE_LINGER_MS); the ones still idle after that belong to other
+ *    clients (Prometheus, the console), which retry a GET on a closed connection, and are closed.
  * 3. Closed: once the last connection has ended (at most SHUTDOWN_TIMEOUT_MS), the pools and
  *    clients close.
  *
@@ -31,6 +33,12 @@ declare module 'fastify' {
  * on (a reload makes nginx's old workers close their idle client connections, which races with
  * a client sending on one).
  */
+/**
+ * How long a stopping replica leaves its idle connections to their clients, as a stopping
+ * Gunicorn worker does (its STOP_KEEPALIVE_LINGER): the lab keeps nginx's idle timeout under it.
+ */
+export const IDLE_LINGER_MS = 2000
+
 export default fp(
   async (app) => {
     app.decorate('draining', false)
@@ -48,7 +56,10 @@ export default fp(
       // net.Server's close, not http.Server's: that one also closes idle connections at once.
       Server.prototype.close.call(app.server)
       app.log.info('closing: no new connections; waiting for the open ones to end')
-      await Promise.race([lastConnectionGone, sleep(app.config.SHUTDOWN_TIMEOUT_MS)])
+      const linger = Math.min(IDLE_LINGER_MS, app.config.SHUTDOWN_TIMEOUT_MS)
+      await Promise.race([lastConnectionGone, sleep(linger)])
+      app.server.closeIdleConnections()
+      await Promise.race([lastConnectionGone, sleep(app.config.SHUTDOWN_TIMEOUT_MS - linger)])
       await app.close()
     })
     // close() called directly (tests, errors) drains too. preClose runs before the listener
