@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { loadLabEnv } from '../tools/lab/src/env.ts'
 import { chooseMode } from '../tools/lab/src/mode.ts'
+import { replicaCount } from '../tools/lab/src/topology.ts'
 import { lineChart } from './plot.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -18,6 +20,24 @@ if ((await chooseMode(process.env.MODE)).mode !== 'native') {
   process.exit(2)
 }
 const K6 = join(root, 'bin/k6')
+// What the run measures against comes from the configuration it runs with, not from this file.
+const env = loadLabEnv()
+const SLOTS = Number(env.get('WORK_CONCURRENCY'))
+const QUEUE_MS = Number(env.get('WORK_QUEUE_TIMEOUT_MS'))
+const READ_TIMEOUT = env.get('UPSTREAM_READ_TIMEOUT')
+const REPLICAS = replicaCount(env, 'app')
+/** /api/work?ms= of the overload runs (overload.ts reads it as MS). */
+const OVERLOAD_MS = 100
+const CAPACITY = REPLICAS * SLOTS * (1000 / OVERLOAD_MS)
+/** The commit the figures are of, and whether the tree had changes besides. */
+const commit = () => {
+  const rev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
+    cwd: root,
+    encoding: 'utf8',
+  }).stdout.trim()
+  const dirty = spawnSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).stdout.trim()
+  return `${rev || 'unknown'}${dirty ? ' (with uncommitted changes)' : ''}`
+}
 const lab = (env: Record<string, string>, args = ['up']) =>
   execFileSync(process.execPath, ['tools/lab/src/cli.ts', ...args], {
     cwd: root,
@@ -29,7 +49,9 @@ const scale = (n: number) => lab({}, ['scale', String(n)])
 function k6(script: string, name: string, env: string[]): any {
   const args = ['run', '-q', ...env.flatMap((e) => ['-e', e]), join('loadtests', script)]
   const run = spawnSync(K6, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
-  if (run.status !== 0) throw new Error(`${script} failed (exit ${run.status})`)
+  // 99: a threshold did not hold. Those are the tests' verdicts (make test runs the same scripts at
+  // their own loads); here the figures are the point, 10x overload included.
+  if (run.status !== 0 && run.status !== 99) throw new Error(`${script} failed (exit ${run.status})`)
   return JSON.parse(readFileSync(join(root, 'loadtests/results', `${name}.json`), 'utf8'))
 }
 
@@ -83,9 +105,13 @@ try {
   lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
   const overload: Array<[number, number, number, number, number | undefined]> = []
   for (const multiple of [2, 5, 10]) {
-    const data = k6('overload.ts', `overload-${multiple}x`, [`MULTIPLE=${multiple}`])
+    const data = k6('overload.ts', `overload-${multiple}x`, [
+      `MULTIPLE=${multiple}`,
+      `MS=${OVERLOAD_MS}`,
+      `WORK_CONCURRENCY=${SLOTS}`,
+    ])
     const count = (answer: string) => data.metrics[`work_answers{answer:${answer}}`]?.values.count ?? 0
-    const [done, shed, other] = [count('done'), count('shed'), count('other')]
+    const [done, shed, other] = [count('done'), count('shed') + count('shed_waited'), count('other')]
     const seconds = data.state.testRunDurationMs / 1000
     overload.push([
       multiple,
@@ -100,20 +126,22 @@ try {
   const lines = [
     '# Benchmark results',
     '',
-    `Written by \`make bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; run it again to`,
-    "replace these figures with your machine's. Native mode, everything on one machine (the",
-    'load generator competes with the stack for the same cores).',
+    `Written by \`make bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, of commit`,
+    `${commit()}; \`make bench\` again replaces these figures with your machine's. Native mode,`,
+    'everything on one machine (the load generator competes with the stack for the same cores).',
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB;`,
     `Node ${process.version}; ${version(K6, ['version'])}; ${version('nginx', ['-v'])}.`,
+    `Configuration: ${REPLICAS} replicas, WORK_CONCURRENCY=${SLOTS}, WORK_QUEUE_TIMEOUT_MS=${QUEUE_MS},`,
+    `UPSTREAM_READ_TIMEOUT=${READ_TIMEOUT} (.env.example, then .env).`,
     '',
     '## Scaling out: 1 to 6 replicas (make scale), 10 s each',
     '',
     '![Work done per second by replicas in rotation](scaling.svg)',
     '',
-    'I/O bound (`/api/work?ms=50`, 16 clients per replica): each replica does at most 8 pieces of',
-    'work at once (WORK_CONCURRENCY), so one caps near 8 × 1000/50 = 160 per second, and waiting',
-    'costs no CPU: every replica adds its 160. CPU bound (`/api/work?cpu=5`, 6 clients per',
+    `I/O bound (\`/api/work?ms=50\`, 16 clients per replica): each replica does at most ${SLOTS} pieces of`,
+    `work at once (WORK_CONCURRENCY), so one caps near ${SLOTS} × 1000/50 = ${SLOTS * 20} per second, and waiting`,
+    `costs no CPU: every replica adds its ${SLOTS * 20}. CPU bound (\`/api/work?cpu=5\`, 6 clients per`,
     'replica): 5 ms of CPU each, one at a time per Node process, so one replica caps near 200 per',
     "second, and all of them together at what this machine's cores can compute, shared with nginx",
     'and k6. Past that, another replica adds nothing: that is when a service outgrows one machine,',
@@ -129,7 +157,7 @@ try {
     '',
     '## Strategies: 400 requests/s, 90% take 5 ms and 10% take 400 ms, 20 s',
     '',
-    'Near capacity (24 work slots in all; the slow requests alone keep about 16 busy). Round robin',
+    `Near capacity (${REPLICAS * SLOTS} work slots in all; the slow requests alone keep about 16 busy). Round robin`,
     'keeps sending fast requests to a replica whose slots are full of slow ones, so they queue, and',
     'past its queue the replica sheds them (503); least_conn sends them where fewer connections are open.',
     '',
@@ -140,18 +168,19 @@ try {
         `| ${name} | ${ms(fast.med)} | ${ms(fast['p(95)'])} | ${ms(fast['p(99)'])} | ${ms(slow.med)} | ${ms(slow['p(99)'])} | ${(shedShare * 100).toFixed(1)}% |`,
     ),
     '',
-    '## Overload: /api/work?ms=100 at 2x, 5x and 10x capacity, 8 s, plus /api/whoami 20/s',
+    `## Overload: /api/work?ms=${OVERLOAD_MS} at 2x, 5x and 10x capacity, 8 s, plus /api/whoami 20/s`,
     '',
-    'Capacity: 3 replicas × 8 slots × 10 per second = 240 requests per second. Each replica queues',
-    'at most 8 more, each for at most WORK_QUEUE_TIMEOUT_MS (500 ms), and answers the rest at once',
-    "with 503 and Retry-After, so no request reaches nginx's 2 s read timeout: no 502 or 504, and",
-    'no replica is taken out of rotation by its own overload.',
+    `Capacity: ${REPLICAS} replicas × ${SLOTS} slots × ${1000 / OVERLOAD_MS} per second = ${CAPACITY} requests per second. Each replica queues`,
+    `at most ${SLOTS} more, each for at most WORK_QUEUE_TIMEOUT_MS (${QUEUE_MS} ms), and answers the rest at once`,
+    `with 503 and Retry-After, so no request reaches nginx's ${READ_TIMEOUT} read timeout: no 502 or 504, and`,
+    'no replica is taken out of rotation by its own overload. The shed p99 is measured by k6, on the',
+    'same two cores as everything else: at 10x it is mostly k6 and nginx waiting for a CPU.',
     '',
-    '| offered | goodput (200/s) | shed (503) | shed p99 | other answers (502, 504, ...) |',
-    '|---|---|---|---|---|',
+    '| offered | goodput (200/s) | of capacity | shed (503) | shed p99 | other answers (502, 504, ...) |',
+    '|---|---|---|---|---|---|',
     ...overload.map(
       ([multiple, goodput, shed, other, p99]) =>
-        `| ${multiple}x (${multiple * 240}/s) | ${goodput.toFixed(0)} | ${(shed * 100).toFixed(1)}% | ${ms(p99)} | ${other} |`,
+        `| ${multiple}x (${multiple * CAPACITY}/s) | ${goodput.toFixed(0)} | ${((goodput / CAPACITY) * 100).toFixed(0)}% | ${(shed * 100).toFixed(1)}% | ${ms(p99)} | ${other} |`,
     ),
     '',
   ]

@@ -14,7 +14,7 @@ import { API, REPLICAS, requireStack, TREND_STATS } from './lib/config.ts'
 import { arrivals } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
-const MS = 100
+const MS = Number(__ENV.MS || 100)
 const SECONDS = Number(__ENV.SECONDS || 8)
 const MULTIPLE = Number(__ENV.MULTIPLE || 5)
 // WORK_CONCURRENCY slots per replica, each busy MS per request: what the replicas can do.

@@ -3,7 +3,11 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { direct, env, lab, pgLogin, SessionClient, TARGETS } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 describe('Redis is bounded and keeps what the lab promises', () => {
   const redis = new Redis({ ...direct('redis'), password: env.get('REDIS_PASSWORD'), lazyConnect: true })

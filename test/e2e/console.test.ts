@@ -3,8 +3,12 @@ import { createSocket } from 'node:dgram'
 import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CONSOLE_CONTAINER_SYSLOG_PORT, dockerBackendAddress } from '../../tools/lab/src/topology.ts'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { fromOtherClient, HTTPS, request } from '../lib/raw.ts'
-import { burst, env, MODE, replicaUrl, TARGETS, until } from '../lib/stack.ts'
+import { burst, env, lab, MODE, replicaUrl, TARGETS, until } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 const CONTROL = { 'content-type': 'application/json', 'x-lab-console': '1' }
 const api = (path: string, options: Parameters<typeof request>[1] = {}) =>
@@ -13,7 +17,10 @@ const api = (path: string, options: Parameters<typeof request>[1] = {}) =>
 const state = async (): Promise<any> => JSON.parse((await api('state')).body)
 
 describe('the lab console, through nginx', () => {
-  after(() => api('load/stop', { method: 'POST', headers: CONTROL, body: '{}' }))
+  after(async () => {
+    await api('load/stop', { method: 'POST', headers: CONTROL, body: '{}' })
+    await lab(['fault', TARGETS[0]?.replicas[1] ?? 'app2', 'clear'])
+  })
 
   it('serves the page at the HTTPS root, from nginx, with the security headers', async () => {
     const root = await request(`${HTTPS}/`)

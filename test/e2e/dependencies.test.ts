@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import pg from 'pg'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { hit, lab, pgLogin, replicaUrl, SessionClient, TARGETS, until } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 /** True once the replica streams from the primary again (what "healthy" means for read routing). */
 async function replicaStreaming(): Promise<boolean> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import {
   burst,
   env,
@@ -11,6 +12,9 @@ import {
   TARGETS,
   until,
 } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 /** Re-renders nginx with another strategy and reloads it, as `make up LB_STRATEGY=...` does. */
 const useStrategy = (strategy: string, more: Record<string, string> = {}) =>

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { HTTPS, request } from '../lib/raw.ts'
 import { BASE, CLIENT_IP, hit, lab, replicaUrl } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 describe('the edge: what nginx serves, forwards and refuses', () => {
   it('keeps replica metrics private, however the path is spelled', async () => {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
-import { beforeEach, describe, it } from 'node:test'
+import { after, beforeEach, describe, it } from 'node:test'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { burst, env, type Hit, lab, replicaUrl, stream, TARGETS, waitForReplica } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 const failed = (hits: { status: number }[]) => hits.filter((h) => h.status !== 200)
 /** How long nginx keeps a replica out after UPSTREAM_MAX_FAILS failures: the README's "back within". */
@@ -32,6 +36,11 @@ for (const { name, base, replicas } of TARGETS) {
   const victim = replicas[1] as string
 
   describe(`failover through nginx (${name} replicas)`, () => {
+    // Whatever a story did to the victim, it runs again when the suite ends, passed or failed.
+    after(async () => {
+      await lab(['unpause', victim]).catch(() => {})
+      await lab(['start', victim])
+    })
     // Each story starts from a healthy stack with the victim in rotation, whatever the last one did.
     beforeEach(async () => {
       await lab(['unpause', victim]).catch(() => {})

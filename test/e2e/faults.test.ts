@@ -3,8 +3,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { serverTiming } from '../lib/server-timing.ts'
 import { burst, hit, lab, replicaMetric, replicaUrl, TARGETS, until } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 const table = JSON.parse(readFileSync(join(repoRoot, 'contract/fault-inputs.json'), 'utf8')) as {
   rejected: Array<{ body: unknown; message: string }>

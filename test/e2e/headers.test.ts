@@ -5,6 +5,7 @@
 // large_client_header_buffers).
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import {
   assertSecurityHeaders,
   HTTP,
@@ -15,6 +16,9 @@ import {
   request,
 } from '../lib/raw.ts'
 import { env, lab, TARGETS } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 const PORTS = [
   { name: 'HTTP', url: HTTP, port: env.port('NGINX_HTTP_PORT'), tls: false },

@@ -5,7 +5,11 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { BASE, pgLogin, replicaUrl, TARGETS } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 interface Case {
   name: string

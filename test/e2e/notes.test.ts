@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { pgLogin, SessionClient, TARGETS } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 const primary = new pg.Pool(pgLogin('pg-primary'))
 const countNotes = async () => Number((await primary.query('SELECT count(*) FROM notes')).rows[0].count)

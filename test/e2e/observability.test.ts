@@ -6,7 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parse } from 'yaml'
 import { loadBalancingDashboard } from '../../grafana/src/load-balancing.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { burst, env, lab, SessionClient, TARGETS, until } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 const PROMETHEUS = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
 

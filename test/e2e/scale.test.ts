@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { BASE, burst, env, hit, lab, SessionClient, shares, until } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 const PROMETHEUS = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
 

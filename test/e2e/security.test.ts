@@ -4,6 +4,7 @@ import { connect as netConnect } from 'node:net'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import {
   assertSecurityHeaders,
   fromOtherClient,
@@ -15,6 +16,9 @@ import {
   slowBodiesFromOtherClient,
 } from '../lib/raw.ts'
 import { BASE, direct, env, SessionClient, TARGETS } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 /** Deletes every stored session of both apps (as if each had expired), leaving other keys alone. */
 async function forgetSessions(): Promise<void> {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { replicaUrl, SessionClient, TARGETS } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 for (const { name, base, replicas } of TARGETS) {
   const [first, ...others] = replicas as [string, ...string[]]

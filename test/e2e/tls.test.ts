@@ -3,8 +3,12 @@ import assert from 'node:assert/strict'
 import http2 from 'node:http2'
 import { describe, it } from 'node:test'
 import tls from 'node:tls'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { HTTP, HTTPS, labCa, rawExchange, request } from '../lib/raw.ts'
 import { env } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 /** A handshake with nginx's HTTPS port; resolves with the protocol and cipher it agreed on. */
 function tlsHandshake(offer: {

@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto'
 import { after, afterEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { lab, pgLogin, SessionClient, TARGETS, until } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 /** The primary, as the lab's app user: what is really stored, whatever the answers said. */
 const primary = new pg.Pool({ ...pgLogin('pg-primary'), max: 2 })

@@ -4,7 +4,11 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { startsFromBaseline } from '../lib/baseline.ts'
 import { env, lab, MODE, TARGETS } from '../lib/stack.ts'
+
+// The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
+startsFromBaseline()
 
 const LAB = join(repoRoot, 'tools/lab/src/cli.ts')
 mkdirSync(join(repoRoot, 'loadtests/results'), { recursive: true })

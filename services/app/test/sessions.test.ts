@@ -44,6 +44,19 @@ describe('sessions', () => {
     assert.match(String(response.headers['set-cookie']), /^lab_sid=; Max-Age=0/)
   })
 
+  it('answers a request with a session cookie 503 in the contract shape when Redis is unreachable', async (t) => {
+    const cookie = sessionCookie(await (await appFor(t)).inject({ method: 'POST', url: '/api/visits' }))
+    const cut = await appFor(t, { REDIS_PORT: String(await closedPort()) })
+    for (const method of ['GET', 'POST'] as const) {
+      const response = await cut.inject({ method, url: '/api/visits', headers: { cookie } })
+      assert.equal(response.statusCode, 503, method)
+      assert.deepEqual(response.json(), {
+        error: 'Service Unavailable',
+        message: 'session store unavailable',
+      })
+    }
+  })
+
   it('answers 503 naming the session store within its budget when Redis is unreachable', async (t) => {
     const app = await appFor(t, { REDIS_PORT: String(await closedPort()) })
     const started = performance.now()

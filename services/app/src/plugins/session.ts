@@ -138,6 +138,8 @@ export default fp(
         request.session = null as unknown as FastifySessionObject
         return
       }
+      // No session object when loading it failed (Redis down: the answer is already the 503).
+      if (typeof current.isModified !== 'function') return
       const sent = request.cookies[SESSION_COOKIE_NAME]
       if (current.isModified() || !sent || signer.unsign(sent).value !== current.sessionId) return
       // A stored session a request used but did not change: its expiry rolls on with EXPIRE, not

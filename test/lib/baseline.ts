@@ -1,0 +1,66 @@
+// The stack every end-to-end suite starts from, checked at its start: a suite that changes the
+// shared stack (strategy, scale, faults, a stopped service) restores it in an `after` hook, which
+// runs whether its tests passed or not; this makes a restore that failed a failure of the next
+// suite, named, rather than a puzzle three suites later.
+
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { before } from 'node:test'
+import { parseEnvFile } from '../../tools/lab/src/env.ts'
+import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { replicaNames } from '../../tools/lab/src/topology.ts'
+import { HTTPS, request } from './raw.ts'
+import { until } from './stack.ts'
+
+/** What .env.example sets up: least_conn, its replica counts, every replica serving, no fault. */
+const example = parseEnvFile(readFileSync(join(repoRoot, '.env.example'), 'utf8'), '.env.example')
+const EXPECTED = {
+  strategy: example.get('LB_STRATEGY'),
+  sets: {
+    app: replicaNames('app', Number(example.get('APP_REPLICAS'))),
+    py: replicaNames('py', Number(example.get('PY_REPLICAS'))),
+  } as Record<string, string[]>,
+}
+
+interface Shown {
+  strategy: string
+  sets: Array<{ name: string; replicas: Array<{ name: string; state: string; faults: object }> }>
+}
+
+/** How the stack differs from the baseline, as the console sees it (nginx's config, each replica). */
+async function differences(): Promise<string[]> {
+  const shown = JSON.parse((await request(`${HTTPS}/console/api/state`)).body) as Shown
+  const problems: string[] = []
+  if (shown.strategy !== EXPECTED.strategy) problems.push(`strategy ${shown.strategy}`)
+  for (const set of shown.sets) {
+    const names = set.replicas.map((r) => r.name)
+    if (names.join() !== EXPECTED.sets[set.name]?.join()) problems.push(`${set.name} replicas ${names}`)
+    for (const replica of set.replicas) {
+      if (replica.state !== 'serving') problems.push(`${replica.name} ${replica.state}`)
+      if (Object.keys(replica.faults).length > 0)
+        problems.push(`${replica.name} faults ${JSON.stringify(replica.faults)}`)
+    }
+  }
+  return problems
+}
+
+/**
+ * Registers the check in a suite file: before its first test, the stack must be the baseline.
+ * Polled for a while (a replica the last suite restarted may still be out of nginx's rotation
+ * for UPSTREAM_FAIL_TIMEOUT), then a failure naming every difference.
+ */
+export function startsFromBaseline(): void {
+  before(async () => {
+    let last: string[] = []
+    await until(
+      'the stack as .env.example sets it up',
+      async () => {
+        last = await differences()
+        return last.length === 0
+      },
+      20_000,
+    ).catch(() => {
+      throw new Error(`a suite before this one left the stack changed: ${last.join('; ')}`)
+    })
+  })
+}
