@@ -15,6 +15,7 @@ NPM_VERSION=11.6.2
 cd "$root"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+label() { docker image inspect -f "{{index .Config.Labels \"$2\"}}" "$1" 2>/dev/null || true; }
 # docker build, quiet unless it fails (the CLI's notice about its legacy builder is noise here).
 build() {
   local out
@@ -81,17 +82,23 @@ for image in $images; do
   tag=${image#*:}
   version=${tag#v}
   version=${version%%-*}
-  if have "$image"; then
+  recipe="$here/standins/$name.Dockerfile"
+  # A stand-in built from another version of its recipe is built again: the recipe's hash is
+  # its label. An image from a registry is no stand-in, and is kept.
+  digest=$( [ -f "$recipe" ] && sha256sum "$recipe" | cut -c1-16 )
+  if have "$image" && { [ -z "$(label "$image" org.lb-lab.standin)" ] ||
+    [ "$(label "$image" org.lb-lab.standin-recipe)" = "$digest" ]; }; then
     report+=("$image: present")
   elif timeout 60 docker pull -q "$image" >/dev/null 2>&1; then
     report+=("$image: pulled")
-  elif [ -f "$here/standins/$name.Dockerfile" ]; then
+  elif [ -f "$recipe" ]; then
     base
     echo "standins: building $image from Debian packages" >&2
     ctx=$(mktemp -d)
-    cp "$here/standins/$name.Dockerfile" "$ctx/Dockerfile"
+    cp "$recipe" "$ctx/Dockerfile"
     context "$name" "$version" "$ctx"
-    build -t "$image" --build-arg "VERSION=$version" --build-arg "MAJOR=${version%%.*}" "$ctx"
+    build -t "$image" --label "org.lb-lab.standin-recipe=$digest" \
+      --build-arg "VERSION=$version" --build-arg "MAJOR=${version%%.*}" "$ctx"
     rm -rf "$ctx"
     report+=("$image: built here")
   else
@@ -102,7 +109,7 @@ done
 echo "images (stand-ins are built from Debian packages: tools/docker/README.md lists how they differ):"
 for line in "${report[@]}"; do
   image=${line%%: *}
-  what=$(docker image inspect -f '{{index .Config.Labels "org.lb-lab.standin"}}' "$image" 2>/dev/null || true)
+  what=$(label "$image" org.lb-lab.standin)
   if [ -n "$what" ]; then
     # The software the stand-in really runs, by its Debian package (or binary) version.
     real=$(docker run --rm --entrypoint sh "$image" -c "dpkg-query -W -f '\${Version}' $what 2>/dev/null || $what --version 2>/dev/null | head -n 1" 2>/dev/null || true)
