@@ -154,6 +154,7 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
   const env: Record<string, string> = { MODE: 'docker', ...(host ? { DOCKER_HOST: host } : {}) }
   // A .env this part writes (fresh secrets) must not outlive it: native mode reads .env too.
   const wroteEnv = !existsSync(join(repoRoot, '.env'))
+  let started = false
   try {
     const images = await recorder.step('docker: images', ['docker'], async () => {
       // Compose v2 builds from source where the CLI has none (minutes, once): meanwhile the
@@ -165,6 +166,7 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
     const up =
       images &&
       (await recorder.step('docker: up', ['docker'], async () => {
+        started = true
         const code = await sh(NODE, [LAB, 'up'], env)
         return code === 0 ? reachable(env) : code
       }))
@@ -186,7 +188,7 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
     )
   } finally {
     if (!recorder.plan) {
-      await sh(NODE, [LAB, 'reset'], env)
+      if (started) await sh(NODE, [LAB, 'reset'], env)
       if (wroteEnv) rmSync(join(repoRoot, '.env'), { force: true })
       await sh(join(repoRoot, 'tools/docker/engine.sh'), ['stop'])
     }

@@ -85,7 +85,7 @@ for image in $images; do
   recipe="$here/standins/$name.Dockerfile"
   # A stand-in built from another version of its recipe is built again: the recipe's hash is
   # its label. An image from a registry is no stand-in, and is kept.
-  digest=$( [ -f "$recipe" ] && sha256sum "$recipe" | cut -c1-16 )
+  digest=$(if [ -f "$recipe" ]; then sha256sum "$recipe" | cut -c1-16; fi)
   if have "$image" && { [ -z "$(label "$image" org.lb-lab.standin)" ] ||
     [ "$(label "$image" org.lb-lab.standin-recipe)" = "$digest" ]; }; then
     report+=("$image: present")
