@@ -39,13 +39,14 @@ const PLANS: Record<string, Plan> = {
     restore: [['unpause'], ['start']],
   },
   // Every replica of a set restarted one at a time (make rollout): each takes about its own
-  // restart plus UPSTREAM_FAIL_TIMEOUT, so 25 s for three natively, longer in Docker mode; the
-  // load runs well past that, and the runner fails the run if it did not.
+  // restart plus UPSTREAM_FAIL_TIMEOUT, so 25 s for three natively, up to 50 s in Docker mode
+  // (a Gunicorn container's restart); the load runs past that, and the runner fails the run if
+  // it did not. Each plan's seconds cover its verbs in Docker mode, the slower one.
   rollout: {
     script: 'rollout.ts',
     target: 'app',
     events: [['rollout', 3]],
-    seconds: 50,
+    seconds: 65,
     restore: [],
   },
   // The contrast to `rollout`: the same load, the replicas restarted back to back without
@@ -69,7 +70,7 @@ const PLANS: Record<string, Plan> = {
       ['kill', 6],
       ['start', 12],
     ],
-    seconds: 20,
+    seconds: 28,
     restore: [['start']],
   },
   // Native mode only for now (Docker mode runs three replicas of each set).
@@ -78,9 +79,9 @@ const PLANS: Record<string, Plan> = {
     target: 'app1,app2,app3,app4,app5',
     events: [
       ['scale', 4, '5'],
-      ['scale', 14, '2'],
+      ['scale', 18, '2'],
     ],
-    seconds: 22,
+    seconds: 38,
     restore: [['scale', '3']],
   },
 }

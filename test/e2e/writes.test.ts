@@ -72,7 +72,7 @@ for (const { name, base } of TARGETS) {
       } finally {
         writing = false
         await Promise.all(writers)
-        await lab(['unpause', 'pg-primary'])
+        await lab(['unpause', 'pg-primary']) // a no-op unless a step above failed while it was frozen
       }
       // A COMMIT sent while the primary was frozen may still be running: what is stored is read
       // once no statement of the replicas' is.

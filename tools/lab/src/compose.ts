@@ -179,7 +179,13 @@ export class ComposeStack {
     target: string,
   ): Promise<void> {
     const replica = parseReplica(target) !== undefined
-    if (!replica) await this.run([verb, target])
+    if (!replica) {
+      // As native mode's unpause (and the replicas' below): nothing to do when nothing is paused.
+      const paused =
+        verb === 'unpause' &&
+        (await this.run(['ps', '--status', 'paused', '--quiet', target], { capture: true }))
+      if (verb !== 'unpause' || paused) await this.run([verb, target])
+    }
     // As Compose's and native mode's unpause: nothing to do for a container that is not paused.
     else if (
       verb !== 'unpause' ||
