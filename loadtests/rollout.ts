@@ -1,9 +1,9 @@
 // A rolling restart under steady load that includes POSTs costs no request of any method.
-// Run by the runner (make rollout), which restarts app1, app2, app3 one at a time mid-run.
-// These POSTs carry no Idempotency-Key, so nothing retries them: each replica leaves nginx's
-// rotation before it stops (and finishes what it has), so none is sent to a replica going away,
-// and nginx's passive checks record no failure (node loadtests/run.ts restarts shows the cost
-// of restarting without the drain).
+// Run by the runner (make rollout, s=py for the Python sample), which restarts every replica of
+// a set one at a time mid-run. These POSTs carry no Idempotency-Key, so nothing may retry them:
+// each replica drains itself as it stops (services/app/src/plugins/draining.ts), so none is sent
+// to a replica going away, and nginx is not reloaded, so no client connection is closed under a
+// request (tools/lab/src/rollout.ts says why that mattered).
 import { check } from 'k6'
 import http from 'k6/http'
 import { API, NOTHING_FAILS, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'

@@ -49,9 +49,10 @@ const PLANS: Record<string, Plan> = {
     seconds: 65,
     restore: [],
   },
-  // The contrast to `rollout`: the same load, the replicas restarted back to back without
-  // draining. Expected to fail: each restart leaves failure marks in nginx's passive checks, and
-  // soon no replica is in rotation (502, no live upstream).
+  // The contrast to `rollout`: the same load, the replicas restarted back to back, without
+  // waiting for nginx to take each one back. Each still drains itself, so on three replicas it
+  // lost nothing here either (3,064 requests); what it cannot promise is that two replicas are
+  // never out of rotation at once (on two, that is all of them: 502, no live upstream).
   restarts: {
     script: 'rollout.ts',
     target: 'app1,app2,app3',
