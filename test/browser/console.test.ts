@@ -9,7 +9,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { startsFromBaseline } from '../lib/baseline.ts'
 import { chromium } from '../lib/chromium.ts'
-import { HTTPS } from '../lib/raw.ts'
+import { HTTPS, request } from '../lib/raw.ts'
 import { lab } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
@@ -76,17 +76,16 @@ describe('the lab console in a browser', () => {
     })
   })
 
+  // Whatever the stories left (their own load, a fault, a strategy), put back, loudly if it fails.
   after(async () => {
-    await page
-      ?.evaluate(() =>
-        fetch('/console/api/load', {
-          method: 'DELETE',
-          headers: { 'content-type': 'application/json', 'x-lab-console': '1' },
-        }),
-      )
-      .catch(() => {})
-    await lab(['fault', 'app2', 'clear']).catch(() => {})
-    await lab(['up'], { LB_STRATEGY: 'least_conn' }).catch(() => {})
+    const stopped = await request(`${HTTPS}/console/api/load/stop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-lab-console': '1' },
+      body: '{}',
+    })
+    assert.equal(stopped.status, 200, stopped.body)
+    await lab(['fault', 'app2', 'clear'])
+    await lab(['up'], { LB_STRATEGY: 'least_conn' })
     await browser?.close()
   })
 

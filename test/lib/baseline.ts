@@ -24,6 +24,7 @@ const EXPECTED = {
 
 interface Shown {
   strategy: string
+  load: { running: boolean }
   sets: Array<{ name: string; replicas: Array<{ name: string; state: string; faults: object }> }>
 }
 
@@ -32,6 +33,7 @@ async function differences(): Promise<string[]> {
   const shown = JSON.parse((await request(`${HTTPS}/console/api/state`)).body) as Shown
   const problems: string[] = []
   if (shown.strategy !== EXPECTED.strategy) problems.push(`strategy ${shown.strategy}`)
+  if (shown.load.running) problems.push("the console's load generator running")
   for (const set of shown.sets) {
     const names = set.replicas.map((r) => r.name)
     if (names.join() !== EXPECTED.sets[set.name]?.join()) problems.push(`${set.name} replicas ${names}`)
