@@ -29,15 +29,10 @@ const REPLICAS = replicaCount(env, 'app')
 /** /api/work?ms= of the overload runs (overload.ts reads it as MS). */
 const OVERLOAD_MS = 100
 const CAPACITY = REPLICAS * SLOTS * (1000 / OVERLOAD_MS)
-/** The commit the figures are of, and whether the tree had changes besides. */
-const commit = () => {
-  const rev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
-    cwd: root,
-    encoding: 'utf8',
-  }).stdout.trim()
-  const dirty = spawnSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).stdout.trim()
-  return `${rev || 'unknown'}${dirty ? ' (with uncommitted changes)' : ''}`
-}
+/** The commit the figures are of, and whether the tree had changes besides: read before the
+ * run writes files of its own. */
+const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim()
+const commit = `${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${git(['status', '--porcelain']) ? ' (with uncommitted changes)' : ''}`
 const lab = (env: Record<string, string>, args = ['up']) =>
   execFileSync(process.execPath, ['tools/lab/src/cli.ts', ...args], {
     cwd: root,
@@ -127,7 +122,7 @@ try {
     '# Benchmark results',
     '',
     `Written by \`make bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, of commit`,
-    `${commit()}; \`make bench\` again replaces these figures with your machine's. Native mode,`,
+    `${commit}; \`make bench\` again replaces these figures with your machine's. Native mode,`,
     'everything on one machine (the load generator competes with the stack for the same cores).',
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB;`,
