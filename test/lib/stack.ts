@@ -125,6 +125,17 @@ export async function hit(path: string, init: RequestInit = {}): Promise<Hit> {
   }
 }
 
+/** One GET whose network error comes back as status 0, so a load story can count it as a failure. */
+async function hitOrStatus0(path: string): Promise<Hit> {
+  const started = performance.now()
+  return hit(path).catch(() => ({
+    status: 0,
+    replica: null,
+    ms: performance.now() - started,
+    headers: new Headers(),
+  }))
+}
+
 /** `count` GETs with `concurrency` in flight at once; network errors come back as status 0. */
 export async function burst(path: string, count: number, concurrency: number): Promise<Hit[]> {
   const hits: Hit[] = []
@@ -132,15 +143,7 @@ export async function burst(path: string, count: number, concurrency: number): P
   const worker = async () => {
     while (next < count) {
       next++
-      const started = performance.now()
-      hits.push(
-        await hit(path).catch(() => ({
-          status: 0,
-          replica: null,
-          ms: performance.now() - started,
-          headers: new Headers(),
-        })),
-      )
+      hits.push(await hitOrStatus0(path))
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
@@ -161,15 +164,7 @@ export function stream(
   let stopAt = Number.POSITIVE_INFINITY
   const worker = async () => {
     while (hits.length < stopAt) {
-      const started = performance.now()
-      hits.push(
-        await hit(path).catch(() => ({
-          status: 0,
-          replica: null,
-          ms: performance.now() - started,
-          headers: new Headers(),
-        })),
-      )
+      hits.push(await hitOrStatus0(path))
     }
   }
   const workers = Promise.all(Array.from({ length: concurrency }, worker))
