@@ -5,6 +5,7 @@
 // (large_client_header_buffers). Plain ES5: Debian bookworm's njs (0.7) has no destructuring.
 
 // C0 controls but tab, and DEL: RFC 9110 5.5 (obs-text above 0x7f stays allowed).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 var CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/
 
 /** '' for a request nginx may pass on; else why not: 'fields' (too many) or 'control'. */
@@ -13,8 +14,9 @@ function refusal(r) {
   // checks again: a request nginx already refused (a 494, say) must reach its JSON answer.
   if (r.uri.indexOf('/_error/') === 0) return ''
   var headers = r.rawHeadersIn
+  var i
   if (headers.length > Number(r.variables.lab_max_header_fields)) return 'fields'
-  for (var i = 0; i < headers.length; i++) {
+  for (i = 0; i < headers.length; i++) {
     if (CONTROL.test(headers[i][1])) return 'control'
   }
   return ''

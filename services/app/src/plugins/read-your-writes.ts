@@ -1,6 +1,5 @@
 import cookie, { Signer } from '@fastify/cookie'
 import fp from 'fastify-plugin'
-import { WRITE_PENDING } from '../db.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
