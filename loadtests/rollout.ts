@@ -4,9 +4,16 @@
 // each replica drains itself as it stops (services/app/src/plugins/draining.ts), so none is sent
 // to a replica going away, and nginx is not reloaded, so no client connection is closed under a
 // request (tools/lab/src/rollout.ts says why that mattered).
-import { check } from 'k6'
 import http from 'k6/http'
-import { API, NOTHING_FAILS, REPLICAS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import {
+  API,
+  checkSaying,
+  NOTHING_FAILS,
+  REPLICAS,
+  replicaOf,
+  requireStack,
+  TREND_STATS,
+} from './lib/config.ts'
 import { arrivals } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
@@ -26,9 +33,9 @@ const json = { headers: { 'content-type': 'application/json' } }
 export default function () {
   const served = (r: http.RefinedResponse<'text'>) => REPLICAS.includes(replicaOf(r))
   const note = http.post(`${API}/api/notes`, JSON.stringify({ text: `rollout ${__VU}-${__ITER}` }), json)
-  check(note, { 'note written': (r) => r.status === 201 && served(r) })
-  check(http.post(`${API}/api/visits`), { 'visit counted': (r) => r.status === 200 && served(r) })
-  check(http.get(`${API}/api/notes/${note.json('id')}`), { 'note read': (r) => r.status === 200 })
+  if (!checkSaying(note, 'note written', (r) => r.status === 201 && served(r))) return
+  checkSaying(http.post(`${API}/api/visits`), 'visit counted', (r) => r.status === 200 && served(r))
+  checkSaying(http.get(`${API}/api/notes/${note.json('id')}`), 'note read', (r) => r.status === 200)
 }
 
 export const handleSummary = report('rollout')

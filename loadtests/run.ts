@@ -74,7 +74,6 @@ const PLANS: Record<string, Plan> = {
     seconds: 28,
     restore: [['start']],
   },
-  // Native mode only for now (Docker mode runs three replicas of each set).
   scale: {
     script: 'scale.ts',
     target: 'app1,app2,app3,app4,app5',

@@ -9,10 +9,17 @@
 // lets a client retry such a request only when it is idempotent or carries a key (Go's
 // client, so k6, does then); without one, a POST fails (about 4 in 50,000 here, measured).
 // The replicas drain before they stop, so no request is ever sent to one going away.
-import { check } from 'k6'
 import http from 'k6/http'
 import { Counter, Trend } from 'k6/metrics'
-import { API, idempotencyKey, NOTHING_FAILS, replicaOf, requireStack, TREND_STATS } from './lib/config.ts'
+import {
+  API,
+  checkSaying,
+  idempotencyKey,
+  NOTHING_FAILS,
+  replicaOf,
+  requireStack,
+  TREND_STATS,
+} from './lib/config.ts'
 import { clients } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
@@ -45,9 +52,11 @@ const seen = new Set<string>()
 export default function () {
   const visit = http.post(`${API}/api/visits`, null, { headers: { 'Idempotency-Key': idempotencyKey() } })
   if (visit.status === 200) written++
-  const ok = check(visit, {
-    'visit counted, exactly': (r) => r.status === 200 && r.json('visits') === written,
-  })
+  const ok = checkSaying(
+    visit,
+    'visit counted, exactly',
+    (r) => r.status === 200 && r.json('visits') === written,
+  )
   if (!ok) wrong.add(1)
   const replica = replicaOf(visit)
   if (ADDED.includes(replica) && !seen.has(replica)) {

@@ -2,10 +2,9 @@
 // kills and restarts app3 (node loadtests/run.ts sessions). Every count read back must be
 // exactly what that VU wrote. Each increment carries an Idempotency-Key, so nginx may retry it
 // on another replica when the one it reached died mid-request, and it still counts once.
-import { check } from 'k6'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
-import { API, idempotencyKey, requireStack, TREND_STATS } from './lib/config.ts'
+import { API, checkSaying, idempotencyKey, requireStack, TREND_STATS } from './lib/config.ts'
 import { clients } from './lib/profiles.ts'
 import { report } from './lib/summary.ts'
 
@@ -31,9 +30,11 @@ export default function () {
   })
   if (increment.status === 200) written++
   const read = http.get(`${API}/api/visits`)
-  const ok = check(read, {
-    'reads back exactly what it wrote': (r) => r.status === 200 && r.json('visits') === written,
-  })
+  const ok = checkSaying(
+    read,
+    'reads back exactly what it wrote',
+    (r) => r.status === 200 && r.json('visits') === written,
+  )
   if (!ok) wrong.add(1)
 }
 

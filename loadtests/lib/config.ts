@@ -1,6 +1,6 @@
 /// <reference types="k6" />
 // Settings every script shares, from k6's environment (-e NAME=value or the process env).
-import { fail } from 'k6'
+import { check, fail } from 'k6'
 import http from 'k6/http'
 
 export const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080'
@@ -23,6 +23,30 @@ export function requireStack(): void {
 /** The replica that answered, from the X-Replica header every replica sets. */
 export const replicaOf = (response: { headers: Record<string, string> }): string =>
   response.headers['X-Replica'] ?? 'none'
+
+let said = 0
+
+/**
+ * k6's check(), and for a request that fails it one line on stderr saying what came back (status,
+ * k6's error code, the replica, the time, the body's start), so a red run says why. At most 10
+ * lines per VU: the first failures are the ones that explain the rest.
+ */
+export function checkSaying(
+  response: http.RefinedResponse<'text'>,
+  name: string,
+  passes: (r: http.RefinedResponse<'text'>) => boolean,
+): boolean {
+  const ok = check(response, { [name]: passes })
+  if (!ok && said++ < 10) {
+    const error = response.error ? ` (k6 error ${response.error_code}: ${response.error})` : ''
+    const body = typeof response.body === 'string' ? response.body.slice(0, 160) : ''
+    console.warn(
+      `${new Date().toISOString()} ${name}: no. ${response.request.method} ${response.url} -> ` +
+        `${response.status}${error} from ${replicaOf(response)} in ${response.timings.duration.toFixed(0)} ms ${body}`,
+    )
+  }
+  return ok
+}
 
 /** A new random key per logical request: the replica applies each Idempotency-Key once. */
 export function idempotencyKey(): string {
