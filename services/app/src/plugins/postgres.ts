@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import pg from 'pg'
 import { Counter, Gauge } from 'prom-client'
 import { createDb, type Db } from '../db.ts'
+import { warmPool } from '../pool-warmup.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -83,6 +84,19 @@ export default fp(
       },
     })
 
+    app.addHook('onClose', async () => {
+      await Promise.all([pools.primary.end(), pools.replica.end()])
+    })
+    // nginx sends a replica requests the moment it listens, and least_conn sends a new one more
+    // than its share (it has none in flight). Were each to wait for a connection of its own, a
+    // busy host (a rollout on two cores) makes those connects outlast DEPENDENCY_TIMEOUT_MS and
+    // the replica's first answers 503s. So the pools are filled before server.ts listens.
+    const [primary, replica] = await Promise.all([
+      warmPool(pools.primary, c.PG_POOL_MAX),
+      warmPool(pools.replica, c.PG_POOL_MAX),
+    ])
+    app.log.info({ opened: { primary, standby: replica } }, 'postgres: pools filled')
+
     app.decorate('pg', pools)
     app.decorate(
       'db',
@@ -93,9 +107,6 @@ export default fp(
         onRead: (servedBy, reason) => reads.inc({ served_by: servedBy, reason }),
       }),
     )
-    app.addHook('onClose', async () => {
-      await Promise.all([pools.primary.end(), pools.replica.end()])
-    })
   },
   { name: 'postgres', dependencies: ['config', 'metrics'] },
 )
