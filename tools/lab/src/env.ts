@@ -133,9 +133,14 @@ export const scaleFile = () => join(stateRoot, 'scale.env')
  * counts `make scale` chose; the process environment overrides all, but only for names
  * .env.example declares.
  */
-export function loadLabEnv(env: NodeJS.ProcessEnv = process.env): LabEnv {
+/** What .env.example documents, without this checkout's .env. */
+export function exampleEnv(): Map<string, string> {
   const examplePath = join(repoRoot, '.env.example')
-  const values = parseEnvFile(readFileSync(examplePath, 'utf8'), examplePath)
+  return parseEnvFile(readFileSync(examplePath, 'utf8'), examplePath)
+}
+
+export function loadLabEnv(env: NodeJS.ProcessEnv = process.env): LabEnv {
+  const values = exampleEnv()
   for (const path of [join(repoRoot, '.env'), scaleFile()]) {
     if (!existsSync(path)) continue
     for (const [key, value] of parseEnvFile(readFileSync(path, 'utf8'), path)) values.set(key, value)
