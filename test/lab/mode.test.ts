@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { ensureDotEnv, isSecret } from '../../tools/lab/src/dotenv.ts'
-import { parseEnvFile } from '../../tools/lab/src/env.ts'
+import { exampleEnv, parseEnvFile } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 
 const run = promisify(execFile)
@@ -47,7 +47,7 @@ describe('which mode the verbs act on', () => {
 describe('the .env Docker mode writes when there is none', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'lb-lab-dotenv-'))
   after(() => rmSync(scratch, { recursive: true, force: true }))
-  const example = parseEnvFile(readFileSync(join(repoRoot, '.env.example'), 'utf8'), '.env.example')
+  const example = exampleEnv()
 
   it('has every setting of .env.example, each secret freshly generated, and is private', () => {
     const path = join(scratch, '.env')

@@ -3,17 +3,14 @@
 // runs whether its tests passed or not; this makes a restore that failed a failure of the next
 // suite, named, rather than a puzzle three suites later.
 
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { before } from 'node:test'
-import { parseEnvFile } from '../../tools/lab/src/env.ts'
-import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { exampleEnv } from '../../tools/lab/src/env.ts'
 import { replicaNames } from '../../tools/lab/src/topology.ts'
 import { HTTPS, request } from './raw.ts'
 import { until } from './stack.ts'
 
 /** What .env.example sets up: least_conn, its replica counts, every replica serving, no fault. */
-const example = parseEnvFile(readFileSync(join(repoRoot, '.env.example'), 'utf8'), '.env.example')
+const example = exampleEnv()
 const EXPECTED = {
   strategy: example.get('LB_STRATEGY'),
   sets: {
