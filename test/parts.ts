@@ -6,18 +6,39 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot } from '../tools/lab/src/paths.ts'
 import { chromium } from './lib/chromium.ts'
-import type { Outcome, Recorder } from './recorder.ts'
+import { type Outcome, outputTail, type Recorder } from './recorder.ts'
 
 const NODE = join(repoRoot, 'node_modules/.bin/node')
 const LAB = join(repoRoot, 'tools/lab/src/cli.ts')
 const RESULTS = join(repoRoot, 'test/results')
 
-/** Runs a command from the repository root, its output on the terminal; resolves with its exit code. */
+/**
+ * Runs a command from the repository root, its output on the terminal (and its last lines kept for
+ * the closing table); resolves with its exit code.
+ */
 export function sh(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...env } })
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      stdio: ['inherit', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    })
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk)
+      outputTail.push(chunk)
+    })
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk)
+      outputTail.push(chunk)
+    })
     child.on('error', () => resolve(127))
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+    child.on('exit', (code, signal) => {
+      // Its last output may still be in the pipe; a daemon it left holding the pipe must not hold
+      // the run, so no more than a second for it.
+      const done = () => resolve(code ?? (signal ? 128 : 1))
+      child.on('close', done)
+      setTimeout(done, 1000).unref()
+    })
   })
 }
 
@@ -41,6 +62,7 @@ function capture(
     child.stderr.on('data', (chunk) => {
       stderr += chunk
       process.stderr.write(chunk)
+      outputTail.push(chunk)
     })
     child.on('error', () => resolve({ code: 127, stdout, stderr }))
     child.on('exit', (code) => resolve({ code: code ?? 1, stdout: stdout.trim(), stderr: stderr.trim() }))
@@ -167,6 +189,12 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
       images &&
       (await recorder.step('docker: up', ['docker'], async () => {
         started = true
+        // Without a .env, data an earlier run left (killed before its reset) was made with other
+        // passwords, and `up` would refuse it: this part starts from none.
+        if (wroteEnv) {
+          const reset = await sh(NODE, [LAB, 'reset'], env)
+          if (reset !== 0) return reset
+        }
         const code = await sh(NODE, [LAB, 'up'], env)
         return code === 0 ? reachable(env) : code
       }))

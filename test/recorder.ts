@@ -7,7 +7,41 @@ export interface Entry {
   status: Status
   seconds?: number
   why?: string
+  /** A failed part's last lines of output, repeated under the table: a CI log is often read from its end. */
+  tail?: string[]
 }
+
+/**
+ * The last lines the running part printed (test/parts.ts feeds it what its commands print), so
+ * that the closing table can say why a part failed without scrolling back through its output.
+ */
+export class OutputTail {
+  private lines: string[] = []
+  private partial = ''
+  private readonly keep: number
+
+  constructor(keep = 12) {
+    this.keep = keep
+  }
+
+  push(chunk: string | Buffer): void {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal colour codes are ESC [
+    const text = (this.partial + chunk.toString()).replace(/\x1b\[[0-9;]*m/g, '')
+    const lines = text.split('\n')
+    this.partial = lines.pop() ?? ''
+    this.lines.push(...lines.filter((line) => line.trim() !== ''))
+    this.lines = this.lines.slice(-this.keep)
+  }
+
+  take(): string[] {
+    const lines = [...this.lines, ...(this.partial.trim() ? [this.partial] : [])].slice(-this.keep)
+    this.lines = []
+    this.partial = ''
+    return lines.map((line) => (line.length > 240 ? `${line.slice(0, 240)}...` : line))
+  }
+}
+
+export const outputTail = new OutputTail()
 
 /** A part's result: its exit code, and any test in it that skipped itself (which counts as not run). */
 export interface Outcome {
@@ -62,6 +96,7 @@ export class Recorder {
       return this.plan && !leftOut && !lacking
     }
     console.log(`\n== test: ${name}`)
+    outputTail.take()
     const started = performance.now()
     const result = await run()
     const { code, skipped = [] } = typeof result === 'number' ? { code: result } : result
@@ -69,7 +104,8 @@ export class Recorder {
     console.log(
       `== test: ${name}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds.toFixed(0)} s`,
     )
-    if (code !== 0) this.entries.push({ name, status: 'failed', seconds, why: `exit ${code}` })
+    if (code !== 0)
+      this.entries.push({ name, status: 'failed', seconds, why: `exit ${code}`, tail: outputTail.take() })
     else if (skipped.length > 0) {
       this.entries.push({
         name,
@@ -122,6 +158,10 @@ export class Recorder {
       if (leftOut.length > 0) console.log(`left out as asked: ${leftOut.map((e) => e.name).join(', ')}`)
       return 0
     }
+    for (const e of failed.filter((f) => f.tail?.length))
+      console.log(
+        `\n${e.name}: the last lines it printed\n${e.tail?.map((line) => `  | ${line}`).join('\n')}`,
+      )
     console.log(`\nmake test did not pass:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     if (notRun.length > 0 && !this.ci) {
       console.log('  (to leave a part out on purpose: make test SKIP=docker, SKIP=browser or SKIP=k6)')

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { outputTail, Recorder } from '../recorder.ts'
 
 function plan(env: Record<string, string>): { code: number; output: string } {
   const result = spawnSync(process.execPath, [join(repoRoot, 'test/run.ts'), 'plan'], {
@@ -52,5 +53,30 @@ describe('make test names every part that does not run, and fails for it', () =>
     const { code, output } = plan({ SKIP: 'dokcer' })
     assert.equal(code, 1, output)
     assert.match(output, /SKIP=dokcer: unknown dokcer/)
+  })
+
+  it("repeats a failed part's last lines under the table, where a CI log's end shows them", async (t) => {
+    const recorder = new Recorder(false, new Set())
+    const printed: string[] = []
+    t.mock.method(console, 'log', (line: string) => printed.push(line))
+    await recorder.step('docker: up', [], async () => {
+      // What test/parts.ts's sh hands on, in the pieces a pipe delivers: colour codes, a split line.
+      outputTail.push(Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n'))
+      outputTail.push('\n\u001b[31mcompose: app-1 is ')
+      outputTail.push('unhealthy\u001b[0m\n')
+      return 3
+    })
+    await recorder.step('docker: e2e', [], async () => 0)
+    const code = recorder.finish()
+    t.mock.restoreAll()
+
+    assert.equal(code, 1)
+    const end = printed.join('\n')
+    assert.match(
+      end,
+      /docker: up: the last lines it printed\n {2}\| line 20\n[\s\S]*\| line 30\n {2}\| compose: app-1 is unhealthy\n/,
+    )
+    assert.doesNotMatch(end, /\| line 19\n/, 'twelve lines, not the whole output')
+    assert.doesNotMatch(end, /docker: e2e: the last lines/, 'only failed parts')
   })
 })
