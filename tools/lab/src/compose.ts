@@ -6,7 +6,14 @@ import { dockerCli, waitReady } from './containers.ts'
 import { loadLabEnv } from './env.ts'
 import { DOCKER_NGINX_DIR } from './nginx-config.ts'
 import { devCertificate, repoRoot } from './paths.ts'
-import { containerName, LOCALHOST, parseReplica, REPLICA_SETS, type ReplicaSet } from './topology.ts'
+import {
+  COMPOSE_PROJECT,
+  containerName,
+  LOCALHOST,
+  parseReplica,
+  REPLICA_SETS,
+  type ReplicaSet,
+} from './topology.ts'
 
 /** `docker compose`, or a Compose v2 binary built from the Go module proxy where the CLI has none. */
 function composeCommand(): string[] {
@@ -67,6 +74,18 @@ export class ComposeStack {
     })
   }
 
+  /** The project's named volumes (Postgres's and Redis's data among them), whatever their containers. */
+  async volumes(): Promise<string[]> {
+    const names = await dockerCli([
+      'volume',
+      'ls',
+      '--quiet',
+      '--filter',
+      `label=com.docker.compose.project=${COMPOSE_PROJECT}`,
+    ])
+    return names.split('\n').filter(Boolean)
+  }
+
   /** True when any container of the project exists (running, paused or stopped). */
   async exists(): Promise<boolean> {
     return (await this.run(['ps', '--all', '--quiet'], { capture: true }).catch(() => '')).trim() !== ''
@@ -117,7 +136,12 @@ export class ComposeStack {
       await this.waitHealthy(target)
     }
     const { names, missing } = await this.startable()
-    await this.run(['up', '--detach', '--build', '--wait', '--wait-timeout', '300', ...names])
+    await this.run(['up', '--detach', '--build', '--wait', '--wait-timeout', '300', ...names]).catch(
+      async (err: Error) => {
+        await this.explainUnready()
+        throw err
+      },
+    )
     await this.reconfigure()
     // The certificate the config service made, where native mode keeps its own (curl --cacert).
     mkdirSync(dirname(devCertificate('docker')), { recursive: true })
@@ -239,6 +263,31 @@ export class ComposeStack {
       await sleep(250)
     }
     throw new Error(`${service} is not healthy (${last || 'no container'}); see make logs s=${service}`)
+  }
+
+  /**
+   * After a failed `up`: each container that is neither serving nor a one-shot job that finished,
+   * with its health and its last log lines. Compose itself names only the first one it gave up on.
+   */
+  private async explainUnready(): Promise<void> {
+    const rows = await this.run(
+      ['ps', '--all', '--format', '{{.Name}}\t{{.State}}\t{{.Health}}\t{{.Status}}'],
+      {
+        capture: true,
+      },
+    ).catch(() => '')
+    for (const [name = '', state, health, status = ''] of rows
+      .split('\n')
+      .filter(Boolean)
+      .map((row) => row.split('\t'))) {
+      const serving = state === 'running' && (health === 'healthy' || health === '')
+      // Created: never started, waiting on one of the others. Exited (0): a one-shot job done.
+      if (serving || state === 'created' || status.startsWith('Exited (0)')) continue
+      console.error(`lab: ${name} is ${state}${health ? ` (${health})` : ''}: ${status}; its last lines:`)
+      // A container's own stderr is docker logs' stderr (Postgres logs there).
+      const logs = spawnSync('docker', ['logs', '--tail', '15', name], { encoding: 'utf8', timeout: 30_000 })
+      console.error(`${logs.stdout}${logs.stderr}`.trimEnd().replace(/^/gm, `  ${name} | `))
+    }
   }
 
   /** Deletes one of compose.yaml's named volumes; its containers must be gone. */

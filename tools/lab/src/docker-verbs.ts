@@ -1,8 +1,8 @@
 // The lab's verbs in Docker mode: compose.yaml as users run it (compose.ts), one replica of a
 // scaled service through its container.
-import { rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { ComposeStack } from './compose.ts'
-import { ensureDotEnv } from './dotenv.ts'
+import { dotEnvPath, ensureDotEnv } from './dotenv.ts'
 import { loadLabEnv, scaleFile } from './env.ts'
 import { k6Args } from './k6-args.ts'
 import { recloneDocker } from './reclone.ts'
@@ -21,6 +21,13 @@ export async function dockerVerb(
   switch (verb) {
     case 'up': {
       rememberCounts(loadLabEnv())
+      // Postgres and Redis keep the passwords their data was first made with: fresh secrets would
+      // lock every replica out (migrate: "password authentication failed"), so say it first.
+      if (!existsSync(dotEnvPath) && (await compose.volumes()).length > 0)
+        throw new Error(
+          "there is no .env, but the lab's Docker volumes are still here, made with the passwords of " +
+            'the .env that was: put that .env back, or delete the data with `make reset` (MODE=docker)',
+        )
       const generated = ensureDotEnv()
       if (generated.length > 0) {
         console.log(`lab: wrote .env from .env.example with freshly generated ${generated.join(', ')}`)
