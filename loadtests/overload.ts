@@ -1,9 +1,8 @@
 // Overload: /api/work?ms=100 offered at MULTIPLE times what the replicas can do, while a
 // bystander asks /api/whoami 20 times a second. What a replica cannot take in time it sheds at
 // once (503 with Retry-After), so nothing reaches nginx's read timeout: no 502 or 504, every
-// bystander request answered, and the work accepted still gets done: goodput at least two thirds of
-// the capacity, a floor that tells a working limiter from a collapse on any machine (the figure,
-// 91-101% here, is printed, and make bench measures it). A shed answer says why (its message): the queue was full, so it was turned away at
+// bystander request answered, and the work accepted still gets done: goodput at least 90% of the
+// replicas' capacity (GOODPUT_FLOOR below). A shed answer says why (its message): the queue was full, so it was turned away at
 // once, or it waited WORK_QUEUE_TIMEOUT_MS for a slot first; nearly all must be the first kind.
 // How fast a shed answer arrives is a figure (make bench), not a threshold: on two shared cores
 // it measures k6 and nginx as much as the replica.
@@ -21,6 +20,11 @@ const MULTIPLE = Number(__ENV.MULTIPLE || 5)
 // WORK_CONCURRENCY slots per replica, each busy MS per request: what the replicas can do.
 const CAPACITY = REPLICAS.length * Number(__ENV.WORK_CONCURRENCY || 8) * (1000 / MS)
 const RATE = Math.round(MULTIPLE * CAPACITY)
+// The goodput the run must keep, in requests a second. make test measures the replicas' capacity
+// on this machine first (this script at 1.25x: every slot busy, the excess shed; on two shared
+// cores k6's and nginx's own work leaves the replicas less than the configuration's figure) and
+// asks 90% of it here. By hand, 90% of the configuration's capacity.
+const GOODPUT_FLOOR = Number(__ENV.GOODPUT_FLOOR || 0.9 * CAPACITY)
 
 const answers = new Counter('work_answers')
 // How long a shed answer took: turned away at once, not after waiting out a queue.
@@ -37,10 +41,8 @@ export const options = {
     http_req_failed: ['rate==0'],
     'checks{scenario:bystander}': ['rate==1'],
     'work_answers{answer:other}': ['count==0'],
-    // Goodput: the work done in the run's seconds, at least two thirds of what the replicas can
-    // do. Not a speed target: on two shared cores k6, nginx and the replicas' own overhead per
-    // request take their part; without the limiter it would be the timeouts', and fall apart.
-    'work_answers{answer:done}': [`count>=${Math.floor((2 / 3) * CAPACITY * SECONDS)}`],
+    // Goodput: the work done in the run's seconds, shedding notwithstanding.
+    'work_answers{answer:done}': [`count>=${Math.floor(GOODPUT_FLOOR * SECONDS)}`],
     'work_answers{answer:shed}': ['count>=0'],
     // Shed after waiting out the queue timeout instead of at once: at most 5% of all offered.
     'work_answers{answer:shed_waited}': [`count<=${Math.ceil(0.05 * RATE * SECONDS)}`],

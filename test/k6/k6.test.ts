@@ -60,14 +60,31 @@ describe('k6: the promises, measured with real traffic', () => {
   }
 
   for (const { name, base, replicas } of TARGETS) {
-    it(`overload at 5x capacity (${name} replicas): goodput at least two thirds of capacity, the rest shed at once with 503, no 502 or 504, /api/whoami stays 200`, async (t) => {
+    it(`overload at 5x capacity (${name} replicas): goodput at least 90% of the capacity measured at 1.25x, the rest shed at once with 503, no 502 or 504, /api/whoami stays 200`, async (t) => {
+      const set = [
+        `BASE_PATH=${base}`,
+        `REPLICAS=${replicas.join(',')}`,
+        `WORK_CONCURRENCY=${env.get('WORK_CONCURRENCY')}`,
+      ]
+      // What the replicas can do here: at 1.25x every slot is busy and the excess shed, so the
+      // work done is their capacity on this machine, k6's and nginx's share of the cores taken.
+      const measuring = await k6('overload.ts', 'MULTIPLE=1.25', 'SECONDS=6', 'GOODPUT_FLOOR=0', ...set)
+      assert.equal(measuring.code, 0, measuring.output)
+      const [, capacity = '0', saturated = '0'] =
+        /goodput (\d+) req\/s \(\d+% of capacity\), shed ([\d.]+)%/.exec(measuring.output) ?? []
+      assert.ok(
+        Number(saturated) > 0,
+        `nothing shed at 1.25x: the slots were not all busy\n${measuring.output}`,
+      )
+      t.diagnostic(`capacity measured at 1.25x: ${capacity} req/s`)
+
+      const floor = Math.floor(0.9 * Number(capacity))
       const { code, output } = await k6(
         'overload.ts',
         'MULTIPLE=5',
         'SECONDS=6',
-        `BASE_PATH=${base}`,
-        `REPLICAS=${replicas.join(',')}`,
-        `WORK_CONCURRENCY=${env.get('WORK_CONCURRENCY')}`,
+        `GOODPUT_FLOOR=${floor}`,
+        ...set,
       )
       t.diagnostic(report(output))
       keep(`overload-${name}`, output)
