@@ -10,8 +10,8 @@ import {
   dockerAddress,
   dockerBackendAddress,
   parseReplica,
-  REPLICA_SETS,
   replicaPort,
+  replicaSet,
   replicasOf,
 } from '../../tools/lab/src/topology.ts'
 
@@ -36,7 +36,7 @@ export function direct(service: string): { host: string; port: number } {
     const host = execFileSync('docker', ['inspect', '--format', format, containerName(service)], {
       encoding: 'utf8',
     }).trim()
-    return { host, port: REPLICA_SETS[replica.set].containerPort }
+    return { host, port: replicaSet(replica.set).containerPort }
   }
   const { portKey, containerPort } = {
     redis: { portKey: 'REDIS_PORT', containerPort: 6379 },

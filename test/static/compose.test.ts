@@ -7,7 +7,7 @@ import { ConfigSchema } from '../../services/app/src/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { consoleOrigins, consoleService } from '../../tools/lab/src/services/console.ts'
-import { appEnv, pyEnv, services } from '../../tools/lab/src/services/index.ts'
+import { replica, services } from '../../tools/lab/src/services/index.ts'
 import {
   COMPOSE_PROJECT,
   CONSOLE_CONTAINER_PORT,
@@ -109,7 +109,7 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
   it('gives the replicas the same variables in both modes, every required one included', async () => {
     const project = await composeProject()
     const docker = Object.keys(project.services.app.environment).sort()
-    const native = withoutId(Object.keys(appEnv(env, 'app1', 3001)))
+    const native = withoutId(Object.keys(replica(env, 'app1').command().env ?? {}))
     assert.deepEqual(docker, native)
     const read = Object.keys(ConfigSchema.properties)
     assert.deepEqual(
@@ -128,7 +128,9 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     const project = await composeProject()
     // PYTHON* tune the interpreter: the image sets them (Dockerfile), the lab per process.
     const docker = Object.keys(project.services.py.environment).sort()
-    const native = withoutId(Object.keys(pyEnv(env, 'py1', 8001)).filter((key) => !key.startsWith('PYTHON')))
+    const native = withoutId(
+      Object.keys(replica(env, 'py1').command().env ?? {}).filter((key) => !key.startsWith('PYTHON')),
+    )
     assert.deepEqual(docker, native)
     // What lbsample/config.py and gunicorn.conf.py read.
     const sample = join(repoRoot, 'services/py-sample')

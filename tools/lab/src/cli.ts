@@ -71,16 +71,15 @@ async function native(
       checkStateReachable(postgresUser(), stateRoot)
       const started = performance.now()
       await stack.up()
-      const nginx = stack.get('nginx').url
-      printUrls(env, 'native', ((performance.now() - started) / 1000).toFixed(1), [
-        `  grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph`,
-        `  replicas        ${replicasOf(env, 'app')
-          .map((a) => stack.get(a).url)
-          .join('  ')}`,
-        `  python sample   ${nginx}/py/api/whoami   (${replicasOf(env, 'py')
-          .map((p) => stack.get(p).url)
-          .join('  ')})`,
-      ])
+      printUrls(
+        env,
+        'native',
+        ((performance.now() - started) / 1000).toFixed(1),
+        [
+          `  grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph`,
+        ],
+        (set) => replicasOf(env, set).map((name) => stack.get(name).url ?? name),
+      )
       return
     }
     case 'down':

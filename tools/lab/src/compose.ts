@@ -13,6 +13,7 @@ import {
   parseReplica,
   REPLICA_SETS,
   type ReplicaSet,
+  SET_NAMES,
 } from './topology.ts'
 
 /** `docker compose`, or a Compose v2 binary built from the Go module proxy where the CLI has none. */
@@ -128,7 +129,7 @@ export class ComposeStack {
       .filter(Boolean)
       .map((l) => l.split(' '))) {
       // One replica of a scaled service, or a whole service.
-      const target = service in REPLICA_SETS ? `${service}${/-(\d+)$/.exec(container)?.[1]}` : service
+      const target = SET_NAMES.includes(service) ? `${service}${/-(\d+)$/.exec(container)?.[1]}` : service
       console.log(`lab: ${target} was paused; unpausing it`)
       if (target === service) await this.run(['unpause', service], { capture: true })
       else await dockerCli(['unpause', container])

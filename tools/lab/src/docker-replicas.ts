@@ -4,11 +4,12 @@ import type { LabEnv } from './env.ts'
 import {
   containerName,
   MAX_REPLICAS,
-  REPLICA_SETS,
   type ReplicaAddress,
   type ReplicaSet,
   replicaNames,
+  replicaSet,
   replicasOf,
+  SET_NAMES,
 } from './topology.ts'
 
 /**
@@ -37,8 +38,8 @@ export async function dockerReplicas(
   const dns = new Resolver({ timeout: 1000, tries: 2 })
   const replicas = {} as Record<ReplicaSet, ReplicaAddress[]>
   const unknown: string[] = []
-  for (const set of Object.keys(REPLICA_SETS) as ReplicaSet[]) {
-    const port = REPLICA_SETS[set].containerPort
+  for (const set of SET_NAMES) {
+    const port = replicaSet(set).containerPort
     const running = new Map<string, string>()
     for (const ip of await dns.resolve4(set).catch(() => [])) {
       const [ptr = ''] = await dns

@@ -39,7 +39,6 @@ export async function dockerVerb(
         missing.includes('grafana')
           ? '  grafana         not started: its image cannot be had here (see tools/docker/README.md)'
           : `  grafana         http://127.0.0.1:${env.port('GRAFANA_PORT')}/   (the Load balancing dashboard)`,
-        `  python sample   http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}/py/api/whoami`,
       ])
       return
     }

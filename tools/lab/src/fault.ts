@@ -5,14 +5,7 @@
 import { containerAddress } from './containers.ts'
 import type { LabEnv } from './env.ts'
 import type { Mode } from './mode.ts'
-import {
-  LOCALHOST,
-  parseReplica,
-  REPLICA_SETS,
-  type ReplicaSet,
-  replicaPort,
-  replicasOf,
-} from './topology.ts'
+import { LOCALHOST, parseReplica, replicaPort, replicaSet, replicasOf, SET_NAMES } from './topology.ts'
 
 const duration = (key: string, value: string, unit: 'ms' | 's'): number => {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value)
@@ -68,7 +61,7 @@ async function faultsUrl(mode: Mode, env: LabEnv, replica: string): Promise<stri
   const parsed = parseReplica(replica)
   if (!parsed) throw new Error(`fault: ${replica} is not a replica (app1, py2, ...)`)
   if (mode === 'native') return `http://${LOCALHOST}:${replicaPort(env, replica)}/faults`
-  return `http://${await containerAddress(replica)}:${REPLICA_SETS[parsed.set].containerPort}/faults`
+  return `http://${await containerAddress(replica)}:${replicaSet(parsed.set).containerPort}/faults`
 }
 
 async function send(url: string, method: string, body?: unknown): Promise<{ status: number; text: string }> {
@@ -90,7 +83,7 @@ export async function fault(mode: Mode, env: LabEnv, args: string[]): Promise<vo
   const [replica, ...rest] = args
   if (replica === undefined) {
     // Every replica's, the active ones shown: what the lab is breaking right now.
-    for (const set of Object.keys(REPLICA_SETS) as ReplicaSet[]) {
+    for (const set of SET_NAMES) {
       for (const name of replicasOf(env, set)) {
         // A stopped replica (in Docker mode: no address at all) is listed, not an error.
         const answer = await faultsUrl(mode, env, name)

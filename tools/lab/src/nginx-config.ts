@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { devCertificate, logFile, repoRoot } from './paths.ts'
 import { fingerprint, renderTemplate } from './render.ts'
+import type { RoutedSet } from './sets/index.ts'
 import {
   CONSOLE_CONTAINER_PORT,
   CONSOLE_CONTAINER_SYSLOG_PORT,
@@ -12,14 +13,23 @@ import {
   LOCALHOST,
   nativeReplicas,
   type ReplicaAddress,
-  type ReplicaSet,
+  replicaSet,
+  SET_NAMES,
 } from './topology.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
+/** The blocks rendered once per replica set, into the templates above. */
+const SET_TEMPLATES = join(TEMPLATES, 'sets')
 /** nginx's njs module (njs/edge.js): where Debian's package and the official image both keep it. */
 export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so'
 /** The folders of nginx/ its config includes as they are, placed beside the rendered files. */
 export const NGINX_SHARED_DIRS = ['snippets', 'strategies', 'njs'] as const
+
+/** A replica set as nginx serves it: its row (the part rendering needs) and its replicas. */
+export interface SetServers {
+  set: RoutedSet & { label: string }
+  servers: ReplicaAddress[]
+}
 
 /** What differs between run modes: where things are, never how nginx behaves. */
 export interface NginxPlacement {
@@ -28,8 +38,8 @@ export interface NginxPlacement {
   statusListen: string
   /** Who may read stub_status on statusListen (the exporter's address, or `all` on a private network). */
   statusAllow: string
-  appServers: ReplicaAddress[]
-  pyServers: ReplicaAddress[]
+  /** Each replica set (sets/index.ts), with where its replicas are. */
+  sets: SetServers[]
   /** Where the rendered files live (lb.conf includes app-locations.inc from there). */
   confDir: string
   accessLog: string
@@ -59,8 +69,7 @@ export function nativePlacement(
     httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
     statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
     statusAllow: LOCALHOST,
-    appServers: nativeReplicas(env, 'app'),
-    pyServers: nativeReplicas(env, 'py'),
+    sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: nativeReplicas(env, name) })),
     confDir,
     // The file nginx's own log (its stderr) goes to, as both go to one stream in Docker mode:
     // `lab logs nginx` shows them interleaved, and the log-keeper caps one file.
@@ -84,7 +93,7 @@ export function nativePlacement(
 export const DOCKER_NGINX_DIR = '/etc/nginx/lab'
 export function dockerPlacement(
   env: LabEnv,
-  replicas: Record<ReplicaSet, ReplicaAddress[]>,
+  replicas: Record<string, ReplicaAddress[]>,
   consoleSyslogTag: string,
 ): NginxPlacement {
   const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
@@ -94,8 +103,7 @@ export function dockerPlacement(
     // Reachable on the backend network only (never published); the exporter is there.
     statusListen: '8081',
     statusAllow: 'all',
-    appServers: replicas.app,
-    pyServers: replicas.py,
+    sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: replicas[name] ?? [] })),
     confDir: DOCKER_NGINX_DIR,
     accessLog: '/var/log/nginx/access.log',
     tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,
@@ -157,20 +165,61 @@ export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string
   ]) {
     vars[key] = env.get(key)
   }
+  return { ...vars, ...setVars(env, placement.sets, vars) }
+}
+
+/**
+ * What the templates say per replica set: each set's upstream block (sets/upstream.template),
+ * the locations of each set under a prefix (sets/prefixed-locations.template), and the maps and
+ * patterns that tell the sets apart by prefix. The root set is the one whose prefix is ''.
+ */
+function setVars(
+  env: LabEnv,
+  sets: SetServers[],
+  shared: Record<string, string | number>,
+): Record<string, string> {
+  const root = sets.filter(({ set }) => set.prefix === '')
+  if (root.length !== 1)
+    throw new Error(`exactly one replica set is served at nginx's root, not ${root.length}`)
+  const prefixed = sets.filter(({ set }) => set.prefix !== '')
   const drained = env.list('LB_DRAINED')
-  // The upstream's server lines, one per replica of the topology, named in a trailing comment.
+  // The upstream's server lines, one per replica of the set, named in a trailing comment.
   const servers = (upstreams: ReplicaAddress[]) => {
     const weights = env.weights(upstreams.length)
     return upstreams
       .map(({ name, address }, i) => {
         const down = drained.includes(name) ? ' down' : ''
-        return `server ${address} weight=${weights[i]} max_fails=${vars.UPSTREAM_MAX_FAILS} fail_timeout=${vars.UPSTREAM_FAIL_TIMEOUT}${down}; # ${name}`
+        return `server ${address} weight=${weights[i]} max_fails=${shared.UPSTREAM_MAX_FAILS} fail_timeout=${shared.UPSTREAM_FAIL_TIMEOUT}${down}; # ${name}`
       })
       .join('\n  ')
   }
-  vars.APP_SERVERS = servers(placement.appServers)
-  vars.PY_SERVERS = servers(placement.pyServers)
-  return vars
+  const block = (template: string, { set, servers: upstreams }: SetServers) =>
+    renderTemplate(
+      readFileSync(join(SET_TEMPLATES, template), 'utf8'),
+      {
+        ...shared,
+        SET: set.name,
+        SET_LABEL: set.label,
+        SET_PREFIX: set.prefix,
+        SET_COOKIE_NAME: env.get(set.cookieKey),
+        SET_SERVERS: servers(upstreams),
+      },
+      join(SET_TEMPLATES, template),
+    )
+  const byPrefix = (value: (set: RoutedSet) => string) =>
+    [
+      ...prefixed.map(({ set }) => `~^${set.prefix}/  ${value(set)};`),
+      `default ${value((root[0] as SetServers).set)};`,
+    ].join('\n  ')
+  return {
+    ROOT_UPSTREAM: `${(root[0] as SetServers).set.name}_backend`,
+    REPLICA_SET_UPSTREAMS: sets.map((each) => block('upstream.template', each)).join('\n'),
+    PREFIXED_SET_LOCATIONS: prefixed.map((each) => block('prefixed-locations.template', each)).join('\n'),
+    SESSION_COOKIE_BY_PREFIX: byPrefix((set) => `$lb_${set.name}_session`),
+    FORWARDED_PREFIX_BY_PREFIX: byPrefix((set) => set.prefix || '""'),
+    // A regular expression group matching any set's prefix: (/py), (/py|/go).
+    SET_PREFIXES: `(${prefixed.map(({ set }) => set.prefix).join('|')})`,
+  }
 }
 
 /**
@@ -209,10 +258,9 @@ export function renderNginx(
     drained: env.list('LB_DRAINED'),
     maxFails: Number(vars.UPSTREAM_MAX_FAILS),
     failTimeoutMs: env.ms('UPSTREAM_FAIL_TIMEOUT'),
-    sets: {
-      app: { base: '', replicas: replicas(placement.appServers) },
-      py: { base: '/py', replicas: replicas(placement.pyServers) },
-    },
+    sets: Object.fromEntries(
+      placement.sets.map(({ set, servers }) => [set.name, { base: set.prefix, replicas: replicas(servers) }]),
+    ),
   }
   files.set('console.json', `${JSON.stringify(consoleState, null, 2)}\n`)
   return { files, version }

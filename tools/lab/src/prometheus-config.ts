@@ -3,15 +3,15 @@ import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { repoRoot } from './paths.ts'
 import { fingerprint, renderFile } from './render.ts'
-import { LOCALHOST, nativeReplicas, type ReplicaAddress, type ReplicaSet } from './topology.ts'
+import { LOCALHOST, nativeReplicas, type ReplicaAddress, SET_NAMES } from './topology.ts'
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
 /** Scrape targets and the rules folder: what differs between run modes. */
 export interface PrometheusPlacement {
   self: string
-  apps: ReplicaAddress[]
-  pys: ReplicaAddress[]
+  /** A job per replica set (sets/index.ts): its name, and where its replicas are. */
+  sets: Array<{ name: string; replicas: ReplicaAddress[] }>
   nginxExporter: string
   redisExporter: string
   postgresExporter: string
@@ -22,8 +22,7 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   const at = (key: string) => `${LOCALHOST}:${env.port(key)}`
   return {
     self: at('PROMETHEUS_PORT'),
-    apps: nativeReplicas(env, 'app'),
-    pys: nativeReplicas(env, 'py'),
+    sets: SET_NAMES.map((name) => ({ name, replicas: nativeReplicas(env, name) })),
     nginxExporter: at('NGINX_EXPORTER_PORT'),
     redisExporter: at('REDIS_EXPORTER_PORT'),
     postgresExporter: at('POSTGRES_EXPORTER_PORT'),
@@ -32,11 +31,10 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
 }
 
 /** Docker mode: the replicas at the addresses nginx proxies to (docker-replicas.ts). */
-export function dockerPrometheus(replicas: Record<ReplicaSet, ReplicaAddress[]>): PrometheusPlacement {
+export function dockerPrometheus(replicas: Record<string, ReplicaAddress[]>): PrometheusPlacement {
   return {
     self: 'localhost:9090',
-    apps: replicas.app,
-    pys: replicas.py,
+    sets: SET_NAMES.map((name) => ({ name, replicas: replicas[name] ?? [] })),
     nginxExporter: 'nginx-exporter:9113',
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',
@@ -61,9 +59,13 @@ export function renderPrometheus(placement: PrometheusPlacement): string {
   }
   const targets = (upstreams: ReplicaAddress[]) =>
     upstreams
-      .map(({ name, address }) => `- targets: ['${address}']\n        labels: { replica: ${name} }`)
-      .join('\n      ')
-  vars.APP_TARGETS = targets(placement.apps)
-  vars.PY_TARGETS = targets(placement.pys)
+      .map(
+        ({ name, address }) =>
+          `      - targets: ['${address}']\n        labels: { replica: ${name}, tier: replica }`,
+      )
+      .join('\n')
+  vars.REPLICA_JOBS = placement.sets
+    .map(({ name, replicas }) => `- job_name: ${name}\n    static_configs:\n${targets(replicas)}`)
+    .join('\n\n  ')
   return renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
 }

@@ -11,15 +11,13 @@
 // that (RFC 9110 9.2.2), so it is lost: about one POST in 3,000 during a rollout, measured.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { LabEnv } from './env.ts'
-import { parseReplica, REPLICA_SETS, type ReplicaSet, replicasOf } from './topology.ts'
+import { parseReplica, replicasOf, SET_NAMES } from './topology.ts'
 
 /** What `rollout [target]` restarts: one replica, every replica of a set, or by default of app. */
 export function rolloutTargets(env: LabEnv, target = 'app'): string[] {
-  if (target in REPLICA_SETS) return replicasOf(env, target as ReplicaSet)
+  if (SET_NAMES.includes(target)) return replicasOf(env, target)
   if (parseReplica(target)) return [target]
-  throw new Error(
-    `rollout: ${target} is neither a replica set (${Object.keys(REPLICA_SETS).join(', ')}) nor a replica`,
-  )
+  throw new Error(`rollout: ${target} is neither a replica set (${SET_NAMES.join(', ')}) nor a replica`)
 }
 
 export async function rollout(

@@ -1,4 +1,4 @@
-// `lab scale <n> [app|py]`: changes how many replicas of a set a running stack has, in either
+// `lab scale <n> [set]`: changes how many replicas of a set a running stack has, in either
 // mode. Out: new replicas start and are ready before nginx's reload puts them in rotation, and
 // Prometheus's reload starts scraping them. In: the leaving replicas are drained as a rollout
 // drains one (marked `down` in nginx, so no new request goes to them, while the old workers
@@ -18,11 +18,12 @@ import {
   containerName,
   MAX_REPLICAS,
   parseReplicaCount,
-  REPLICA_SETS,
   type ReplicaSet,
   replicaCount,
   replicaNames,
+  replicaSet,
   replicasOf,
+  SET_NAMES,
 } from './topology.ts'
 
 /** Reads `n` and the set (default: app) from the verb's arguments; throws a usage error. */
@@ -30,28 +31,28 @@ export function scaleRequest(args: string[]): { set: ReplicaSet; count: number }
   const [n, set = 'app'] = args
   if (n === undefined)
     throw new Error(`scale needs a count, e.g. make scale n=5 (s=py for the Python sample)`)
-  if (!(set in REPLICA_SETS)) throw new Error(`scale: ${set} is not a replica set (app or py)`)
-  return { set: set as ReplicaSet, count: parseReplicaCount(n, 'n') }
+  replicaSet(set) // refuses a name that is not a set's, naming the sets
+  return { set, count: parseReplicaCount(n, 'n') }
 }
 
 export function rememberCount(set: ReplicaSet, count: number): void {
   const file = scaleFile()
   const counts = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8'), file) : new Map<string, string>()
-  counts.set(REPLICA_SETS[set].countKey, String(count))
+  counts.set(replicaSet(set).countKey, String(count))
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, [...counts].map(([key, value]) => `${key}=${value}\n`).join(''))
 }
 
 /** A count given to `up` (APP_REPLICAS=5 make up) is remembered as `scale` would remember it. */
 export function rememberCounts(env: LabEnv): void {
-  for (const set of Object.keys(REPLICA_SETS) as ReplicaSet[]) {
-    if (process.env[REPLICA_SETS[set].countKey]) rememberCount(set, replicaCount(env, set))
+  for (const set of SET_NAMES) {
+    if (process.env[replicaSet(set).countKey]) rememberCount(set, replicaCount(env, set))
   }
 }
 
 const stackOf = (env: LabEnv) => new Stack(services(env))
 const withCount = (set: ReplicaSet, count: number) =>
-  loadLabEnv({ ...process.env, [REPLICA_SETS[set].countKey]: String(count) })
+  loadLabEnv({ ...process.env, [replicaSet(set).countKey]: String(count) })
 
 /** nginx and Prometheus re-rendered for `env` and reloaded in place (nothing if unchanged). */
 async function reconfigure(env: LabEnv): Promise<void> {
@@ -65,12 +66,12 @@ export async function scaleNative(set: ReplicaSet, count: number): Promise<void>
   const current = replicasOf(before, set)
   const stack = stackOf(before)
   if (stack.status().every(({ pid }) => pid === undefined)) {
-    throw new Error(`scale: the stack is not running (make up ${REPLICA_SETS[set].countKey}=${count})`)
+    throw new Error(`scale: the stack is not running (make up ${replicaSet(set).countKey}=${count})`)
   }
   const target = withCount(set, count)
   const wanted = replicasOf(target, set)
   // Under LB_STRATEGY=weighted every replica needs a weight: refuse before starting anything.
-  for (const each of ['app', 'py'] as const) target.weights(replicasOf(target, each).length)
+  for (const each of SET_NAMES) target.weights(replicasOf(target, each).length)
   if (count > current.length) {
     const adding = wanted.slice(current.length)
     const bigger = stackOf(target)
@@ -105,11 +106,11 @@ export async function scaleNative(set: ReplicaSet, count: number): Promise<void>
 export async function scaleDocker(compose: ComposeStack, set: ReplicaSet, count: number): Promise<void> {
   const current = await compose.replicas(set)
   if (current.length === 0) {
-    throw new Error(`scale: the stack is not running (make up ${REPLICA_SETS[set].countKey}=${count})`)
+    throw new Error(`scale: the stack is not running (make up ${replicaSet(set).countKey}=${count})`)
   }
-  const countKey = REPLICA_SETS[set].countKey
+  const countKey = replicaSet(set).countKey
   const target = withCount(set, count)
-  for (const each of ['app', 'py'] as const) target.weights(replicasOf(target, each).length)
+  for (const each of SET_NAMES) target.weights(replicasOf(target, each).length)
   const wanted = replicaNames(set, count)
   if (count > current.length) {
     await compose.run(['up', '--detach', '--no-deps', '--no-recreate', '--scale', `${set}=${count}`, set])
@@ -141,4 +142,7 @@ export async function scaleDocker(compose: ComposeStack, set: ReplicaSet, count:
  * deleted state file must not leave app5 running after `down`).
  */
 export const everyReplica = () =>
-  loadLabEnv({ ...process.env, APP_REPLICAS: String(MAX_REPLICAS), PY_REPLICAS: String(MAX_REPLICAS) })
+  loadLabEnv({
+    ...process.env,
+    ...Object.fromEntries(SET_NAMES.map((set) => [replicaSet(set).countKey, String(MAX_REPLICAS)])),
+  })

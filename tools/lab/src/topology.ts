@@ -1,20 +1,17 @@
 import type { LabEnv } from './env.ts'
+import { type ReplicaSet, replicaSet, SET_NAMES } from './sets/index.ts'
 
 /** Native mode binds every service here (loopback only). */
 export const LOCALHOST = '127.0.0.1'
 
 /**
- * The replica sets: the TypeScript replicas behind app_backend (app1, app2, ...) and the Python
- * ones (Flask under Gunicorn) behind py_backend, under /py/ (py1, py2, ...). How many of each
- * run is APP_REPLICAS / PY_REPLICAS (1 to MAX_REPLICAS; `make scale` changes it on a running
- * stack); replica n of a set listens natively on its PORT_BASE + n. Everything that names a
+ * The replica sets (sets/index.ts: one row each): the TypeScript replicas (app1, app2, ...) at
+ * nginx's root and the Python ones (Flask under Gunicorn, py1, py2, ...) under /py/. How many of
+ * each run is its countKey (APP_REPLICAS, 1 to MAX_REPLICAS; `make scale` changes it on a running
+ * stack); replica n of a set listens natively on its portBaseKey + n. Everything that names a
  * replica (nginx, Prometheus, the lab's services, the tests) derives it from here.
  */
-export const REPLICA_SETS = {
-  app: { countKey: 'APP_REPLICAS', portBaseKey: 'APP_PORT_BASE', containerPort: 3000 },
-  py: { countKey: 'PY_REPLICAS', portBaseKey: 'PY_PORT_BASE', containerPort: 8000 },
-} as const
-export type ReplicaSet = keyof typeof REPLICA_SETS
+export { REPLICA_SETS, type ReplicaSet, replicaSet, SET_NAMES } from './sets/index.ts'
 /** One digit per name, and a port range that stays clear of the next base. */
 export const MAX_REPLICAS = 9
 
@@ -28,7 +25,7 @@ export function parseReplicaCount(value: string, what: string): number {
 }
 
 export function replicaCount(env: LabEnv, set: ReplicaSet): number {
-  const key = REPLICA_SETS[set].countKey
+  const key = replicaSet(set).countKey
   return parseReplicaCount(env.get(key), key)
 }
 
@@ -41,7 +38,7 @@ export const replicasOf = (env: LabEnv, set: ReplicaSet) => replicaNames(set, re
 
 /** Which set a replica name belongs to, and its number; undefined for any other service. */
 export function parseReplica(name: string): { set: ReplicaSet; n: number } | undefined {
-  const match = /^(app|py)([1-9])$/.exec(name)
+  const match = new RegExp(`^(${SET_NAMES.join('|')})([1-9])$`).exec(name)
   return match ? { set: match[1] as ReplicaSet, n: Number(match[2]) } : undefined
 }
 
@@ -49,7 +46,7 @@ export function parseReplica(name: string): { set: ReplicaSet; n: number } | und
 export function replicaPort(env: LabEnv, name: string): number {
   const replica = parseReplica(name)
   if (!replica) throw new Error(`${name} is not a replica`)
-  return env.port(REPLICA_SETS[replica.set].portBaseKey) + replica.n
+  return env.port(replicaSet(replica.set).portBaseKey) + replica.n
 }
 
 /** A replica as a proxy or a scraper addresses it. */

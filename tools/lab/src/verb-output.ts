@@ -3,16 +3,32 @@
 import type { LabEnv } from './env.ts'
 import type { Mode } from './mode.ts'
 import { devCertificate, displayPath } from './paths.ts'
+import { replicaSet, SET_NAMES } from './sets/index.ts'
 
-export function printUrls(env: LabEnv, mode: Mode, seconds: string, extra: string[]): void {
+/**
+ * What `up` prints: the URLs, then `extra`, then a line per replica set under a prefix (the
+ * Python sample); `replicaUrls` (native mode) adds each set's replicas' own addresses.
+ */
+export function printUrls(
+  env: LabEnv,
+  mode: Mode,
+  seconds: string,
+  extra: string[],
+  replicaUrls?: (set: string) => string[],
+): void {
   const http = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+  const sets = SET_NAMES.map(replicaSet).flatMap(({ name, label, prefix }) => {
+    const urls = replicaUrls?.(name).join('  ')
+    if (prefix === '') return urls ? [`  replicas        ${urls}`] : []
+    return [`  ${label.toLowerCase().padEnd(15)} ${http}${prefix}/api/whoami${urls ? `   (${urls})` : ''}`]
+  })
   const https = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
   const prometheus = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
   console.log(`lb-lab is up (${mode} mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
   through nginx   ${http}/api/whoami   ${https}/api/whoami
   lab console     ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate(mode))})
   prometheus      ${prometheus}/alerts   (targets: ${prometheus}/targets)
-${extra.join('\n')}
+${[...extra, ...sets].join('\n')}
   then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
 }
 

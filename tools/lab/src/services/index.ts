@@ -1,17 +1,17 @@
 // The native stack: every service, in the order `up` starts them.
 import type { LabEnv } from '../env.ts'
 import { displayPath, logFile } from '../paths.ts'
-import { replicasOf } from '../topology.ts'
+import { replicasOf, SET_NAMES } from '../topology.ts'
 import { consoleService } from './console.ts'
 import { logKeeper } from './log-keeper.ts'
 import { nginx } from './nginx.ts'
 import { postgres } from './postgres.ts'
 import { exporters, prometheus } from './prometheus.ts'
 import { redis } from './redis.ts'
-import { app, py } from './replicas.ts'
+import { replica } from './replicas.ts'
 import type { Service } from './service.ts'
 
-export { appEnv, pyEnv } from './replicas.ts'
+export { contractEnv, replica } from './replicas.ts'
 export { type Service, ServiceError } from './service.ts'
 
 /** Every service of the native stack, in an order where dependencies come first. */
@@ -22,8 +22,7 @@ export function services(env: LabEnv): Service[] {
     postgres(env, 'primary'),
     postgres(env, 'replica'),
     prometheus(env),
-    ...replicasOf(env, 'app').map((name) => app(env, name)),
-    ...replicasOf(env, 'py').map((name) => py(env, name)),
+    ...SET_NAMES.flatMap((set) => replicasOf(env, set).map((name) => replica(env, name))),
     nginx(env),
     consoleService(env),
     ...exporters(env),

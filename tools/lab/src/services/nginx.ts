@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { LabEnv } from '../env.ts'
 import { NGINX_SHARED_DIRS, NJS_MODULE, nativePlacement, renderNginx } from '../nginx-config.ts'
 import { repoRoot, serviceDir } from '../paths.ts'
-import { LOCALHOST, replicasOf } from '../topology.ts'
+import { LOCALHOST, replicasOf, SET_NAMES } from '../topology.ts'
 import { bin, ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
 import { ensureDevCertificate, ensureSyslogTag } from './tls.ts'
 
@@ -32,7 +32,7 @@ export function nginx(env: LabEnv): Service {
 
   return {
     name: 'nginx',
-    dependsOn: [...replicasOf(env, 'app'), ...replicasOf(env, 'py')],
+    dependsOn: SET_NAMES.flatMap((set) => replicasOf(env, set)),
     port,
     ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
     binaries: ['nginx', 'openssl', NJS_MODULE],

@@ -7,7 +7,7 @@ import { repoRoot, serviceDir } from '../paths.ts'
 import { run } from '../probes.ts'
 import { postgresUser, scriptPath } from '../system.ts'
 import { LOCALHOST } from '../topology.ts'
-import { appEnv } from './replicas.ts'
+import { contractEnv } from './replicas.ts'
 import { bin, ensureDir, runChecked, type Service } from './service.ts'
 
 export function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
@@ -155,7 +155,7 @@ export function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
               process.execPath,
               [join(repoRoot, 'services/app/src/migrate.ts')],
               {
-                env: appEnv(env, 'migrate', 0),
+                env: contractEnv(env, 'migrate', 0),
               },
             )
           }

@@ -1,0 +1,36 @@
+// What a replica set is to the lab: one row of the table in index.ts. Everything that lists
+// replicas (nginx's upstreams and locations, Prometheus's jobs, the native services, Compose's
+// counts, scale, rollout, fault) loops over that table; a new set is a folder under services/
+// and a row here.
+import type { LabEnv } from '../env.ts'
+
+/** How a replica runs natively, given the environment the replica contract gives it. */
+export interface NativeProcess {
+  command: string
+  args: string[]
+  cwd: string
+  env: Record<string, string>
+}
+
+export interface ReplicaSetRow {
+  /** Its replicas are <name>1..<name>9; Compose's service, Prometheus's job and the set nginx's upstream <name>_backend serves. */
+  name: string
+  /** What people call it: "TypeScript app", "Python sample". */
+  label: string
+  /** How many replicas run (`make scale` changes it), and natively the port below replica 1's. */
+  countKey: string
+  portBaseKey: string
+  /** The port a replica listens on in its container. */
+  containerPort: number
+  /** Where nginx serves it: '' at the root (exactly one set), else a prefix nginx strips (/py). */
+  prefix: string
+  /** The setting that names its session cookie (hash_cookie keys on it; the replicas set it). */
+  cookieKey: string
+  /** Natively: makes what a replica needs before it starts (a virtualenv); throws if it cannot. */
+  prepare?(replica: string): void
+  /** Natively: the process of `replica`, from the contract's environment for it. */
+  process(contract: Record<string, string>, env: LabEnv, replica: string): NativeProcess
+}
+
+/** The part of a row nginx and Prometheus render from: a made-up set needs no more. */
+export type RoutedSet = Pick<ReplicaSetRow, 'name' | 'prefix' | 'cookieKey'>
