@@ -57,8 +57,9 @@ kill stop start restart pause unpause: deps ## Operator verbs on s=<service>, as
 scale: deps ## Run n=<1-9> replicas of app (s=py: of the Python sample) on a running stack
 	@$(LAB) scale $(n) $(s)
 
-# Keys a person types; `clear` is a word, not a variable (make fault s=app2 clear).
-FAULT_KEYS := latency jitter errors status ready slowstart cpu routes
+# Keys a person types, as the lab's fault verb takes them (read only when `make fault` runs);
+# `clear` is a word, not a variable (make fault s=app2 clear).
+FAULT_KEYS = $(shell $(LAB) fault-keys)
 fault: deps ## Break one replica: make fault s=app2 latency=300ms errors=10% status=503 (or clear; alone: lists)
 	@$(LAB) fault $(s) $(foreach k,$(FAULT_KEYS),$(if $($(k)),$(k)=$($(k)))) $(filter clear,$(MAKECMDGOALS))
 clear: ## Used as `make fault s=app2 clear`: clears that replica's faults

@@ -1,23 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http'
 import { stripTypeScriptTypes } from 'node:module'
-import type { ConsoleConfig } from './config.ts'
+import type { Context } from './context.ts'
 import { refusal } from './guard.ts'
-import type { LabState } from './lab-state.ts'
-import { type LoadGenerator, parseLoad } from './load.ts'
-import type { Probes } from './probes.ts'
+import { parseLoad } from './load.ts'
 import { snapshot } from './snapshot.ts'
-import type { Traffic } from './stats.ts'
 import type { Snapshot } from './view.ts'
-
-export interface Context {
-  config: ConsoleConfig
-  traffic: Traffic
-  probes: Probes
-  load: LoadGenerator
-  state: () => LabState | undefined
-  listeners: Set<() => void>
-}
 
 const page = new URL('../page/', import.meta.url)
 // The page's TypeScript, types stripped once (Node's own stripper: no build step, no bundler).

@@ -1,4 +1,4 @@
-import type { Context } from './routes.ts'
+import type { Context } from './context.ts'
 import type { ReplicaTraffic, Snapshot } from './view.ts'
 
 const NO_TRAFFIC: ReplicaTraffic = { rps: 0, share: 0, p50Ms: null, p95Ms: null, errors: 0, retried: 0 }

@@ -7,7 +7,7 @@ import { ComposeStack } from './compose.ts'
 import { renderForDocker } from './docker-render.ts'
 import { dockerVerb } from './docker-verbs.ts'
 import { loadLabEnv } from './env.ts'
-import { fault } from './fault.ts'
+import { FAULT_KEYS, fault } from './fault.ts'
 import { checkStateReachable } from './first-run.ts'
 import { k6Args } from './k6-args.ts'
 import { withStackLock } from './lock.ts'
@@ -38,8 +38,8 @@ const HELP = `usage: lab <verb> [service]
   reclone             clone the standby (pg-replica) from the primary again: after it fell more
                       than PG_MAX_SLOT_WAL_KEEP_SIZE behind and its slot was lost
   scale <n> [py]      run n replicas (1-9) of app, or of py; under load, losing nothing
-  fault [replica] [latency=300ms jitter=50ms errors=10% status=503 ready=no slowstart=30s
-        cpu=20ms routes=/api/notes | clear]
+  fault [replica] [key=value ... | clear], the keys ${FAULT_KEYS.join(', ')}
+                      (latency=300ms errors=10% status=503 ready=no slowstart=30s routes=/api/notes):
                       set (all at once), clear or list the faults of one replica (contract/README.md)
   rollout [set|svc]   restart every replica of app (or of py, or svc alone) one at a time, each back
                       in rotation before the next; no reload of nginx
@@ -184,6 +184,11 @@ async function main(argv: string[]): Promise<void> {
   const target = rest.find((arg) => !arg.startsWith('-'))
   if (verb === undefined || ['help', '-h', '--help'].includes(verb)) {
     console.log(HELP)
+    return
+  }
+  if (verb === 'fault-keys') {
+    // The Makefile's list of the variables `make fault` passes on.
+    console.log(FAULT_KEYS.join(' '))
     return
   }
   if (verb === 'render') {

@@ -1,16 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot, stateRoot } from './paths.ts'
 
-export const STRATEGIES = [
-  'least_conn',
-  'round_robin',
-  'ip_hash',
-  'hash_cookie',
-  'weighted',
-  'random_two',
-] as const
-export type Strategy = (typeof STRATEGIES)[number]
+/** The strategies: a file each in nginx/strategies/, which the upstream includes by name. */
+export const STRATEGIES: readonly string[] = readdirSync(join(repoRoot, 'nginx/strategies'))
+  .filter((file) => file.endsWith('.conf'))
+  .map((file) => file.slice(0, -'.conf'.length))
+  .sort()
 
 /** Parses KEY=VALUE lines (comments, blank lines, optional quotes), as Compose reads .env files. */
 export function parseEnvFile(text: string, file: string): Map<string, string> {
@@ -54,12 +50,12 @@ export class LabEnv {
     return port
   }
 
-  strategy(): Strategy {
+  strategy(): string {
     const value = this.get('LB_STRATEGY')
-    if (!(STRATEGIES as readonly string[]).includes(value)) {
-      throw new Error(`LB_STRATEGY=${value} is not one of ${STRATEGIES.join(', ')}`)
+    if (!STRATEGIES.includes(value)) {
+      throw new Error(`LB_STRATEGY=${value} is not one of ${STRATEGIES.join(', ')} (nginx/strategies/)`)
     }
-    return value as Strategy
+    return value
   }
 
   /** A duration as nginx writes it (500ms, 2s, 1m), in milliseconds. */

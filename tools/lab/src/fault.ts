@@ -35,9 +35,9 @@ const KEYS: Record<string, (value: string) => [string, unknown]> = {
   routes: (v) => ['routes', v.split(',')],
 }
 
-const USAGE = `${Object.keys(KEYS)
-  .map((k) => `${k}=`)
-  .join(' ')} or clear`
+/** The keys, as the Makefile passes them on (`lab fault-keys`) and the help lists them. */
+export const FAULT_KEYS = Object.keys(KEYS)
+const USAGE = `${FAULT_KEYS.map((k) => `${k}=`).join(' ')} or clear`
 
 /** The PUT body for `key=value` arguments; throws a usage error naming the keys. */
 export function faultBody(args: string[]): Record<string, unknown> {
@@ -46,11 +46,7 @@ export function faultBody(args: string[]): Record<string, unknown> {
       const [key = '', ...rest] = arg.split('=')
       const parse = KEYS[key]
       if (!parse || rest.length === 0) {
-        throw new Error(
-          `fault: ${arg}: expected one of ${Object.keys(KEYS)
-            .map((k) => `${k}=`)
-            .join(' ')} or clear`,
-        )
+        throw new Error(`fault: ${arg}: expected one of ${USAGE}`)
       }
       return parse(rest.join('='))
     }),

@@ -16,7 +16,7 @@ export const py: ReplicaSetRow = {
   prefix: '/py',
   cookieKey: 'PY_SESSION_COOKIE_NAME',
   prepare() {
-    // Built from the pinned requirements when missing (synchronously: py1-3 prepare at once).
+    // Built from the pinned requirements when missing (synchronously: the replicas of a set prepare at once).
     if (!existsSync(gunicorn)) spawnSync('make', ['-s', 'py-venv'], { cwd: repoRoot, stdio: 'inherit' })
     if (!existsSync(gunicorn))
       throw new Error(`no virtualenv at ${displayPath(pyVenv)}: \`make py-venv\` failed`)
