@@ -16,7 +16,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LOG_FILES, logsUnder, parseSize, rotateIfOver } from '../../tools/lab/src/log-rotation.ts'
+import {
+  LOG_FILES,
+  logsUnder,
+  parseSize,
+  rotateIfOver,
+} from '../../tools/lab/src/modes/native/log-rotation.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 
 /** A state folder with one service's log, opened for appending as the lab opens it for a service. */
@@ -65,7 +70,7 @@ describe("native mode's logs are capped like Docker mode's (LOG_MAX_SIZE, three 
     )
     const keeper = spawn(
       process.execPath,
-      [join(repoRoot, 'tools/lab/src/log-keeper.ts'), log.state, '4096', '50'],
+      [join(repoRoot, 'tools/lab/src/modes/native/log-keeper.ts'), log.state, '4096', '50'],
       { stdio: 'ignore' },
     )
     cleanup.push(() => keeper.kill('SIGKILL'))

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { ensureDotEnv, isSecret } from '../../tools/lab/src/dotenv.ts'
 import { exampleEnv, parseEnvFile } from '../../tools/lab/src/env.ts'
+import { ensureDotEnv, isSecret } from '../../tools/lab/src/modes/docker/dotenv.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 
 const run = promisify(execFile)

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { ConfigSchema } from '../../services/app/src/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
+import { consoleOrigins, consoleService } from '../../tools/lab/src/modes/native/services/console.ts'
+import { replica, services } from '../../tools/lab/src/modes/native/services/index.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { consoleOrigins, consoleService } from '../../tools/lab/src/services/console.ts'
-import { replica, services } from '../../tools/lab/src/services/index.ts'
 import {
   COMPOSE_PROJECT,
   CONSOLE_CONTAINER_PORT,

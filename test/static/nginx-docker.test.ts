@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
+import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from '../../tools/lab/src/engines/nginx/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
-import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from '../../tools/lab/src/nginx-config.ts'
+import { ensureDevCertificate } from '../../tools/lab/src/modes/native/services/tls.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { ensureDevCertificate } from '../../tools/lab/src/services/tls.ts'
 import { which } from '../../tools/lab/src/system.ts'
 
 const run = promisify(execFile)
@@ -20,7 +20,7 @@ describe("nginx's config as Docker mode renders it", () => {
     const env = loadLabEnv({})
     const dir = mkdtempSync(join(tmpdir(), 'lb-lab-nginx-docker-'))
     const backend = env.get('DOCKER_BACKEND_NET')
-    // As docker-replicas.ts finds them: Docker hands out addresses from .128 up.
+    // As modes/docker/replicas.ts finds them: Docker hands out addresses from .128 up.
     const replicas = {
       app: [{ name: 'app1', address: `${backend}.130:3000` }],
       py: [{ name: 'py1', address: `${backend}.131:8000` }],

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
+import { NGINX_SHARED_DIRS, nativePlacement, renderNginx } from '../../tools/lab/src/engines/nginx/config.ts'
 import { LabEnv, loadLabEnv } from '../../tools/lab/src/env.ts'
-import { NGINX_SHARED_DIRS, nativePlacement, renderNginx } from '../../tools/lab/src/nginx-config.ts'
+import { ensureDevCertificate } from '../../tools/lab/src/modes/native/services/tls.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { nativePrometheus, renderPrometheus } from '../../tools/lab/src/prometheus-config.ts'
-import { ensureDevCertificate } from '../../tools/lab/src/services/tls.ts'
 import { which } from '../../tools/lab/src/system.ts'
 
 const run = promisify(execFile)

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 
 /**
  * What nginx runs, written by the lab's renderer beside nginx's own config each time it renders
- * (tools/lab/src/nginx-config.ts, console.json): the strategy, the replicas and their addresses,
+ * (tools/lab/src/engines/nginx/config.ts, console.json): the strategy, the replicas and their addresses,
  * the ones drained, the passive-check settings. One source: the console never derives it.
  */
 export interface LabState {

@@ -1,26 +1,19 @@
 #!/usr/bin/env node
 // lab: the stack with Docker Compose's verbs, in either mode. `make` calls it; see `lab help`.
-// Native mode runs the services as plain processes (stack.ts); Docker mode is compose.yaml.
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { ComposeStack } from './compose.ts'
-import { renderForDocker } from './docker-render.ts'
-import { dockerVerb } from './docker-verbs.ts'
+// This file parses the command line and dispatches each verb (VERBS below) to the chosen run
+// mode's (modes/index.ts); what a verb does in a mode lives in that mode's folder.
 import { loadLabEnv } from './env.ts'
 import { FAULT_KEYS, fault } from './fault.ts'
-import { checkStateReachable } from './first-run.ts'
-import { k6Args } from './k6-args.ts'
 import { withStackLock } from './lock.ts'
 import { chooseMode, forgetMode, type Mode, rememberMode } from './mode.ts'
-import { displayPath, logFile, repoRoot, stateRoot } from './paths.ts'
-import { recloneNative } from './reclone.ts'
+import { renderForDocker } from './modes/docker/render.ts'
+import { RUN_MODES } from './modes/index.ts'
+import { describeLog, ServiceError } from './modes/native/services/index.ts'
+import { type RunMode, SERVICE_VERBS, type ServiceVerb } from './modes/run-mode.ts'
+import { displayPath, logFile, stateRoot } from './paths.ts'
 import { rollout, rolloutTargets } from './rollout.ts'
-import { everyReplica, rememberCounts, scaleNative, scaleRequest } from './scale.ts'
-import { describeLog, ServiceError, services } from './services/index.ts'
-import { Stack } from './stack.ts'
-import { postgresUser } from './system.ts'
-import { replicasOf } from './topology.ts'
-import { needTarget, printUrls, timed } from './verb-output.ts'
+import { scaleRequest } from './scale.ts'
+import { needTarget, tailOf } from './verb-output.ts'
 
 const HELP = `usage: lab <verb> [service]
 
@@ -51,128 +44,61 @@ const HELP = `usage: lab <verb> [service]
 The mode: MODE=native|docker; else the one the last \`up\` started; else Docker when an engine
 answers. Configuration: .env.example, then .env, then the environment (LB_STRATEGY=ip_hash lab up).`
 
-function tail(path: string, lines: number): string {
-  if (!existsSync(path)) return '(no log yet)'
-  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+interface Args {
+  verb: string
+  target: string | undefined
+  rest: string[]
+  follow: boolean
 }
 
-async function native(
-  verb: string,
-  target: string | undefined,
-  rest: string[],
-  follow: boolean,
-): Promise<void> {
-  const env = loadLabEnv()
-  const stack = new Stack(services(env))
-  switch (verb) {
-    case 'up': {
-      rememberCounts(env)
-      stack.install()
-      checkStateReachable(postgresUser(), stateRoot)
-      const started = performance.now()
-      await stack.up()
-      printUrls(
-        env,
-        'native',
-        ((performance.now() - started) / 1000).toFixed(1),
-        [
-          `  grafana         Docker mode only; its dashboard queries run here: ${stack.get('prometheus').url}/graph`,
-        ],
-        (set) => replicasOf(env, set).map((name) => stack.get(name).url ?? name),
-      )
-      return
-    }
-    case 'down':
-      await new Stack(services(everyReplica())).down()
-      console.log('lb-lab is down (data kept; `make reset` deletes it)')
-      return
-    case 'reset':
-      await new Stack(services(everyReplica())).down()
-      rmSync(stateRoot, { recursive: true, force: true })
-      console.log(`removed ${stateRoot}`)
-      return
-    case 'ps': {
-      const rows = stack
-        .status()
-        .map(({ service, state, pid }) => [
-          service.name,
-          state,
-          pid === undefined ? '-' : String(pid),
-          service.port === undefined ? '-' : `127.0.0.1:${service.port}`,
-          describeLog(service.name),
-        ])
-      const header = ['SERVICE', 'STATE', 'PID', 'ADDRESS', 'LOG']
-      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-      for (const row of [header, ...rows])
-        console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '))
-      return
-    }
-    case 'logs': {
-      const names = target ? [stack.get(target).name] : stack.services.map((s) => s.name)
-      if (follow) {
-        const files = names.map(logFile).filter((f) => existsSync(f))
-        spawn('tail', ['-n', '20', '-F', ...files], { stdio: 'inherit' })
-        return
-      }
-      for (const name of names) {
-        if (names.length > 1) console.log(`==> ${name} (${describeLog(name)})`)
-        console.log(tail(logFile(name), names.length > 1 ? 20 : 200))
-      }
-      return
-    }
-    case 'reclone':
-      await timed('reclone: pg-replica cloned again and running', () => recloneNative(stack))
-      return
-    case 'scale': {
-      const { set, count } = scaleRequest(rest.filter((arg) => !arg.startsWith('-')))
-      await timed('scale: done', () => scaleNative(set, count))
-      return
-    }
-    case 'rollout':
-      await rollout(env, rolloutTargets(env, target), (replica) => stack.restart(replica))
-      return
-    case 'k6': {
-      const bin = `${repoRoot}/bin/k6`
-      if (!existsSync(bin)) spawnSync('make', ['-s', 'bin/k6'], { cwd: repoRoot, stdio: 'inherit' })
-      const k6 = spawn(bin, k6Args(env, rest), { cwd: repoRoot, stdio: 'inherit' })
-      const code = await new Promise<number>((resolve) => k6.on('close', (c) => resolve(c ?? 1)))
+/**
+ * Every verb that acts on a stack: what it asks of the run mode. `locked`: one at a time per
+ * machine (lock.ts). A verb whose method a mode lacks is refused by name (dispatch below).
+ */
+const VERBS: Record<
+  string,
+  { locked?: boolean; needs?: keyof RunMode; run(mode: RunMode, a: Args): Promise<void> }
+> = {
+  up: { locked: true, run: (m) => m.up() },
+  down: { locked: true, run: (m) => m.down() },
+  reset: { locked: true, run: (m) => m.reset() },
+  ps: { run: (m) => m.ps() },
+  logs: { run: (m, a) => m.logs(a.target, a.follow) },
+  ...Object.fromEntries(
+    SERVICE_VERBS.map((verb) => [
+      verb,
+      { run: (m: RunMode, a: Args) => m.act(verb as ServiceVerb, needTarget(verb, a.target)) },
+    ]),
+  ),
+  scale: {
+    locked: true,
+    run: (m, a) => {
+      const { set, count } = scaleRequest(a.rest.filter((arg) => !arg.startsWith('-')))
+      return m.scale(set, count)
+    },
+  },
+  rollout: {
+    locked: true,
+    run: (m, a) => {
+      const env = loadLabEnv()
+      return rollout(env, rolloutTargets(env, a.target), (replica) => m.act('restart', replica))
+    },
+  },
+  reclone: { locked: true, run: (m) => m.reclone() },
+  fault: { run: (m, a) => fault((replica) => m.replicaUrl(replica), loadLabEnv(), a.rest) },
+  k6: {
+    run: async (m, a) => {
+      const code = await m.k6(a.rest)
       if (code !== 0) process.exitCode = code
-      return
-    }
-    case 'env': {
-      // What a replica is started with, as JSON: its tests build the app from it (pytest).
-      const service = stack.get(needTarget(verb, target))
-      console.log(JSON.stringify(service.command().env, null, 2))
-      return
-    }
-    case 'start':
-      await stack.start(needTarget(verb, target))
-      return
-    case 'stop':
-      await stack.stop(needTarget(verb, target))
-      return
-    case 'restart':
-      await stack.restart(needTarget(verb, target))
-      return
-    case 'kill':
-      await stack.kill(needTarget(verb, target))
-      return
-    case 'pause':
-      stack.pause(needTarget(verb, target))
-      return
-    case 'unpause':
-      stack.unpause(needTarget(verb, target))
-      return
-    default:
-      throw new Error(`unknown verb "${verb}"\n\n${HELP}`)
-  }
+    },
+  },
+  env: { needs: 'env', run: (m, a) => m.env?.(needTarget('env', a.target)) ?? Promise.resolve() },
 }
 
 /** Whether a stack of that mode is still there: `up` picks the mode afresh when it is not. */
 async function stillRunning(mode: Mode): Promise<boolean> {
   try {
-    if (mode === 'docker') return await new ComposeStack().exists()
-    return new Stack(services(loadLabEnv())).status().some(({ pid }) => pid !== undefined)
+    return await RUN_MODES[mode].running()
   } catch {
     return false // no Docker CLI any more, say, or no native packages: nothing of it runs
   }
@@ -180,8 +106,12 @@ async function stillRunning(mode: Mode): Promise<boolean> {
 
 async function main(argv: string[]): Promise<void> {
   const [verb, ...rest] = argv
-  const follow = rest.includes('-f') || rest.includes('--follow')
-  const target = rest.find((arg) => !arg.startsWith('-'))
+  const args: Args = {
+    verb: verb ?? '',
+    rest,
+    follow: rest.includes('-f') || rest.includes('--follow'),
+    target: rest.find((arg) => !arg.startsWith('-')),
+  }
   if (verb === undefined || ['help', '-h', '--help'].includes(verb)) {
     console.log(HELP)
     return
@@ -194,7 +124,7 @@ async function main(argv: string[]): Promise<void> {
   if (verb === 'render') {
     // Docker mode's config service, in a container with none of native mode's system (no
     // `postgres` user, no packages): it must not construct the native services.
-    const { written, version, unknown } = await renderForDocker(loadLabEnv(), target ?? '/rendered')
+    const { written, version, unknown } = await renderForDocker(loadLabEnv(), args.target ?? '/rendered')
     for (const file of written) console.log(`rendered ${file}`)
     // reconfigure (compose.ts) relays these lines, and waits for nginx to report this version.
     for (const name of unknown) console.log(`lab: ${name} never ran, so nginx leaves it out`)
@@ -206,19 +136,23 @@ async function main(argv: string[]): Promise<void> {
     console.log(`${mode} (${why})`)
     return
   }
-  if (verb === 'fault') {
-    await fault(mode, loadLabEnv(), rest)
-    return
+  const entry = VERBS[verb]
+  if (!entry) throw new Error(`unknown verb "${verb}"\n\n${HELP}`)
+  const runMode = RUN_MODES[mode]
+  if (entry.needs && !runMode[entry.needs]) {
+    const others = (Object.keys(RUN_MODES) as Mode[]).filter(
+      (m) => RUN_MODES[m][entry.needs as keyof RunMode],
+    )
+    throw new Error(`${verb}: not in ${mode} mode (${others.map((m) => `MODE=${m}`).join(', ')} only)`)
   }
   if (verb === 'up') loadLabEnv().checkTimeouts()
-  const act = () => (mode === 'docker' ? dockerVerb : native)(verb, target, rest, follow)
-  if (['up', 'down', 'reset', 'rollout', 'reclone', 'scale'].includes(verb)) {
+  if (entry.locked) {
     await withStackLock(verb, async () => {
       // Recorded before starting anything: a failed `up` is still cleaned up by `down` in its mode.
       if (verb === 'up') rememberMode(mode)
-      await act()
+      await entry.run(runMode, args)
     })
-  } else await act()
+  } else await entry.run(runMode, args)
   if (verb === 'reset') forgetMode()
 }
 
@@ -228,7 +162,7 @@ try {
   if (err instanceof ServiceError) {
     console.error(`lab: ${err.service}: ${err.message}\n  log: ${describeLog(err.service)}, last lines:`)
     console.error(
-      tail(logFile(err.service), 15)
+      tailOf(logFile(err.service), 15)
         .split('\n')
         .map((line) => `    ${line}`)
         .join('\n'),

@@ -2,10 +2,9 @@
 // from the command line. Sets a replica's faults on its own port (PUT /faults: the whole set is
 // replaced), clears them, or lists every replica's. Natively the replica is on 127.0.0.1;
 // in Docker mode at its container's address on the backend network (a Linux engine routes it).
-import { containerAddress } from './containers.ts'
+
 import type { LabEnv } from './env.ts'
-import type { Mode } from './mode.ts'
-import { LOCALHOST, parseReplica, replicaPort, replicaSet, replicasOf, SET_NAMES } from './topology.ts'
+import { parseReplica, replicasOf, SET_NAMES } from './topology.ts'
 
 const duration = (key: string, value: string, unit: 'ms' | 's'): number => {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value)
@@ -53,11 +52,10 @@ export function faultBody(args: string[]): Record<string, unknown> {
   )
 }
 
-async function faultsUrl(mode: Mode, env: LabEnv, replica: string): Promise<string> {
-  const parsed = parseReplica(replica)
-  if (!parsed) throw new Error(`fault: ${replica} is not a replica (app1, py2, ...)`)
-  if (mode === 'native') return `http://${LOCALHOST}:${replicaPort(env, replica)}/faults`
-  return `http://${await containerAddress(replica)}:${replicaSet(parsed.set).containerPort}/faults`
+/** The fault switch of `replica`, at the address the run mode reaches it on. */
+async function faultsUrl(replicaUrl: (replica: string) => Promise<string>, replica: string): Promise<string> {
+  if (!parseReplica(replica)) throw new Error(`fault: ${replica} is not a replica (app1, py2, ...)`)
+  return `${await replicaUrl(replica)}/faults`
 }
 
 async function send(url: string, method: string, body?: unknown): Promise<{ status: number; text: string }> {
@@ -75,14 +73,18 @@ async function send(url: string, method: string, body?: unknown): Promise<{ stat
 const shown = (faults: Record<string, unknown>) =>
   Object.keys(faults).length ? JSON.stringify(faults, Object.keys(faults).sort()) : undefined
 
-export async function fault(mode: Mode, env: LabEnv, args: string[]): Promise<void> {
+export async function fault(
+  replicaUrl: (replica: string) => Promise<string>,
+  env: LabEnv,
+  args: string[],
+): Promise<void> {
   const [replica, ...rest] = args
   if (replica === undefined) {
     // Every replica's, the active ones shown: what the lab is breaking right now.
     for (const set of SET_NAMES) {
       for (const name of replicasOf(env, set)) {
         // A stopped replica (in Docker mode: no address at all) is listed, not an error.
-        const answer = await faultsUrl(mode, env, name)
+        const answer = await faultsUrl(replicaUrl, name)
           .then((url) => send(url, 'GET'))
           .catch(() => undefined)
         const faults = answer?.status === 200 ? JSON.parse(answer.text).faults : undefined
@@ -91,7 +93,7 @@ export async function fault(mode: Mode, env: LabEnv, args: string[]): Promise<vo
     }
     return
   }
-  const url = await faultsUrl(mode, env, replica)
+  const url = await faultsUrl(replicaUrl, replica)
   const clear = rest.length === 1 && rest[0] === 'clear'
   if (rest.length === 0) throw new Error(`fault: give ${replica} faults, one or more of ${USAGE}`)
   const answer = clear ? await send(url, 'DELETE') : await send(url, 'PUT', faultBody(rest))

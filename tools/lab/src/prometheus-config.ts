@@ -30,7 +30,7 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   }
 }
 
-/** Docker mode: the replicas at the addresses nginx proxies to (docker-replicas.ts). */
+/** Docker mode: the replicas at the addresses nginx proxies to (modes/docker/replicas.ts). */
 export function dockerPrometheus(replicas: Record<string, ReplicaAddress[]>): PrometheusPlacement {
   return {
     self: 'localhost:9090',

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { NJS_MODULE } from './nginx-config.ts'
+import { NJS_MODULE } from './engines/nginx/config.ts'
 
 /** Debian's Postgres keeps its server binaries out of PATH, under /usr/lib/postgresql/<major>/bin. */
 function postgresBinDirs(): string[] {

@@ -63,7 +63,7 @@ export const nativeReplicas = (env: LabEnv, set: ReplicaSet): ReplicaAddress[] =
  * Docker mode: each set is one Compose service scaled to its count (`deploy.replicas`), so its
  * containers have no fixed address; Compose names them <project>-<set>-<n> (lb-lab-app-3), the
  * replica takes the name app3 from there (services/app/src/replica-name.ts), and the lab finds
- * each one's address by that name (docker-replicas.ts) whenever it renders nginx's config.
+ * each one's address by that name (modes/docker/replicas.ts) whenever it renders nginx's config.
  */
 export const COMPOSE_PROJECT = 'lb-lab'
 export function containerName(replica: string): string {

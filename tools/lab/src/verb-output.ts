@@ -1,5 +1,6 @@
 // What the verbs of both modes share: the URLs `up` prints, timings, the usage error for a verb
 // that needs a service.
+import { existsSync, readFileSync } from 'node:fs'
 import type { LabEnv } from './env.ts'
 import type { Mode } from './mode.ts'
 import { devCertificate, displayPath } from './paths.ts'
@@ -42,4 +43,10 @@ export async function timed(what: string, work: () => Promise<void>): Promise<vo
 export const needTarget = (verb: string, target: string | undefined) => {
   if (!target) throw new Error(`${verb} needs a service, e.g. make ${verb} s=app2`)
   return target
+}
+
+/** A log file's last lines, for a verb's output and the CLI's errors. */
+export function tailOf(path: string, lines: number): string {
+  if (!existsSync(path)) return '(no log yet)'
+  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
 }

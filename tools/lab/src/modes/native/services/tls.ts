@@ -1,6 +1,6 @@
 // The edge's private material, kept in the state folder (Docker mode: the config volume), never
 // committed: the development certificate, and the tag nginx signs its access log to the console
-// with. Docker mode's config service makes both with the same functions (docker-render.ts).
+// with. Docker mode's config service makes both with the same functions (modes/docker/render.ts).
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { repoRoot } from './paths.ts'
+import { repoRoot } from '../../paths.ts'
 
 export const dotEnvPath = join(repoRoot, '.env')
 

@@ -1,10 +1,10 @@
 // nginx: the config rendered from nginx/templates into the state folder, reloaded in place.
 import { existsSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import type { LabEnv } from '../env.ts'
-import { NGINX_SHARED_DIRS, NJS_MODULE, nativePlacement, renderNginx } from '../nginx-config.ts'
-import { repoRoot, serviceDir } from '../paths.ts'
-import { LOCALHOST, replicasOf, SET_NAMES } from '../topology.ts'
+import { NGINX_SHARED_DIRS, NJS_MODULE, nativePlacement, renderNginx } from '../../../engines/nginx/config.ts'
+import type { LabEnv } from '../../../env.ts'
+import { repoRoot, serviceDir } from '../../../paths.ts'
+import { LOCALHOST, replicasOf, SET_NAMES } from '../../../topology.ts'
 import { bin, ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
 import { ensureDevCertificate, ensureSyslogTag } from './tls.ts'
 

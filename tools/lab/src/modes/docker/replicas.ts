@@ -1,6 +1,6 @@
 import { Resolver } from 'node:dns/promises'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import type { LabEnv } from './env.ts'
+import type { LabEnv } from '../../env.ts'
 import {
   containerName,
   MAX_REPLICAS,
@@ -10,7 +10,7 @@ import {
   replicaSet,
   replicasOf,
   SET_NAMES,
-} from './topology.ts'
+} from '../../topology.ts'
 
 /**
  * Docker mode: where each replica is, asked of Docker's DNS from inside the backend network (the

@@ -1,7 +1,7 @@
 // The native stack: every service, in the order `up` starts them.
-import type { LabEnv } from '../env.ts'
-import { displayPath, logFile } from '../paths.ts'
-import { replicasOf, SET_NAMES } from '../topology.ts'
+import type { LabEnv } from '../../../env.ts'
+import { displayPath, logFile } from '../../../paths.ts'
+import { replicasOf, SET_NAMES } from '../../../topology.ts'
 import { consoleService } from './console.ts'
 import { logKeeper } from './log-keeper.ts'
 import { nginx } from './nginx.ts'

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { LabEnv } from './env.ts'
-import { devCertificate, logFile, repoRoot } from './paths.ts'
-import { fingerprint, renderTemplate } from './render.ts'
-import type { RoutedSet } from './sets/index.ts'
+import type { LabEnv } from '../../env.ts'
+import { devCertificate, logFile, repoRoot } from '../../paths.ts'
+import { fingerprint, renderTemplate } from '../../render.ts'
+import type { RoutedSet } from '../../sets/index.ts'
 import {
   CONSOLE_CONTAINER_PORT,
   CONSOLE_CONTAINER_SYSLOG_PORT,
@@ -15,7 +15,7 @@ import {
   type ReplicaAddress,
   replicaSet,
   SET_NAMES,
-} from './topology.ts'
+} from '../../topology.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 /** The blocks rendered once per replica set, into the templates above. */
@@ -88,7 +88,7 @@ export function nativePlacement(
 
 /**
  * Docker mode: fixed addresses on Compose's networks (see topology.ts), the replicas where
- * Docker's DNS says they are (docker-replicas.ts), the image's paths.
+ * Docker's DNS says they are (modes/docker/replicas.ts), the image's paths.
  */
 export const DOCKER_NGINX_DIR = '/etc/nginx/lab'
 export function dockerPlacement(

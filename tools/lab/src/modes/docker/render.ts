@@ -1,11 +1,11 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { dockerReplicas } from './docker-replicas.ts'
-import type { LabEnv } from './env.ts'
-import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from './nginx-config.ts'
-import { repoRoot } from './paths.ts'
-import { dockerPrometheus, renderPrometheus } from './prometheus-config.ts'
-import { ensureDevCertificate, ensureSyslogTag } from './services/tls.ts'
+import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from '../../engines/nginx/config.ts'
+import type { LabEnv } from '../../env.ts'
+import { repoRoot } from '../../paths.ts'
+import { dockerPrometheus, renderPrometheus } from '../../prometheus-config.ts'
+import { ensureDevCertificate, ensureSyslogTag } from '../native/services/tls.ts'
+import { dockerReplicas } from './replicas.ts'
 
 /**
  * Docker mode's half of "one set of templates": the compose `config` service runs this (`lab

@@ -1,8 +1,8 @@
 // What every native service is (the Service interface) and the helpers their definitions share.
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { run } from '../probes.ts'
+import { run } from '../../../probes.ts'
+import { which } from '../../../system.ts'
 import type { SpawnSpec } from '../procs.ts'
-import { which } from '../system.ts'
 
 /** A failure that belongs to one service: the CLI prints it with that service's log. */
 export class ServiceError extends Error {

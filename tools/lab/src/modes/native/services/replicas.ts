@@ -1,10 +1,10 @@
 // The replicas of every set (sets/index.ts), natively: each on its own port of 127.0.0.1, with
 // the environment the replica contract gives it (contract/README.md; Docker mode's compose.yaml
 // gives the same names, test/static checks it).
-import type { LabEnv } from '../env.ts'
-import { httpOk } from '../probes.ts'
-import { replicaSet } from '../sets/index.ts'
-import { LOCALHOST, parseReplica, replicaPort } from '../topology.ts'
+import type { LabEnv } from '../../../env.ts'
+import { httpOk } from '../../../probes.ts'
+import { replicaSet } from '../../../sets/index.ts'
+import { LOCALHOST, parseReplica, replicaPort } from '../../../topology.ts'
 import { type Service, ServiceError } from './service.ts'
 
 /** What every replica reads (services/app/src/config.ts, lbsample/config.py), as .env sets it. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { logFile, serviceDir } from './paths.ts'
+import { logFile, serviceDir } from '../../paths.ts'
 
 export type State = 'running' | 'paused' | 'exited' | 'absent'
 

@@ -1,9 +1,9 @@
 // Redis for sessions and visit counts: a config file (password, memory cap, no eviction).
 import { join } from 'node:path'
-import type { LabEnv } from '../env.ts'
-import { serviceDir } from '../paths.ts'
-import { redisPing } from '../probes.ts'
-import { LOCALHOST } from '../topology.ts'
+import type { LabEnv } from '../../../env.ts'
+import { serviceDir } from '../../../paths.ts'
+import { redisPing } from '../../../probes.ts'
+import { LOCALHOST } from '../../../topology.ts'
 import { bin, ensureDir, type Service, writeIfChanged } from './service.ts'
 
 export function redis(env: LabEnv): Service {

@@ -2,7 +2,7 @@
 // a scaled one (app3) is its container (lb-lab-app-3), through the docker CLI.
 import { execFile } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { containerName } from './topology.ts'
+import { containerName } from '../../topology.ts'
 
 export function dockerCli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { loadLabEnv } from './env.ts'
+import { loadLabEnv } from '../../env.ts'
+import { portFree } from '../../probes.ts'
+import { installPackages, missingPackages } from '../../system.ts'
+import { parseReplica } from '../../topology.ts'
 import { busyPortMessage } from './first-run.ts'
-import { portFree } from './probes.ts'
 import {
   forgetPid,
   livePid,
@@ -13,8 +15,6 @@ import {
   waitForExit,
 } from './procs.ts'
 import { type Service, ServiceError } from './services/index.ts'
-import { installPackages, missingPackages } from './system.ts'
-import { parseReplica } from './topology.ts'
 
 export class Stack {
   readonly services: Service[]

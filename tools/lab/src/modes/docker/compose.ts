@@ -2,10 +2,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { dockerCli, waitReady } from './containers.ts'
-import { loadLabEnv } from './env.ts'
-import { DOCKER_NGINX_DIR } from './nginx-config.ts'
-import { devCertificate, repoRoot } from './paths.ts'
+import { DOCKER_NGINX_DIR } from '../../engines/nginx/config.ts'
+import { loadLabEnv } from '../../env.ts'
+import { devCertificate, repoRoot } from '../../paths.ts'
 import {
   COMPOSE_PROJECT,
   containerName,
@@ -14,7 +13,9 @@ import {
   REPLICA_SETS,
   type ReplicaSet,
   SET_NAMES,
-} from './topology.ts'
+} from '../../topology.ts'
+import { dockerCli, waitReady } from './containers.ts'
+import { explainUnready, waitHealthy } from './health.ts'
 
 /** `docker compose`, or a Compose v2 binary built from the Go module proxy where the CLI has none. */
 function composeCommand(): string[] {
@@ -134,12 +135,12 @@ export class ComposeStack {
       if (target === service) await this.run(['unpause', service], { capture: true })
       else await dockerCli(['unpause', container])
       // Still "unhealthy" until its next check, which `up --wait` would take for a failure.
-      await this.waitHealthy(target)
+      await waitHealthy(this, target)
     }
     const { names, missing } = await this.startable()
     await this.run(['up', '--detach', '--build', '--wait', '--wait-timeout', '300', ...names]).catch(
       async (err: Error) => {
-        await this.explainUnready()
+        await explainUnready(this)
         throw err
       },
     )
@@ -218,7 +219,7 @@ export class ComposeStack {
     )
       await dockerCli([verb, containerName(target)])
     if (!['start', 'restart', 'unpause'].includes(verb)) return
-    if (!replica) return this.waitHealthy(target)
+    if (!replica) return waitHealthy(this, target)
     await waitReady(target)
     await this.reconfigure()
   }
@@ -232,63 +233,6 @@ export class ComposeStack {
       .filter((n) => n !== undefined)
       .map((n) => `${set}${n}`)
       .sort((a, b) => Number(a.slice(set.length)) - Number(b.slice(set.length)))
-  }
-
-  /**
-   * Polls Docker's health status (running, for a service without a healthcheck). Not `up --wait`:
-   * it gives up at once on "unhealthy", which a container just unpaused or restarted still shows
-   * until its next check passes.
-   */
-  async waitHealthy(service: string, timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    let last = ''
-    while (Date.now() < deadline) {
-      last = (
-        parseReplica(service)
-          ? await dockerCli([
-              'inspect',
-              '--format',
-              '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}',
-              containerName(service),
-            ])
-          : await this.run(['ps', '--all', '--format', '{{.State}} {{.Health}}', service], { capture: true })
-      ).trim()
-      // A scaled service has a line per container: every one must be up.
-      const states = last.split('\n').map((line) => line.split(' '))
-      if (
-        last &&
-        states.every(([state, health = '']) => state === 'running' && ['healthy', ''].includes(health))
-      )
-        return
-      if (states.some(([state]) => state === 'exited' || state === 'dead')) break
-      await sleep(250)
-    }
-    throw new Error(`${service} is not healthy (${last || 'no container'}); see make logs s=${service}`)
-  }
-
-  /**
-   * After a failed `up`: each container that is neither serving nor a one-shot job that finished,
-   * with its health and its last log lines. Compose itself names only the first one it gave up on.
-   */
-  private async explainUnready(): Promise<void> {
-    const rows = await this.run(
-      ['ps', '--all', '--format', '{{.Name}}\t{{.State}}\t{{.Health}}\t{{.Status}}'],
-      {
-        capture: true,
-      },
-    ).catch(() => '')
-    for (const [name = '', state, health, status = ''] of rows
-      .split('\n')
-      .filter(Boolean)
-      .map((row) => row.split('\t'))) {
-      const serving = state === 'running' && (health === 'healthy' || health === '')
-      // Created: never started, waiting on one of the others. Exited (0): a one-shot job done.
-      if (serving || state === 'created' || status.startsWith('Exited (0)')) continue
-      console.error(`lab: ${name} is ${state}${health ? ` (${health})` : ''}: ${status}; its last lines:`)
-      // A container's own stderr is docker logs' stderr (Postgres logs there).
-      const logs = spawnSync('docker', ['logs', '--tail', '15', name], { encoding: 'utf8', timeout: 30_000 })
-      console.error(`${logs.stdout}${logs.stderr}`.trimEnd().replace(/^/gm, `  ${name} | `))
-    }
   }
 
   /** Deletes one of compose.yaml's named volumes; its containers must be gone. */

@@ -1,11 +1,11 @@
 // Prometheus and the exporters it scrapes besides the replicas (nginx, Redis, Postgres).
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { LabEnv } from '../env.ts'
-import { serviceDir } from '../paths.ts'
-import { httpOk } from '../probes.ts'
-import { nativePrometheus, renderPrometheus } from '../prometheus-config.ts'
-import { LOCALHOST } from '../topology.ts'
+import type { LabEnv } from '../../../env.ts'
+import { serviceDir } from '../../../paths.ts'
+import { httpOk } from '../../../probes.ts'
+import { nativePrometheus, renderPrometheus } from '../../../prometheus-config.ts'
+import { LOCALHOST } from '../../../topology.ts'
 import { bin, ensureDir, runChecked, type Service } from './service.ts'
 
 export function prometheus(env: LabEnv): Service {

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
-import type { LabEnv } from '../env.ts'
+import type { LabEnv } from '../../../env.ts'
+import { repoRoot, stateRoot } from '../../../paths.ts'
 import { parseSize } from '../log-rotation.ts'
-import { repoRoot, stateRoot } from '../paths.ts'
 import { livePid } from '../procs.ts'
 import type { Service } from './service.ts'
 
@@ -21,7 +21,7 @@ export function logKeeper(env: LabEnv): Service {
     startTimeoutMs: 5000,
     command: () => ({
       command: process.execPath,
-      args: [join(repoRoot, 'tools/lab/src/log-keeper.ts'), stateRoot, String(maxBytes), '5000'],
+      args: [join(repoRoot, 'tools/lab/src/modes/native/log-keeper.ts'), stateRoot, String(maxBytes), '5000'],
       env: { PATH: process.env.PATH ?? '' },
       cwd: repoRoot,
     }),

@@ -1,10 +1,10 @@
 // The lab console (services/console): nginx proxies /console/ to it and streams it the access
 // log; it probes the replicas and sends the built-in load to nginx. Loopback only.
 import { join } from 'node:path'
-import type { LabEnv } from '../env.ts'
-import { repoRoot, serviceDir } from '../paths.ts'
-import { httpOk } from '../probes.ts'
-import { LOCALHOST } from '../topology.ts'
+import type { LabEnv } from '../../../env.ts'
+import { repoRoot, serviceDir } from '../../../paths.ts'
+import { httpOk } from '../../../probes.ts'
+import { LOCALHOST } from '../../../topology.ts'
 import type { Service } from './service.ts'
 
 /** The origins the console's page is served from (nginx's HTTPS port, by either local name). */
@@ -30,7 +30,7 @@ export function consoleService(env: LabEnv): Service {
         CONSOLE_HOST: LOCALHOST,
         CONSOLE_PORT: String(port),
         CONSOLE_SYSLOG_PORT: String(syslogPort),
-        // Written by nginx's render (nginx-config.ts), beside its config.
+        // Written by nginx's render (engines/nginx/config.ts), beside its config.
         CONSOLE_STATE_FILE: join(serviceDir('nginx'), 'conf', 'console.json'),
         CONSOLE_TARGET: `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
         CONSOLE_TRUST_PROXY: LOCALHOST,

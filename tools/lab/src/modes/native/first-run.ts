@@ -2,7 +2,7 @@
 // a state folder the postgres user cannot reach, a port another program holds.
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import type { LabEnv } from './env.ts'
+import type { LabEnv } from '../../env.ts'
 
 /**
  * The first folder on the way to `path` (itself included) that the user `uid` (primary group

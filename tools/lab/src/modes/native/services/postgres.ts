@@ -2,11 +2,11 @@
 // scripts in services/postgres/, the bootstrap on every up, and the schema migrations.
 import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { LabEnv } from '../env.ts'
-import { repoRoot, serviceDir } from '../paths.ts'
-import { run } from '../probes.ts'
-import { postgresUser, scriptPath } from '../system.ts'
-import { LOCALHOST } from '../topology.ts'
+import type { LabEnv } from '../../../env.ts'
+import { repoRoot, serviceDir } from '../../../paths.ts'
+import { run } from '../../../probes.ts'
+import { postgresUser, scriptPath } from '../../../system.ts'
+import { LOCALHOST } from '../../../topology.ts'
 import { contractEnv } from './replicas.ts'
 import { bin, ensureDir, runChecked, type Service } from './service.ts'
 
