@@ -1,7 +1,7 @@
 // A rolling restart under steady load that includes POSTs costs no request of any method.
 // Run by the runner (make rollout, s=py for the Python sample), which restarts every replica of
 // a set one at a time mid-run. These POSTs carry no Idempotency-Key, so nothing may retry them:
-// each replica drains itself as it stops (services/app/src/plugins/draining.ts), so none is sent
+// each replica drains itself as it stops (services/app/src/plugins/core/draining.ts), so none is sent
 // to a replica going away, and nginx is not reloaded, so no client connection is closed under a
 // request (tools/lab/src/rollout.ts says why that mattered).
 import http from 'k6/http'

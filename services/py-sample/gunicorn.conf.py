@@ -107,7 +107,7 @@ def on_starting(server):
     shared.work_semaphore = multiprocessing.BoundedSemaphore(replica.work_concurrency)
     shared.work_waiting = multiprocessing.Value("i", 0)
     # Empty at every start: a fault never outlives a restart.
-    from lbsample.faults import STATE_BYTES
+    from lbsample.lab.faults import STATE_BYTES
 
     shared.faults = multiprocessing.Array("c", STATE_BYTES)
 

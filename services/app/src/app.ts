@@ -3,25 +3,22 @@ import type { Server } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, LogController } from 'fastify'
 import type { Config } from './config.ts'
-import configPlugin from './plugins/config.ts'
-import deadlinePlugin from './plugins/deadline.ts'
-import drainingPlugin from './plugins/draining.ts'
-import errorsPlugin from './plugins/errors.ts'
-import faultsPlugin from './plugins/faults.ts'
-import jsonBodyPlugin from './plugins/json-body.ts'
-import metricsPlugin from './plugins/metrics.ts'
-import postgresPlugin from './plugins/postgres.ts'
-import readYourWritesPlugin from './plugins/read-your-writes.ts'
-import redisPlugin from './plugins/redis.ts'
-import replicaHeaderPlugin from './plugins/replica-header.ts'
-import sessionPlugin from './plugins/session.ts'
-import workLimiterPlugin from './plugins/work-limiter.ts'
-import faultsRoutes from './routes/faults.ts'
+import labInstruments from './lab/index.ts'
+import configPlugin from './plugins/core/config.ts'
+import deadlinePlugin from './plugins/core/deadline.ts'
+import drainingPlugin from './plugins/core/draining.ts'
+import errorsPlugin from './plugins/core/errors.ts'
+import jsonBodyPlugin from './plugins/core/json-body.ts'
+import metricsPlugin from './plugins/core/metrics.ts'
+import postgresPlugin from './plugins/core/postgres.ts'
+import readYourWritesPlugin from './plugins/core/read-your-writes.ts'
+import redisPlugin from './plugins/core/redis.ts'
+import replicaHeaderPlugin from './plugins/core/replica-header.ts'
+import sessionPlugin from './plugins/core/session.ts'
 import healthRoutes from './routes/health.ts'
 import notesRoutes from './routes/notes.ts'
 import visitsRoutes from './routes/visits.ts'
 import whoamiRoutes from './routes/whoami.ts'
-import workRoutes from './routes/work.ts'
 
 const QUIET_PATHS = new Set(['/health', '/ready', '/metrics', '/faults'])
 
@@ -56,6 +53,8 @@ export async function buildApp(config: Config, options: FastifyHttpOptions<Serve
   // A JSON API: a body of any other type is a 415, not text to be validated as if it were JSON.
   app.removeContentTypeParser('text/plain')
 
+  // The pattern every service behind a balancer needs (plugins/core): config, JSON bodies and
+  // errors, a deadline per request, X-Replica, draining on SIGTERM, metrics, its dependencies.
   await app.register(configPlugin, { config })
   await app.register(jsonBodyPlugin)
   await app.register(errorsPlugin)
@@ -63,15 +62,13 @@ export async function buildApp(config: Config, options: FastifyHttpOptions<Serve
   await app.register(replicaHeaderPlugin)
   await app.register(drainingPlugin)
   await app.register(metricsPlugin)
-  await app.register(faultsPlugin)
   await app.register(redisPlugin)
   await app.register(postgresPlugin)
-  await app.register(workLimiterPlugin)
+  // The lab's instruments (lab/index.ts): a service copied from this one drops this line.
+  await app.register(labInstruments)
 
   await app.register(healthRoutes)
-  await app.register(faultsRoutes)
   await app.register(whoamiRoutes)
-  await app.register(workRoutes)
   // Sessions in a scope of their own: their hooks (and so Redis) run for these routes only,
   // never for /health, /ready or /metrics, nor for notes, which remember a client's last write
   // in a cookie of their own (read-your-writes.ts) and so need no session at all.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { activeKinds, affects, latencyNow } from '../src/faults.ts'
+import { activeKinds, affects, latencyNow } from '../src/lab/faults.ts'
 
 test('latency: the set amount, give or take the jitter, and nothing without a base latency', () => {
   assert.equal(latencyNow({ latencyMs: 300 }, 0, 0.9), 300)

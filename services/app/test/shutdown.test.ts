@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { IDLE_LINGER_MS } from '../src/plugins/draining.ts'
+import { IDLE_LINGER_MS } from '../src/plugins/core/draining.ts'
 import { appFor, closedPort, replicaEnv } from './helpers.ts'
 
 /** One request on an open socket, kept alive as nginx keeps its connections to a replica. */

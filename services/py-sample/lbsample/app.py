@@ -12,16 +12,17 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from . import metrics, read_your_writes, server_timing, shared
-from .capacity import WorkSlots
 from .config import Config
 from .context import Replica
 from .db import Db, make_pool
 from .errors import DependencyUnavailable, HttpError, OutcomeUnknown, Overloaded, body
-from .fault_effects import apply_faults
-from .faults import KINDS as FAULT_KINDS
-from .faults import FaultStore, active_kinds
+from .lab.capacity import WorkSlots
+from .lab.fault_effects import apply_faults
+from .lab.faults import KINDS as FAULT_KINDS
+from .lab.faults import FaultStore, active_kinds
+from .lab.routes import faults, work
 from .proxy import TrustedProxy
-from .routes import faults, health, notes, visits, whoami, work
+from .routes import health, notes, visits, whoami
 from .sessions import InvalidSessionCookie, SessionInterface, make_redis, raise_session_error
 
 log = logging.getLogger("lbsample")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import redis
 from flask import current_app
 
-from .capacity import WorkSlots
 from .config import Config
 from .db import Db
-from .faults import FaultStore
+from .lab.capacity import WorkSlots
+from .lab.faults import FaultStore
 
 
 @dataclass(frozen=True)

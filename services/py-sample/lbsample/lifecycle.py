@@ -5,7 +5,7 @@ handler so the worker first drains for SHUTDOWN_DELAY_MS (for balancers that pro
 nginx's passive checks need 0), then closes its listening socket (new connections refused, which
 nginx retries elsewhere) and stops as Gunicorn does: in-flight requests finish within the
 graceful timeout, and requests on open connections are answered with "Connection: close". The
-TypeScript replica does the same (services/app/src/plugins/draining.ts).
+TypeScript replica does the same (services/app/src/plugins/core/draining.ts).
 """
 
 from __future__ import annotations

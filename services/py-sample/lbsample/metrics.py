@@ -1,5 +1,5 @@
 """Prometheus metrics with the TypeScript replica's names, labels and buckets, so the same
-recording rules, alerts and dashboards serve both (services/app/src/plugins/metrics.ts).
+recording rules, alerts and dashboards serve both (services/app/src/plugins/core/metrics.ts).
 
 Under Gunicorn every worker is a process of its own. With PROMETHEUS_MULTIPROC_DIR set (the
 Gunicorn config sets it, and cleans the folder at start), each worker writes its values to

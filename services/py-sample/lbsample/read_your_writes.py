@@ -1,4 +1,4 @@
-"""Read-your-writes without a session (services/app/src/plugins/read-your-writes.ts): after a
+"""Read-your-writes without a session (services/app/src/plugins/core/read-your-writes.ts): after a
 write, the replica gives its writer a signed cookie holding the primary's WAL position (or
 "pending" when the write's outcome is unknown); that client's reads go to the standby only once it
 has replayed that far. The cookie lives READ_YOUR_WRITES_SECONDS and no store keeps anything: a

@@ -1,5 +1,5 @@
 """Server-Timing (W3C): where a request's time went, one entry per step, as the TypeScript
-replica's src/server-timing.ts. The lab's instruments say what they added (an injected fault's
+replica's src/lab/server-timing.ts. The lab's instruments say what they added (an injected fault's
 wait, the wait for a work slot), so a test or a student reads it off the answer instead of
 inferring it from a stopwatch."""
 

@@ -2,7 +2,7 @@
 
 Flask opens a session for every request. This interface touches Redis only for the routes that
 use one (the `visits` blueprint), so a Redis outage never reaches /health, /ready or /metrics,
-as in the TypeScript replica (services/app/src/plugins/session.ts).
+as in the TypeScript replica (services/app/src/plugins/core/session.ts).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class InvalidSessionCookie(HttpError):
 
 def refuse_new_session_under_old_cookie(session: RedisSession) -> None:
     """Before a route creates a session: refuses (400, the cookie cleared) a request that came
-    with a session cookie whose session is gone (services/app/src/plugins/session.ts says why:
+    with a session cookie whose session is gone (services/app/src/plugins/core/session.ts says why:
     nginx counts only a request without the cookie as one that makes a session)."""
     sent = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
     if sent and sent != session.sid:
@@ -91,7 +91,7 @@ class SessionInterface(RedisSessionInterface):
         The session is then not saved again after the route: a route that has written data
         decides its answer itself, and a session save failing after the write must not turn
         "written" into an error. A save waits only if a Redis wait still fits in the deadline,
-        except the request's `last` one (services/app/src/plugins/session.ts, saveSessionNow).
+        except the request's `last` one (services/app/src/plugins/core/session.ts, saveSessionNow).
         """
         saved = request.environ.get(SESSION_SETTLED) is True
         request.environ[SESSION_SETTLED] = saved

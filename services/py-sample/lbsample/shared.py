@@ -6,8 +6,8 @@ Imports nothing on purpose: the master loads this module, and must not create cl
 from typing import Any
 
 # /api/work's process-shared semaphore and count of waiters (gunicorn.conf.py's on_starting;
-# lbsample/capacity.py).
+# lbsample/lab/capacity.py).
 work_semaphore: Any = None
 work_waiting: Any = None
-# The fault set `make fault` gives this replica, shared by every worker (lbsample/faults.py).
+# The fault set `make fault` gives this replica, shared by every worker (lbsample/lab/faults.py).
 faults: Any = None

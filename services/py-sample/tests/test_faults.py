@@ -1,6 +1,6 @@
 import multiprocessing
 
-from lbsample.faults import STATE_BYTES, FaultStore, active_kinds, affects, latency_now
+from lbsample.lab.faults import STATE_BYTES, FaultStore, active_kinds, affects, latency_now
 
 
 def test_latency_is_the_set_amount_give_or_take_the_jitter():

@@ -1,7 +1,7 @@
 // `lab rollout [replica]`: a rolling restart nobody notices, in either mode, with no reload of
 // nginx. One replica at a time is restarted: its own drain takes it out of rotation (not ready,
 // no new connections, which nginx retries elsewhere and counts against it; its open connections
-// answered and left to nginx to close: services/app/src/plugins/draining.ts), then it starts and
+// answered and left to nginx to close: services/app/src/plugins/core/draining.ts), then it starts and
 // is ready. The next one goes only once nginx has forgotten the refused connections it counted
 // (UPSTREAM_FAIL_TIMEOUT), so two replicas are never out at once.
 //

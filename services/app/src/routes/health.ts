@@ -45,11 +45,13 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ])
     const checks = { redis, postgres }
     const failed = Object.entries(checks).filter(([, state]) => state !== 'ok')
-    const notReady = app.faults.current.notReady === true
-    if (app.draining || notReady || failed.length > 0) {
-      const reasons = failed.map(([name, state]) => `${name} ${state}`)
-      if (notReady) reasons.unshift('fault set (make fault ready=no)')
-      if (app.draining) reasons.unshift('draining')
+    const held = app.readinessHolds.map((hold) => hold()).filter((why) => why !== undefined)
+    if (app.draining || held.length > 0 || failed.length > 0) {
+      const reasons = [
+        ...(app.draining ? ['draining'] : []),
+        ...held,
+        ...failed.map(([name, state]) => `${name} ${state}`),
+      ]
       return reply
         .code(503)
         .send({ error: 'Service Unavailable', message: `not ready: ${reasons.join('; ')}`, checks })

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
-import { burnCpu } from '../cpu.ts'
-import { activeKinds, affects, FAULT_KINDS, type Faults, latencyNow } from '../faults.ts'
-import { addServerTiming } from '../server-timing.ts'
+import { burnCpu } from '../../lab/cpu.ts'
+import { activeKinds, affects, FAULT_KINDS, type Faults, latencyNow } from '../../lab/faults.ts'
+import { addServerTiming } from '../../lab/server-timing.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,6 +46,9 @@ export default fp(
     }
     for (const kind of FAULT_KINDS) active.set({ fault: kind }, 0)
     app.decorate('faults', state)
+    app.readinessHolds.push(() =>
+      state.current.notReady === true ? 'fault set (make fault ready=no)' : undefined,
+    )
 
     app.addHook('onRequest', async (request, reply) => {
       const faults = state.current
@@ -67,5 +70,5 @@ export default fp(
       }
     })
   },
-  { name: 'faults', dependencies: ['config', 'metrics'] },
+  { name: 'faults', dependencies: ['config', 'metrics', 'draining'] },
 )

@@ -9,6 +9,11 @@ declare module 'fastify' {
     draining: boolean
     /** The SIGTERM path (below): not ready, then no new connections, then closed once the last one ends. */
     drainAndClose(): Promise<void>
+    /**
+     * Whatever else may hold readiness, each saying why when it does: /ready asks them all
+     * (routes/health.ts). The lab's faults add one (plugins/lab/faults.ts: `make fault ready=no`).
+     */
+    readinessHolds: Array<() => string | undefined>
   }
 }
 
@@ -42,6 +47,7 @@ export const IDLE_LINGER_MS = 2000
 export default fp(
   async (app) => {
     app.decorate('draining', false)
+    app.decorate('readinessHolds', [])
     let closing = false
     const startDrain = () => {
       if (app.draining) return

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { FaultsSchema } from '../faults.ts'
+import { FaultsSchema } from '../../lab/faults.ts'
 
 const State = Type.Object({
   replica: Type.String(),

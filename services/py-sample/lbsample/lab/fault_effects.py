@@ -1,4 +1,4 @@
-"""Applies the faults (lbsample/faults.py) to every request they affect, before its route runs,
+"""Applies the faults (lbsample/lab/faults.py) to every request they affect, before its route runs,
 as the TypeScript replica's plugins/faults.ts: latency, then CPU time, then maybe an error
 instead of the answer. Each affected answer says what it got in Server-Timing (fault-latency,
 fault-cpu)."""
@@ -10,10 +10,10 @@ import time
 
 from flask import request
 
-from . import metrics, server_timing
-from .context import replica
+from .. import metrics, server_timing
+from ..context import replica
+from ..errors import body
 from .cpu import burn_cpu
-from .errors import body
 from .faults import affects, latency_now
 
 

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { Deadline } from '../deadline.ts'
+import { Deadline } from '../../deadline.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {

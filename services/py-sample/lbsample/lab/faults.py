@@ -1,5 +1,5 @@
 """The fault contract (contract/README.md, "Faults"), as the TypeScript replica keeps it
-(services/app/src/faults.ts): the same fields, limits, messages and effects.
+(services/app/src/lab/faults.ts): the same fields, limits, messages and effects.
 
 Gunicorn runs several worker processes: a fault set through one must hold in all of them, so
 the set lives in memory the master shares (gunicorn.conf.py's on_starting makes it; a restart
@@ -14,7 +14,7 @@ import re
 import time
 from typing import Any
 
-from .errors import HttpError
+from ..errors import HttpError
 
 ROUTE = re.compile(r"^/api/[A-Za-z0-9/_-]{0,100}$")
 UNAFFECTED = ("/health", "/ready", "/metrics", "/faults")

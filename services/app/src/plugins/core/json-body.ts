@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { parseJsonBody } from '../json-body.ts'
+import { parseJsonBody } from '../../json-body.ts'
 
 /**
  * JSON bodies under the contract's input policy (contract/README.md) instead of Fastify's

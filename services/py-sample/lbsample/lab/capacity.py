@@ -1,6 +1,6 @@
 """The capacity model behind /api/work: at most WORK_CONCURRENCY at once per replica, as many
 more waiting, each for at most WORK_QUEUE_TIMEOUT_MS; the rest is shed (Overloaded: a 503 with
-Retry-After), as in the TypeScript replica (services/app/src/plugins/work-limiter.ts).
+Retry-After), as in the TypeScript replica (services/app/src/plugins/lab/work-limiter.ts).
 
 A replica is several Gunicorn worker processes, so the slots and the count of waiters are
 process-shared. gunicorn.conf.py creates them in the master before forking (lbsample/shared.py);
@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .errors import Overloaded
-from .metrics import WORK_IN_FLIGHT, WORK_QUEUED, WORK_SHED
+from ..errors import Overloaded
+from ..metrics import WORK_IN_FLIGHT, WORK_QUEUED, WORK_SHED
 
 
 class WorkSlots:

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { DependencyUnavailable, OutcomeUnknown, Overloaded } from '../errors.ts'
+import { DependencyUnavailable, OutcomeUnknown, Overloaded } from '../../errors.ts'
 
 /** A client error's message, worded as the contract words it (contract/README.md). */
 function clientMessage(err: FastifyError, request: FastifyRequest): string {

@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import pg from 'pg'
 import { Counter, Gauge } from 'prom-client'
-import { createDb, type Db } from '../db.ts'
-import { warmPool } from '../pool-warmup.ts'
+import { createDb, type Db } from '../../db.ts'
+import { warmPool } from '../../pool-warmup.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
-import { Overloaded } from '../errors.ts'
-import { QueueFull, Semaphore } from '../semaphore.ts'
+import { Overloaded } from '../../errors.ts'
+import { QueueFull, Semaphore } from '../../lab/semaphore.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

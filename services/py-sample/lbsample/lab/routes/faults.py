@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Blueprint
 
-from ..context import replica
+from ...context import replica
+from ...validation import json_object
 from ..faults import FIELDS, validate
-from ..validation import json_object
 
 blueprint = Blueprint("faults", __name__)
 log = logging.getLogger("lbsample")

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { burnCpu } from '../cpu.ts'
-import { httpError } from '../errors.ts'
-import { addServerTiming } from '../server-timing.ts'
+import { httpError } from '../../errors.ts'
+import { burnCpu } from '../../lab/cpu.ts'
+import { addServerTiming } from '../../lab/server-timing.ts'
 
 const milliseconds = (description: string) =>
   Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$', description }))

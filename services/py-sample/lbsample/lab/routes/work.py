@@ -7,11 +7,11 @@ import time
 
 from flask import Blueprint
 
-from .. import server_timing
-from ..context import replica
+from ... import server_timing
+from ...context import replica
+from ...errors import HttpError, Overloaded
+from ...validation import query
 from ..cpu import burn_cpu
-from ..errors import HttpError, Overloaded
-from ..validation import query
 
 blueprint = Blueprint("work", __name__)
 

@@ -6,7 +6,7 @@ import { RedisStore } from 'connect-redis'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
-import { DependencyUnavailable, httpError } from '../errors.ts'
+import { DependencyUnavailable, httpError } from '../../errors.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

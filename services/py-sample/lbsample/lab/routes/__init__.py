@@ -1,0 +1,1 @@
+"""The lab's routes: /faults and /api/work."""
