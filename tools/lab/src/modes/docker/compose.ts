@@ -15,15 +15,19 @@ import {
   SET_NAMES,
 } from '../../topology.ts'
 import { dockerCli, waitReady } from './containers.ts'
+import { dotEnvPath } from './dotenv.ts'
 import { explainUnready, waitHealthy } from './health.ts'
 
 /** `docker compose`, or a Compose v2 binary built from the Go module proxy where the CLI has none. */
+let found: string[] | undefined
 function composeCommand(): string[] {
+  if (found) return found
   const script = join(repoRoot, 'tools/docker/compose-plugin.sh')
   const result = spawnSync(script, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
   if (result.status !== 0)
     throw new Error('Docker Compose v2 is missing (tools/docker/compose-plugin.sh failed)')
-  return result.stdout.trim().split(' ')
+  found = result.stdout.trim().split(' ')
+  return found
 }
 
 /**
@@ -41,17 +45,28 @@ function composeEnv(): NodeJS.ProcessEnv {
   return { ...process.env, ...Object.fromEntries(counts), ...(ca ? { BUILD_CA_FILE: ca } : {}) }
 }
 
+/**
+ * `docker compose` and the file its ${...} come from. compose.yaml takes every secret from .env,
+ * which `up` writes when there is none (dotenv.ts); any other verb without one (`down`, `reset`
+ * after the .env was deleted) reads .env.example's values instead: Compose must interpolate the
+ * whole file even to stop it, and stopping needs no secret.
+ */
+function composeCli(): string[] {
+  return [
+    ...composeCommand(),
+    ...(existsSync(dotEnvPath) ? [] : ['--env-file', join(repoRoot, '.env.example')]),
+  ]
+}
+
 /** Docker mode: the lab's verbs as Compose's, on compose.yaml as users run it. */
 export class ComposeStack {
-  private readonly command = composeCommand()
-
   /**
    * Runs compose. Its output goes to the terminal, or with `capture` its standard output is what
    * this resolves with (warnings on standard error are kept for the error message). Rejects when
    * compose fails.
    */
   run(args: string[], options: { capture?: boolean } = {}): Promise<string> {
-    const [bin, ...base] = this.command as [string, ...string[]]
+    const [bin, ...base] = composeCli() as [string, ...string[]]
     const stdio = options.capture ? 'pipe' : 'inherit'
     return new Promise((resolve, reject) => {
       const child = spawn(bin, [...base, ...args], {
@@ -248,7 +263,7 @@ export class ComposeStack {
   k6(args: string[]): Promise<number> {
     mkdirSync(join(repoRoot, 'loadtests/results'), { recursive: true })
     const user = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`
-    const [bin, ...base] = this.command as [string, ...string[]]
+    const [bin, ...base] = composeCli() as [string, ...string[]]
     // --no-deps: a run must not start (or recreate) what a failover story has just stopped.
     const k6 = spawn(
       bin,
