@@ -78,7 +78,8 @@ export function containerName(replica: string): string {
  * hands out an address (compose.yaml gives each container the same number). Addresses, not
  * service names: Docker's DNS takes 10 s to fail a lookup of a stopped service on an internal
  * network (measured here), far past what a replica may wait for Redis or Postgres
- * (DEPENDENCY_TIMEOUT_MS).
+ * (DEPENDENCY_TIMEOUT_MS): a replica answered 504 for a stopped Redis instead of a fast 503.
+ * (The one place this is said; compose.yaml, the README and replicas.ts link here.)
  */
 export const DOCKER_BACKEND_HOSTS: Readonly<Record<string, number>> = {
   nginx: 2,

@@ -34,7 +34,7 @@ export async function dockerReplicas(
   const previous: Partial<Record<ReplicaSet, ReplicaAddress[]>> = existsSync(state)
     ? JSON.parse(readFileSync(state, 'utf8'))
     : {}
-  // Bounded: a name with no running container takes Docker's DNS 10 s to fail on an internal network.
+  // Bounded: a name with no running container is slow to fail (topology.ts, DOCKER_BACKEND_HOSTS).
   const dns = new Resolver({ timeout: 1000, tries: 2 })
   const replicas = {} as Record<ReplicaSet, ReplicaAddress[]>
   const unknown: string[] = []
