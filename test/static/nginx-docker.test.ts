@@ -7,9 +7,9 @@ import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from '../../tools/lab/src/engines/nginx/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
-import { ensureDevCertificate } from '../../tools/lab/src/modes/native/services/tls.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { which } from '../../tools/lab/src/system.ts'
+import { ensureDevCertificate } from '../../tools/lab/src/tls.ts'
 
 const run = promisify(execFile)
 

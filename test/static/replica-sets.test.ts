@@ -12,10 +12,10 @@ import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { NGINX_SHARED_DIRS, nativePlacement, renderNginx } from '../../tools/lab/src/engines/nginx/config.ts'
 import { LabEnv, loadLabEnv } from '../../tools/lab/src/env.ts'
-import { ensureDevCertificate } from '../../tools/lab/src/modes/native/services/tls.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { nativePrometheus, renderPrometheus } from '../../tools/lab/src/prometheus-config.ts'
 import { which } from '../../tools/lab/src/system.ts'
+import { ensureDevCertificate } from '../../tools/lab/src/tls.ts'
 
 const run = promisify(execFile)
 const GO = { name: 'go', label: 'Go service', prefix: '/go', cookieKey: 'GO_SESSION_COOKIE_NAME' }

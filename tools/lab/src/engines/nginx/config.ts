@@ -16,6 +16,7 @@ import {
   replicaSet,
   SET_NAMES,
 } from '../../topology.ts'
+import type { Placement, SetServers } from '../placement.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 /** The blocks rendered once per replica set, into the templates above. */
@@ -25,45 +26,13 @@ export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so'
 /** The folders of nginx/ its config includes as they are, placed beside the rendered files. */
 export const NGINX_SHARED_DIRS = ['snippets', 'strategies', 'njs'] as const
 
-/** A replica set as nginx serves it: its row (the part rendering needs) and its replicas. */
-export interface SetServers {
-  set: RoutedSet & { label: string }
-  servers: ReplicaAddress[]
-}
-
-/** What differs between run modes: where things are, never how nginx behaves. */
-export interface NginxPlacement {
-  httpListen: string
-  httpsListen: string
-  statusListen: string
-  /** Who may read stub_status on statusListen (the exporter's address, or `all` on a private network). */
-  statusAllow: string
-  /** Each replica set (sets/index.ts), with where its replicas are. */
-  sets: SetServers[]
-  /** Where the rendered files live (lb.conf includes app-locations.inc from there). */
-  confDir: string
-  accessLog: string
-  tlsCert: string
-  tlsKey: string
-  staticRoot: string
-  pidFile: string
-  tempDir: string
-  /** Clients never rate-limited: the lab's own load generators and tests. */
-  rateLimitExempt: string[]
-  /** The lab console's HTTP address, and where nginx sends it the access log (UDP syslog). */
-  console: string
-  consoleSyslog: string
-  /** The tag the console knows nginx's own access log lines by (ensureSyslogTag). */
-  consoleSyslogTag: string
-}
-
 /** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
 export function nativePlacement(
   env: LabEnv,
   stateDir: string,
   confDir: string,
   consoleSyslogTag: string,
-): NginxPlacement {
+): Placement {
   return {
     httpListen: `${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
     httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
@@ -95,7 +64,7 @@ export function dockerPlacement(
   env: LabEnv,
   replicas: Record<string, ReplicaAddress[]>,
   consoleSyslogTag: string,
-): NginxPlacement {
+): Placement {
   const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
   return {
     httpListen: '8080',
@@ -125,7 +94,7 @@ export function dockerPlacement(
   }
 }
 
-export function nginxVars(env: LabEnv, placement: NginxPlacement): Record<string, string | number> {
+export function nginxVars(env: LabEnv, placement: Placement): Record<string, string | number> {
   const vars: Record<string, string | number> = {
     LB_STRATEGY: env.strategy(),
     NJS_MODULE,
@@ -228,7 +197,7 @@ function setVars(
  */
 export function renderNginx(
   env: LabEnv,
-  placement: NginxPlacement,
+  placement: Placement,
 ): { files: Map<string, string>; version: string } {
   const vars = nginxVars(env, placement)
   const templates = readdirSync(TEMPLATES)

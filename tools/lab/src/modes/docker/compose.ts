@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DOCKER_NGINX_DIR } from '../../engines/nginx/config.ts'
+import { nginxEngine } from '../../engines/nginx/index.ts'
 import { loadLabEnv } from '../../env.ts'
 import { devCertificate, repoRoot } from '../../paths.ts'
 import {
@@ -190,7 +191,7 @@ export class ComposeStack {
 
   /** Reloads nginx and Prometheus, unless nginx already runs `version`; waits until it does. */
   async reload(version: string): Promise<void> {
-    const health = `http://${LOCALHOST}:${loadLabEnv().port('NGINX_HTTP_PORT')}/nginx-health`
+    const health = `http://${LOCALHOST}:${loadLabEnv().port('NGINX_HTTP_PORT')}${nginxEngine.healthPath}`
     const running = async () => {
       try {
         return (await (await fetch(health, { signal: AbortSignal.timeout(1000) })).text()).trim()
@@ -200,7 +201,8 @@ export class ComposeStack {
     }
     const expected = `ok ${version}`
     if ((await running()) === expected) return
-    await this.run(['kill', '--signal', 'SIGHUP', 'nginx', 'prometheus'], { capture: true })
+    // The balancer and Prometheus both load a changed config on SIGHUP, in place.
+    await this.run(['kill', '--signal', nginxEngine.reloadSignal, 'nginx', 'prometheus'], { capture: true })
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline) {
       if ((await running()) === expected) return

@@ -1,10 +1,11 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from '../../engines/nginx/config.ts'
+import { dockerPlacement } from '../../engines/nginx/config.ts'
+import { nginxEngine } from '../../engines/nginx/index.ts'
 import type { LabEnv } from '../../env.ts'
 import { repoRoot } from '../../paths.ts'
 import { dockerPrometheus, renderPrometheus } from '../../prometheus-config.ts'
-import { ensureDevCertificate, ensureSyslogTag } from '../native/services/tls.ts'
+import { ensureDevCertificate, ensureSyslogTag } from '../../tls.ts'
 import { dockerReplicas } from './replicas.ts'
 
 /**
@@ -19,14 +20,14 @@ export async function renderForDocker(
   const nginxDir = join(out, 'nginx')
   mkdirSync(nginxDir, { recursive: true })
   const { replicas, unknown } = await dockerReplicas(env, join(nginxDir, 'replicas.json'))
-  const { files, version } = renderNginx(
+  const { files, version } = nginxEngine.render(
     env,
     dockerPlacement(env, replicas, ensureSyslogTag(join(nginxDir, 'tls'))),
   )
   for (const [name, content] of files) writeFileSync(join(nginxDir, name), content)
   // Natively these are symlinks into the repository; a volume gets copies, refreshed on each up.
-  for (const shared of NGINX_SHARED_DIRS) {
-    cpSync(join(repoRoot, 'nginx', shared), join(nginxDir, shared), { recursive: true, force: true })
+  for (const shared of nginxEngine.sharedDirs) {
+    cpSync(join(repoRoot, nginxEngine.name, shared), join(nginxDir, shared), { recursive: true, force: true })
   }
   await ensureDevCertificate(join(nginxDir, 'tls'))
 

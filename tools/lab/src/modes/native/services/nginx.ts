@@ -1,27 +1,30 @@
-// nginx: the config rendered from nginx/templates into the state folder, reloaded in place.
+// The balancer, natively: its engine's config (engines/engine.ts; nginx's templates in nginx/)
+// rendered into the state folder, tested, run in the foreground, reloaded in place.
 import { existsSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { NGINX_SHARED_DIRS, NJS_MODULE, nativePlacement, renderNginx } from '../../../engines/nginx/config.ts'
+import type { BalancerEngine } from '../../../engines/engine.ts'
+import { nativePlacement } from '../../../engines/nginx/config.ts'
+import { nginxEngine } from '../../../engines/nginx/index.ts'
 import type { LabEnv } from '../../../env.ts'
 import { repoRoot, serviceDir } from '../../../paths.ts'
+import { ensureDevCertificate, ensureSyslogTag } from '../../../tls.ts'
 import { LOCALHOST, replicasOf, SET_NAMES } from '../../../topology.ts'
 import { bin, ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
-import { ensureDevCertificate, ensureSyslogTag } from './tls.ts'
 
-export function nginx(env: LabEnv): Service {
+export function nginx(env: LabEnv, engine: BalancerEngine = nginxEngine): Service {
   const port = env.port('NGINX_HTTP_PORT')
-  const dir = serviceDir('nginx')
+  const dir = serviceDir(engine.name)
   const confDir = join(dir, 'conf')
   let version = ''
 
   /** The rendered files, with the shared folders beside them (Docker mode copies them). */
   function writeConfig(into: string): boolean {
     ensureDir(into)
-    for (const shared of NGINX_SHARED_DIRS) {
+    for (const shared of engine.sharedDirs) {
       const link = join(into, shared)
-      if (!existsSync(link)) symlinkSync(join(repoRoot, 'nginx', shared), link)
+      if (!existsSync(link)) symlinkSync(join(repoRoot, engine.name, shared), link)
     }
-    const rendered = renderNginx(env, nativePlacement(env, dir, into, ensureSyslogTag(join(dir, 'tls'))))
+    const rendered = engine.render(env, nativePlacement(env, dir, into, ensureSyslogTag(join(dir, 'tls'))))
     version = rendered.version
     let changed = false
     // Readable by the lab's user only: they hold the console's syslog tag.
@@ -31,13 +34,12 @@ export function nginx(env: LabEnv): Service {
   }
 
   return {
-    name: 'nginx',
+    name: engine.name,
     dependsOn: SET_NAMES.flatMap((set) => replicasOf(env, set)),
     port,
     ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
-    binaries: ['nginx', 'openssl', NJS_MODULE],
-    // Graceful: workers finish the requests they hold, as the official image's STOPSIGNAL.
-    stopSignal: 'SIGQUIT',
+    binaries: engine.binaries,
+    stopSignal: engine.stopSignal,
     stopTimeoutMs: 10_000,
     startTimeoutMs: 10_000,
     async prepare() {
@@ -48,30 +50,26 @@ export function nginx(env: LabEnv): Service {
       rmSync(staging, { recursive: true, force: true })
       writeConfig(staging)
       try {
-        await runChecked('nginx', 'nginx -t', bin('nginx'), [
-          '-t',
-          '-q',
-          '-p',
-          dir,
-          '-e',
-          'stderr',
-          '-c',
-          join(staging, 'nginx.conf'),
-        ])
+        await runChecked(
+          engine.name,
+          `${engine.name}: the config test`,
+          bin(engine.name),
+          engine.testArgs(dir, staging),
+        )
       } finally {
         rmSync(staging, { recursive: true, force: true })
       }
       return writeConfig(confDir)
     },
     command: () => ({
-      command: bin('nginx'),
-      args: ['-p', dir, '-e', 'stderr', '-c', join(confDir, 'nginx.conf'), '-g', 'daemon off;'],
+      command: bin(engine.name),
+      args: engine.runArgs(dir, confDir),
       env: {},
       cwd: dir,
     }),
     healthy: async () => {
       try {
-        const response = await fetch(`http://${LOCALHOST}:${port}/nginx-health`, {
+        const response = await fetch(`http://${LOCALHOST}:${port}${engine.healthPath}`, {
           signal: AbortSignal.timeout(1000),
         })
         return (await response.text()).trim() === `ok ${version}`
@@ -80,7 +78,7 @@ export function nginx(env: LabEnv): Service {
       }
     },
     async reload(pid) {
-      process.kill(pid, 'SIGHUP')
+      process.kill(pid, engine.reloadSignal)
     },
     url: `http://${LOCALHOST}:${port}`,
   }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { bin, ensureDir, runChecked } from './service.ts'
+import { bin, ensureDir, runChecked } from './modes/native/services/service.ts'
 
 /**
  * A self-signed development certificate for localhost and 127.0.0.1, made once and kept in the

@@ -1,0 +1,26 @@
+// What a balancer engine is to the lab: nginx now (engines/nginx/), HAProxy next. A run mode
+// renders an engine's config, tests it, runs it and reloads it through this, never by its name.
+import type { LabEnv } from '../env.ts'
+import type { Placement } from './placement.ts'
+
+export interface BalancerEngine {
+  name: string
+  /** The binaries it needs natively (system.ts installs the missing ones). */
+  binaries: string[]
+  /**
+   * Its config for a placement: file name to content, and the version its health path reports
+   * once it runs that config. A replica in LB_DRAINED is rendered out of rotation (drained):
+   * rollouts and scale-ins drain that way.
+   */
+  render(env: LabEnv, placement: Placement): { files: Map<string, string>; version: string }
+  /** Folders of the engine's own files, placed beside the rendered ones (included as they are). */
+  sharedDirs: readonly string[]
+  /** Its arguments to check a rendered config without running it, and to run it in the foreground. */
+  testArgs(prefix: string, confDir: string): string[]
+  runArgs(prefix: string, confDir: string): string[]
+  /** The signal to load a changed config in place, finishing what it has; the one to stop gracefully. */
+  reloadSignal: NodeJS.Signals
+  stopSignal: NodeJS.Signals
+  /** The path, on its HTTP port, that answers `ok <version>` with the version of the config it runs. */
+  healthPath: string
+}
