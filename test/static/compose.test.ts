@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { ConfigSchema } from '../../services/app/src/config.ts'
+import { REPLICA_ENV } from '../../tools/lab/src/contract.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { consoleOrigins, consoleService } from '../../tools/lab/src/modes/native/services/console.ts'
 import { replica, services } from '../../tools/lab/src/modes/native/services/index.ts'
@@ -17,6 +17,8 @@ import {
   dockerAddress,
   dockerBackendAddress,
   parseReplica,
+  replicaSet,
+  SET_NAMES,
 } from '../../tools/lab/src/topology.ts'
 import { composeProject, composeRaw, composeText } from '../lib/compose.ts'
 
@@ -106,45 +108,23 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
   // Compose's (the scale test checks the names the replicas give).
   const withoutId = (keys: string[]) => keys.filter((key) => key !== 'REPLICA_ID').sort()
 
-  it('gives the replicas the same variables in both modes, every required one included', async () => {
+  it("gives every replica set the contract's variables, the same in both modes (contract/replica-env.json)", async () => {
     const project = await composeProject()
-    const docker = Object.keys(project.services.app.environment).sort()
-    const native = withoutId(Object.keys(replica(env, 'app1').command().env ?? {}))
-    assert.deepEqual(docker, native)
-    const read = Object.keys(ConfigSchema.properties)
-    assert.deepEqual(
-      docker.filter((key) => !read.includes(key)),
-      [],
-      'set but never read',
-    )
-    const required = withoutId(ConfigSchema.required ?? [])
-    assert.deepEqual(
-      required.filter((key: string) => !docker.includes(key)),
-      [],
-    )
-  })
-
-  it('gives the Python replicas the same variables in both modes, and only ones the sample reads', async () => {
-    const project = await composeProject()
-    // PYTHON* tune the interpreter: the image sets them (Dockerfile), the lab per process.
-    const docker = Object.keys(project.services.py.environment).sort()
-    const native = withoutId(
-      Object.keys(replica(env, 'py1').command().env ?? {}).filter((key) => !key.startsWith('PYTHON')),
-    )
-    assert.deepEqual(docker, native)
-    // What lbsample/config.py and gunicorn.conf.py read.
-    const sample = join(repoRoot, 'services/py-sample')
-    const read = [
-      ...readFileSync(join(sample, 'lbsample/config.py'), 'utf8').matchAll(/^ {4}"([A-Z_]+)": \(/gm),
-      ...readFileSync(join(sample, 'gunicorn.conf.py'), 'utf8').matchAll(/os\.environ\.get\("([A-Z_]+)"/g),
-    ].map(([, name]) => name as string)
-    assert.ok(read.length > 25, read.join(', '))
-    assert.deepEqual(
-      docker.filter((key) => !read.includes(key)),
-      [],
-      'set but never read',
-    )
-    assert.equal(project.services.py.environment.SESSION_COOKIE_NAME, env.get('PY_SESSION_COOKIE_NAME'))
+    const contract = withoutId(Object.keys(REPLICA_ENV))
+    for (const set of SET_NAMES) {
+      const docker = Object.keys(project.services[set].environment).sort()
+      // What the set's process adds of its own (Gunicorn's settings; PYTHON* are the image's).
+      const native = withoutId(Object.keys(replica(env, `${set}1`).command().env ?? {})).filter(
+        (key) => !key.startsWith('PYTHON'),
+      )
+      assert.deepEqual(docker, native, `${set}: Docker mode and native mode differ`)
+      assert.deepEqual(
+        contract.filter((key) => !docker.includes(key)),
+        [],
+        `${set}: contract variables not set`,
+      )
+      assert.equal(project.services[set].environment.SESSION_COOKIE_NAME, env.get(replicaSet(set).cookieKey))
+    }
   })
 
   it('publishes the ports .env.example names, nginx on all interfaces, the rest on 127.0.0.1 only', () => {

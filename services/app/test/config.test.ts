@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { REPLICA_ENV } from '../../../tools/lab/src/contract.ts'
 import { exampleEnv } from '../../../tools/lab/src/env.ts'
 import { ConfigError, ConfigSchema, loadConfig } from '../src/config.ts'
 import { replicaEnv } from './helpers.ts'
@@ -14,14 +15,36 @@ describe('config', () => {
     assert.equal(config.DEPENDENCY_TIMEOUT_MS, 750)
   })
 
-  it("defaults to what .env.example documents (ports aside: there, the lab's own ports)", () => {
-    const documented = exampleEnv()
-    const drift = Object.entries(ConfigSchema.properties).flatMap(([key, schema]) => {
-      const fallback = (schema as { default?: unknown }).default
-      if (fallback === undefined || key.endsWith('_PORT') || !documented.has(key)) return []
-      return String(fallback) === documented.get(key) ? [] : [`${key}: ${fallback} vs ${documented.get(key)}`]
+  it("reads exactly the contract's variables, with its types, bounds and defaults (contract/replica-env.json)", () => {
+    const differences = Object.entries(REPLICA_ENV).flatMap(([name, contract]) => {
+      const schema = (
+        ConfigSchema.properties as unknown as Record<string, Record<string, unknown> | undefined>
+      )[name]
+      if (!schema) return [`${name}: not read`]
+      const ours = {
+        type: schema.enum ? 'string' : schema.type,
+        ...Object.fromEntries(
+          ['minimum', 'maximum', 'minLength', 'pattern', 'enum'].flatMap((k) =>
+            k in schema ? [[k, schema[k]]] : [],
+          ),
+        ),
+      }
+      const theirs = Object.fromEntries(
+        ['type', 'minimum', 'maximum', 'minLength', 'pattern', 'enum'].flatMap((k) =>
+          k in contract ? [[k, contract[k as keyof typeof contract]]] : [],
+        ),
+      )
+      const problems: string[] = []
+      if (JSON.stringify(ours) !== JSON.stringify(theirs))
+        problems.push(`${name}: ${JSON.stringify(ours)} here, ${JSON.stringify(theirs)} in the contract`)
+      // A required variable has no default; one with the contract's default has that default.
+      if (contract.required && schema.default !== undefined) problems.push(`${name}: a default, but required`)
+      if (contract.default !== undefined && schema.default !== contract.default)
+        problems.push(`${name}: default ${schema.default} here, ${contract.default} in the contract`)
+      return problems
     })
-    assert.deepEqual(drift, [])
+    const extra = Object.keys(ConfigSchema.properties).filter((name) => !(name in REPLICA_ENV))
+    assert.deepEqual([...differences, ...extra.map((name) => `${name}: read, not in the contract`)], [])
   })
 
   it('names every missing or bad variable in one error', () => {

@@ -1,7 +1,9 @@
+import json
+
 import pytest
 from conftest import REPO
 
-from lbsample.config import ConfigError, load_config
+from lbsample.config import REQUIRED, SPEC, ConfigError, load_config
 
 
 def test_every_missing_variable_is_named_at_once():
@@ -29,6 +31,47 @@ def test_production_refuses_the_example_secrets(lab_env):
     assert sorted(examples) == sorted(secrets)
     with pytest.raises(ConfigError, match="SESSION_SECRET, REDIS_PASSWORD, PG_PASSWORD still the example value"):
         load_config({**lab_env, **examples, "NODE_ENV": "production"})
+
+
+def _rejects(parse, raw: str) -> bool:
+    try:
+        parse(raw)
+    except ValueError:
+        return True
+    return False
+
+
+def test_reads_exactly_the_contracts_variables_with_its_bounds_and_defaults():
+    """contract/replica-env.json, read as data: every variable is read here, with its default (or
+    none when required), and each parser takes the bounds and values the contract allows, refusing
+    the ones beyond."""
+    contract = json.loads((REPO / "contract/replica-env.json").read_text())["variables"]
+    assert sorted(SPEC) == sorted(contract)
+    problems = []
+    for name, rule in contract.items():
+        parse, default = SPEC[name]
+        if rule.get("required") and default is not REQUIRED:
+            problems.append(f"{name}: a default, but required")
+        if "default" in rule and str(rule["default"]) != default:
+            problems.append(f"{name}: default {default} here, {rule['default']} in the contract")
+        if "minimum" in rule and (
+            _rejects(parse, str(rule["minimum"])) or not _rejects(parse, str(rule["minimum"] - 1))
+        ):
+            problems.append(f"{name}: minimum is not {rule['minimum']}")
+        if "maximum" in rule and (
+            _rejects(parse, str(rule["maximum"])) or not _rejects(parse, str(rule["maximum"] + 1))
+        ):
+            problems.append(f"{name}: maximum is not {rule['maximum']}")
+        if "minLength" in rule and rule["minLength"] > 1 and not _rejects(parse, "x" * (rule["minLength"] - 1)):
+            problems.append(f"{name}: takes fewer than {rule['minLength']} characters")
+        for value in rule.get("enum", []):
+            if _rejects(parse, value):
+                problems.append(f"{name}: refuses {value}")
+        if "enum" in rule and not _rejects(parse, "not-one-of-them"):
+            problems.append(f"{name}: takes a value outside {rule['enum']}")
+        if "pattern" in rule and not _rejects(parse, "has space"):
+            problems.append(f"{name}: takes a value its pattern refuses")
+    assert problems == []
 
 
 def test_defaults_are_the_typescript_replicas(lab_env):

@@ -1,33 +1,12 @@
 // The replicas of every set (sets/index.ts), natively: each on its own port of 127.0.0.1, with
 // the environment the replica contract gives it (contract/README.md; Docker mode's compose.yaml
 // gives the same names, test/static checks it).
+import { fromEnv } from '../../../contract.ts'
 import type { LabEnv } from '../../../env.ts'
 import { httpOk } from '../../../probes.ts'
 import { replicaSet } from '../../../sets/index.ts'
 import { LOCALHOST, parseReplica, replicaPort } from '../../../topology.ts'
 import { type Service, ServiceError } from './service.ts'
-
-/** What every replica reads (services/app/src/config.ts, lbsample/config.py), as .env sets it. */
-const CONTRACT_SETTINGS = [
-  'NODE_ENV',
-  'LOG_LEVEL',
-  'SHUTDOWN_DELAY_MS',
-  'SHUTDOWN_TIMEOUT_MS',
-  'DEPENDENCY_TIMEOUT_MS',
-  'REQUEST_DEADLINE_MS',
-  'SESSION_SECRET',
-  'SESSION_TTL_SECONDS',
-  'READ_YOUR_WRITES_SECONDS',
-  'REDIS_PASSWORD',
-  'PG_DATABASE',
-  'PG_USER',
-  'PG_PASSWORD',
-  'PG_POOL_MAX',
-  'PG_QUERY_TIMEOUT_MS',
-  'WORK_CONCURRENCY',
-  'WORK_MAX_MS',
-  'WORK_QUEUE_TIMEOUT_MS',
-]
 
 /**
  * The contract's environment for one replica natively (and for the migration, as `migrate`):
@@ -40,7 +19,7 @@ export function contractEnv(
   cookieKey = 'SESSION_COOKIE_NAME',
 ): Record<string, string> {
   return {
-    ...Object.fromEntries(CONTRACT_SETTINGS.map((key) => [key, env.get(key)])),
+    ...Object.fromEntries(fromEnv().map((key) => [key, env.get(key)])),
     SESSION_COOKIE_NAME: env.get(cookieKey),
     REPLICA_ID: replicaId,
     HOST: LOCALHOST,
