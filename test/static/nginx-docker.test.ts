@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { dockerPlacement, NGINX_SHARED_DIRS, renderNginx } from '../../tools/lab/src/engines/nginx/config.ts'
+import { dockerPlacement } from '../../tools/lab/src/engines/nginx/config.ts'
+import { nginxEngine } from '../../tools/lab/src/engines/nginx/index.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { which } from '../../tools/lab/src/system.ts'
-import { ensureDevCertificate } from '../../tools/lab/src/tls.ts'
+import { stageNginx } from '../lib/nginx.ts'
 
 const run = promisify(execFile)
 
@@ -36,17 +37,13 @@ describe("nginx's config as Docker mode renders it", () => {
         staticRoot: join(repoRoot, 'static'),
         accessLog: join(dir, 'access.log'),
       }
-      const { files } = renderNginx(env, placement)
+      const files = await stageNginx(dir, env, placement)
       assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.130:3000 .*# app1`))
       assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.131:8000 .*# py1`))
-      for (const [name, content] of files) writeFileSync(join(dir, name), content)
-      for (const shared of NGINX_SHARED_DIRS) symlinkSync(join(repoRoot, 'nginx', shared), join(dir, shared))
-      mkdirSync(join(dir, 'tmp'))
-      await ensureDevCertificate(join(dir, 'tls'))
 
       const nginx = which('nginx')
       assert.ok(nginx, 'nginx not installed')
-      await run(nginx, ['-t', '-q', '-p', dir, '-e', 'stderr', '-c', join(dir, 'nginx.conf')])
+      await run(nginx, nginxEngine.testArgs(dir, dir))
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

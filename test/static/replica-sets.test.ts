@@ -3,19 +3,19 @@
 // the renderers as they are, and the nginx they configure is run for real in front of it.
 import assert from 'node:assert/strict'
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { NGINX_SHARED_DIRS, nativePlacement, renderNginx } from '../../tools/lab/src/engines/nginx/config.ts'
+import { nativePlacement } from '../../tools/lab/src/engines/nginx/config.ts'
+import { nginxEngine } from '../../tools/lab/src/engines/nginx/index.ts'
 import { LabEnv, loadLabEnv } from '../../tools/lab/src/env.ts'
-import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { nativePrometheus, renderPrometheus } from '../../tools/lab/src/prometheus-config.ts'
 import { which } from '../../tools/lab/src/system.ts'
-import { ensureDevCertificate } from '../../tools/lab/src/tls.ts'
+import { stageNginx } from '../lib/nginx.ts'
 
 const run = promisify(execFile)
 const GO = { name: 'go', label: 'Go service', prefix: '/go', cookieKey: 'GO_SESSION_COOKIE_NAME' }
@@ -57,17 +57,12 @@ describe('a third replica set is one row: the renderers serve and scrape it unch
     placement.tlsCert = join(dir, 'tls/cert.pem')
     placement.tlsKey = join(dir, 'tls/key.pem')
     placement.sets = [...placement.sets, { set: GO, servers: [{ name: 'go1', address: goAddress }] }]
-    files = renderNginx(env, placement).files
-    for (const [name, content] of files) writeFileSync(join(dir, name), content)
-    for (const shared of NGINX_SHARED_DIRS) symlinkSync(join(repoRoot, 'nginx', shared), join(dir, shared))
-    mkdirSync(join(dir, 'tmp'))
-    await ensureDevCertificate(join(dir, 'tls'))
+    files = await stageNginx(dir, env, placement)
 
     const binary = which('nginx')
     assert.ok(binary, 'nginx not installed')
-    const args = ['-p', dir, '-e', 'stderr', '-c', join(dir, 'nginx.conf')]
-    await run(binary, ['-t', '-q', ...args])
-    nginx = spawn(binary, [...args, '-g', 'daemon off;'], { stdio: 'ignore' })
+    await run(binary, nginxEngine.testArgs(dir, dir))
+    nginx = spawn(binary, nginxEngine.runArgs(dir, dir), { stdio: 'ignore' })
     base = `http://127.0.0.1:${http}`
     const deadline = Date.now() + 10_000
     while (!(await fetch(`${base}/nginx-health`).catch(() => undefined))?.ok) {
