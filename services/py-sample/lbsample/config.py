@@ -10,49 +10,12 @@ import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import make_dataclass
 from typing import Any
 
 
 class ConfigError(Exception):
     """One message naming every bad or missing variable."""
-
-
-@dataclass(frozen=True)
-class Config:
-    env: str
-    host: str
-    port: int
-    replica_id: str
-    log_level: str
-    trust_proxy: tuple[str, ...]
-    shutdown_delay_ms: int
-    shutdown_timeout_ms: int
-    dependency_timeout_ms: int
-    request_deadline_ms: int
-    redis_host: str
-    redis_port: int
-    redis_password: str
-    session_secret: str
-    session_cookie_name: str
-    session_ttl_seconds: int
-    read_your_writes_seconds: int
-    pg_primary_host: str
-    pg_primary_port: int
-    pg_replica_host: str
-    pg_replica_port: int
-    pg_database: str
-    pg_user: str
-    pg_password: str
-    pg_pool_max: int
-    pg_query_timeout_ms: int
-    work_concurrency: int
-    work_max_ms: int
-    work_queue_timeout_ms: int
-
-    @property
-    def dependency_timeout(self) -> float:
-        return self.dependency_timeout_ms / 1000
 
 
 Parse = Callable[[str], Any]
@@ -169,8 +132,19 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             problems.append(f"{', '.join(examples)} still the example value (NODE_ENV=production)")
     if problems:
         raise ConfigError(f"invalid configuration: {'; '.join(problems)}")
-    return Config(
-        env=values["NODE_ENV"],
-        trust_proxy=values["TRUST_PROXY"],
-        **{name.lower(): value for name, value in values.items() if name not in ("NODE_ENV", "TRUST_PROXY")},
-    )
+    return Config(**{_field(name): value for name, value in values.items()})
+
+
+def _field(name: str) -> str:
+    """A variable's attribute on Config: its name in lower case (NODE_ENV is `env`)."""
+    return "env" if name == "NODE_ENV" else name.lower()
+
+
+# The configuration as the routes read it: a frozen attribute per variable of SPEC (the
+# contract's, contract/replica-env.json), so the names are listed once, above.
+Config = make_dataclass(
+    "Config",
+    [(_field(name), Any) for name in SPEC],
+    frozen=True,
+    namespace={"dependency_timeout": property(lambda self: self.dependency_timeout_ms / 1000)},
+)
