@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { loadLabEnv } from '../tools/lab/src/env.ts'
-import { replicasOf } from '../tools/lab/src/topology.ts'
+import { replicaSet, replicasOf } from '../tools/lab/src/topology.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // k6 through the lab: bin/k6 natively, the k6 container in Docker mode.
@@ -95,12 +95,12 @@ function verb(name: string, service: string): boolean {
   return spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status === 0
 }
 
-/** Where the load goes: the TypeScript replicas, or with `py` the Python sample's. */
+/** Where the load goes: the set at nginx's root by default, or another by name (py). */
 function targetSet(set: string | undefined): string[] {
-  if (set === undefined || set === 'app') return []
-  if (set !== 'py') throw new Error(`${set}: the replica sets are app and py`)
-  const replicas = replicasOf(loadLabEnv(), 'py').join(',')
-  return ['-e', 'BASE_PATH=/py', '-e', `REPLICAS=${replicas}`]
+  if (set === undefined) return []
+  const { prefix } = replicaSet(set) // refuses a name that is no set's, naming the sets
+  const replicas = replicasOf(loadLabEnv(), set).join(',')
+  return ['-e', `BASE_PATH=${prefix}`, '-e', `REPLICAS=${replicas}`]
 }
 
 async function main(name: string | undefined, set: string | undefined): Promise<number> {

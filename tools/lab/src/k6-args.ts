@@ -1,5 +1,5 @@
 import type { LabEnv } from './env.ts'
-import { replicasOf } from './topology.ts'
+import { ROOT_SET, replicasOf } from './topology.ts'
 
 /**
  * `lab k6 run ...`: the scripts check answers against the replicas that run (REPLICAS; their
@@ -9,5 +9,5 @@ import { replicasOf } from './topology.ts'
 export function k6Args(env: LabEnv, args: string[]): string[] {
   const [command, ...rest] = args
   if (command !== 'run' || rest.some((arg) => arg.startsWith('REPLICAS='))) return args
-  return [command, '-e', `REPLICAS=${replicasOf(env, 'app').join(',')}`, ...rest]
+  return [command, '-e', `REPLICAS=${replicasOf(env, ROOT_SET).join(',')}`, ...rest]
 }

@@ -11,10 +11,10 @@
 // that (RFC 9110 9.2.2), so it is lost: about one POST in 3,000 during a rollout, measured.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { LabEnv } from './env.ts'
-import { parseReplica, replicasOf, SET_NAMES } from './topology.ts'
+import { parseReplica, ROOT_SET, replicasOf, SET_NAMES } from './topology.ts'
 
-/** What `rollout [target]` restarts: one replica, every replica of a set, or by default of app. */
-export function rolloutTargets(env: LabEnv, target = 'app'): string[] {
+/** What `rollout [target]` restarts: one replica, every replica of a set, or by default of the root set (app). */
+export function rolloutTargets(env: LabEnv, target = ROOT_SET): string[] {
   if (SET_NAMES.includes(target)) return replicasOf(env, target)
   if (parseReplica(target)) return [target]
   throw new Error(`rollout: ${target} is neither a replica set (${SET_NAMES.join(', ')}) nor a replica`)

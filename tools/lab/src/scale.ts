@@ -13,6 +13,7 @@ import {
   MAX_REPLICAS,
   parseReplicaCount,
   type ReplicaSet,
+  ROOT_SET,
   replicaCount,
   replicaSet,
   replicasOf,
@@ -21,7 +22,7 @@ import {
 
 /** Reads `n` and the set (default: app) from the verb's arguments; throws a usage error. */
 export function scaleRequest(args: string[]): { set: ReplicaSet; count: number } {
-  const [n, set = 'app'] = args
+  const [n, set = ROOT_SET] = args
   if (n === undefined)
     throw new Error(`scale needs a count, e.g. make scale n=5 (s=py for the Python sample)`)
   replicaSet(set) // refuses a name that is not a set's, naming the sets

@@ -11,7 +11,7 @@ export const LOCALHOST = '127.0.0.1'
  * stack); replica n of a set listens natively on its portBaseKey + n. Everything that names a
  * replica (nginx, Prometheus, the lab's services, the tests) derives it from here.
  */
-export { REPLICA_SETS, type ReplicaSet, replicaSet, SET_NAMES } from './sets/index.ts'
+export { REPLICA_SETS, type ReplicaSet, ROOT_SET, replicaSet, SET_NAMES } from './sets/index.ts'
 /** One digit per name, and a port range that stays clear of the next base. */
 export const MAX_REPLICAS = 9
 
