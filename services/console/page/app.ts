@@ -8,7 +8,6 @@ const $ = <T extends Element>(selector: string, root: ParentNode = document): T 
   if (!found) throw new Error(`no ${selector}`)
   return found
 }
-const SET_TITLES: Record<string, string> = { app: 'TypeScript replicas (/)', py: 'Python sample (/py/)' }
 const ms = (value: number | null) =>
   value === null ? '–' : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`
 
@@ -88,7 +87,8 @@ function render(snapshot: Snapshot): void {
         true,
       ) as HTMLElement
       section.dataset.set = set.name
-      $('h2', section).textContent = SET_TITLES[set.name] ?? set.name
+      // The set's row (tools/lab/src/sets/), as nginx's render wrote it for the console.
+      $('h2', section).textContent = `${set.label} (${set.base}/)`
       main.append(section)
     }
     const names = new Set(set.replicas.map((r) => r.name))

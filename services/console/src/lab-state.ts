@@ -13,7 +13,7 @@ export interface LabState {
   drained: string[]
   maxFails: number
   failTimeoutMs: number
-  sets: Record<string, { base: string; replicas: Array<{ name: string; address: string }> }>
+  sets: Record<string, { label: string; base: string; replicas: Array<{ name: string; address: string }> }>
 }
 
 export async function readLabState(file: string): Promise<LabState | undefined> {

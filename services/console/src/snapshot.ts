@@ -30,6 +30,7 @@ export function snapshot(ctx: Context): Snapshot {
     version: state?.version ?? null,
     sets: Object.entries(state?.sets ?? {}).map(([name, set]) => ({
       name,
+      label: set.label,
       base: set.base,
       replicas: set.replicas.map(({ name: replica, address }) => {
         const probe = ctx.probes.latest.get(replica)

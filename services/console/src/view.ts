@@ -44,6 +44,6 @@ export interface Snapshot {
   at: number
   strategy: string | null
   version: string | null
-  sets: Array<{ name: string; base: string; replicas: ReplicaView[] }>
+  sets: Array<{ name: string; label: string; base: string; replicas: ReplicaView[] }>
   load: LoadStatus
 }

@@ -14,6 +14,7 @@ const state: LabState = {
   failTimeoutMs: 5000,
   sets: {
     app: {
+      label: 'TypeScript app',
       base: '',
       replicas: [
         { name: 'app1', address: '127.0.0.1:3001' },

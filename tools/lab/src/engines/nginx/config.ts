@@ -228,7 +228,10 @@ export function renderNginx(
     maxFails: Number(vars.UPSTREAM_MAX_FAILS),
     failTimeoutMs: env.ms('UPSTREAM_FAIL_TIMEOUT'),
     sets: Object.fromEntries(
-      placement.sets.map(({ set, servers }) => [set.name, { base: set.prefix, replicas: replicas(servers) }]),
+      placement.sets.map(({ set, servers }) => [
+        set.name,
+        { label: set.label, base: set.prefix, replicas: replicas(servers) },
+      ]),
     ),
   }
   files.set('console.json', `${JSON.stringify(consoleState, null, 2)}\n`)
