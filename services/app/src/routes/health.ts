@@ -1,19 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
-
-const Checks = Type.Record(Type.String(), Type.String())
-
-const schemas = {
-  health: {
-    response: { 200: Type.Object({ status: Type.Literal('ok') }) },
-  },
-  ready: {
-    response: {
-      200: Type.Object({ status: Type.Literal('ready'), checks: Checks }),
-      503: Type.Object({ error: Type.String(), message: Type.String(), checks: Checks }),
-    },
-  },
-}
+import { healthSchemas as schemas } from '../schemas/health.ts'
 
 /** Resolves to 'ok', or to 'down: <reason>' when the probe fails or outlasts its budget. */
 async function probe(run: () => Promise<unknown>, budgetMs: number): Promise<string> {

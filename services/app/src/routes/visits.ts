@@ -1,14 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
 import { DependencyUnavailable } from '../errors.ts'
-import { IdempotencyHeaders } from '../idempotency.ts'
-
-const Visits = Type.Object({
-  visits: Type.Integer(),
-  replica: Type.String(),
-  replicasSeen: Type.Array(Type.String()),
-})
+import { visitsSchemas as schemas } from '../schemas/visits.ts'
 
 /**
  * A cookie session is load-modify-save: two requests of one session in flight at once would
@@ -47,41 +40,37 @@ const visitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     throw new DependencyUnavailable('session store', err)
   }
 
-  app.post(
-    '/api/visits',
-    { schema: { headers: IdempotencyHeaders, response: { 200: Visits } } },
-    async (request, reply) => {
-      const isNew = !request.session.get('createdBy')
-      if (isNew) app.refuseNewSessionUnderOldCookie(request, reply)
-      const key = visitsKey(request)
-      const idempotencyKey = request.headers['idempotency-key']
-      // One Lua script, so the increment and the record of its Idempotency-Key happen together
-      // or not at all: a retry of a request that already counted (nginx retries keyed POSTs on
-      // another replica when one dies mid-request) reads the count instead of adding to it.
-      const flat = (await app.redis
-        .eval(
-          INCREMENT_ONCE,
-          2,
-          key,
-          idempotencyKey ? `${key}:idem:${idempotencyKey}` : '',
-          `${SEEN}${replica}`,
-          ttl,
-        )
-        .catch(storeDown)) as string[]
-      // Counted. A new session's count is reachable only through a saved session: not saved,
-      // not counted (503). A known session's save only renews its expiry, and failing that must
-      // not turn a counted visit into an error.
-      if (isNew) request.session.set('createdBy', replica)
-      if (!(await app.saveSessionNow(request, reply, 'last')) && isNew) {
-        throw new DependencyUnavailable('session store', new Error('new session not saved'))
-      }
-      const hash: Record<string, string> = {}
-      for (let i = 0; i < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string
-      return toVisits(hash, replica)
-    },
-  )
+  app.post('/api/visits', { schema: schemas.count }, async (request, reply) => {
+    const isNew = !request.session.get('createdBy')
+    if (isNew) app.refuseNewSessionUnderOldCookie(request, reply)
+    const key = visitsKey(request)
+    const idempotencyKey = request.headers['idempotency-key']
+    // One Lua script, so the increment and the record of its Idempotency-Key happen together
+    // or not at all: a retry of a request that already counted (nginx retries keyed POSTs on
+    // another replica when one dies mid-request) reads the count instead of adding to it.
+    const flat = (await app.redis
+      .eval(
+        INCREMENT_ONCE,
+        2,
+        key,
+        idempotencyKey ? `${key}:idem:${idempotencyKey}` : '',
+        `${SEEN}${replica}`,
+        ttl,
+      )
+      .catch(storeDown)) as string[]
+    // Counted. A new session's count is reachable only through a saved session: not saved,
+    // not counted (503). A known session's save only renews its expiry, and failing that must
+    // not turn a counted visit into an error.
+    if (isNew) request.session.set('createdBy', replica)
+    if (!(await app.saveSessionNow(request, reply, 'last')) && isNew) {
+      throw new DependencyUnavailable('session store', new Error('new session not saved'))
+    }
+    const hash: Record<string, string> = {}
+    for (let i = 0; i < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string
+    return toVisits(hash, replica)
+  })
 
-  app.get('/api/visits', { schema: { response: { 200: Visits } } }, async (request) => {
+  app.get('/api/visits', { schema: schemas.get }, async (request) => {
     // A client without a stored session has no visits yet; no need to ask Redis.
     if (!request.session.get('createdBy')) return toVisits({}, replica)
     const hash = await app.redis.hgetall(visitsKey(request)).catch(storeDown)
