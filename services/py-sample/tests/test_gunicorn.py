@@ -103,14 +103,22 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(gunicorn):
 
 def exchange(sock: socket.socket, path: str) -> tuple[int, str]:
     """One request on an open socket, kept alive as nginx keeps its connections to a replica."""
+    sock.settimeout(5)  # a replica that never answers fails the test, not hangs it
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: replica\r\nConnection: keep-alive\r\n\r\n".encode())
+
+    def more() -> bytes:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the replica closed the connection without a whole answer")
+        return chunk
+
     reply = b""
     while b"\r\n\r\n" not in reply:
-        reply += sock.recv(65536)
+        reply += more()
     head, _, body = reply.partition(b"\r\n\r\n")
     length = int(re.search(rb"(?i)\r\ncontent-length: (\d+)", head).group(1))
     while len(body) < length:
-        body += sock.recv(65536)
+        body += more()
     connection = re.search(rb"(?i)\r\nconnection: ([^\r]*)", head)
     return int(head.split(b" ")[1]), connection.group(1).decode().lower() if connection else ""
 
