@@ -88,10 +88,27 @@ export const TARGETS: readonly Target[] = [
 
 const execFileAsync = promisify(execFile)
 
+/** Node's fetch keeps its idle connections in this pool (undici's global dispatcher). */
+const POOL = Symbol.for('undici.globalDispatcher.1')
+type Pool = { constructor: new () => Pool; close(): Promise<void> }
+
 /**
- * Runs a lab verb (the same CLI `make` calls); rejects with its output if it fails. Async on
- * purpose: while it runs, this process must keep noticing keep-alive sockets nginx closes
- * (a reload retires old workers), or the next requests would be sent on dead sockets.
+ * The next requests on connections opened from now on. A verb may reload nginx, whose old
+ * workers then close their idle client connections; noticing the close before reusing one is a
+ * race this process can lose (the hash_cookie test's first POST after its reload, once: "other
+ * side closed", the request never read). Requests in flight finish on the old pool.
+ */
+function freshConnections(): void {
+  const global = globalThis as unknown as Record<symbol, Pool | undefined>
+  const pool = global[POOL]
+  if (!pool) return
+  global[POOL] = new pool.constructor()
+  pool.close().catch(() => {})
+}
+
+/**
+ * Runs a lab verb (the same CLI `make` calls); rejects with its output if it fails. Async, so
+ * that requests this process has in flight meanwhile (a load story) go on.
  */
 export async function lab(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
   try {
@@ -103,6 +120,8 @@ export async function lab(args: string[], extraEnv: Record<string, string> = {})
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string }
     throw new Error(`lab ${args.join(' ')} failed:\n${stdout}${stderr}`)
+  } finally {
+    freshConnections()
   }
 }
 
