@@ -1,6 +1,6 @@
 // Runs a k6 script while breaking the stack on a schedule, with the same verbs a person uses
 // (make kill/start/pause/unpause s=..., native or Docker mode alike).
-//   node loadtests/run.ts failover | sessions | rollout [py] | restarts | scale
+//   node loadtests/run.ts failover | sessions | rollout [py] | media [py] | restarts | scale
 // Exits with k6's exit code, or 3 when a verb was still running as the load ended (the run then
 // proves nothing about its end). Whatever happens, the broken service is restored at the end.
 import { spawn, spawnSync } from 'node:child_process'
@@ -18,7 +18,8 @@ const LAB = join(root, 'tools/lab/src/cli.ts')
 interface Plan {
   script: string
   target: string
-  /** Seconds after the load starts at which each verb runs (on `service`, else on the target). */
+  /** Seconds after the load starts at which each verb runs (on `service`, else on the target;
+   * `#2` is the target set's second replica: app2, or py2 for `media py`). */
   events: Array<[verb: string, at: number, service?: string]>
   seconds: number
   /** Verbs run at the end whatever happened (on `service`, else on the target). */
@@ -64,6 +65,17 @@ const PLANS: Record<string, Plan> = {
     seconds: 15,
     restore: [],
   },
+  // Uploads (keyed: nginx may retry them) and fetches of media while the target replica dies.
+  media: {
+    script: 'media.ts',
+    target: 'app',
+    events: [
+      ['kill', 6, '#2'],
+      ['start', 14, '#2'],
+    ],
+    seconds: 24,
+    restore: [['start', '#2']],
+  },
   sessions: {
     script: 'sessions.ts',
     target: 'app3',
@@ -95,6 +107,10 @@ function verb(name: string, service: string): boolean {
   return spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status === 0
 }
 
+/** `#n` in a plan: replica n of the target set; any other name as it is. */
+const replicaOfTarget = (service: string, target: string) =>
+  service.startsWith('#') ? `${target}${service.slice(1)}` : service
+
 /** Where the load goes: the set at nginx's root by default, or another by name (py). */
 function targetSet(set: string | undefined): string[] {
   if (set === undefined) return []
@@ -117,7 +133,7 @@ async function main(name: string | undefined, set: string | undefined): Promise<
   // AT_<event>_<service> tells them apart (AT_scale_5).
   for (const [event, seconds, service] of plan.events) {
     args.push('-e', `AT_${event}=${at(seconds)}`)
-    if (service) args.push('-e', `AT_${event}_${service}=${at(seconds)}`)
+    if (service && !service.startsWith('#')) args.push('-e', `AT_${event}_${service}=${at(seconds)}`)
   }
   const k6 = spawn(process.execPath, [LAB, 'k6', ...args, join('loadtests', plan.script)], {
     cwd: root,
@@ -125,7 +141,8 @@ async function main(name: string | undefined, set: string | undefined): Promise<
   })
   const exited = new Promise<number>((resolve) => k6.on('exit', (code) => resolve(code ?? 1)))
   try {
-    for (const [event, seconds, service = target] of plan.events) {
+    for (const [event, seconds, named = target] of plan.events) {
+      const service = replicaOfTarget(named, target)
       await sleep(Math.max(0, at(seconds) - Date.now()))
       console.log(`run: ${event} ${service}`)
       if (!verb(event, service)) throw new Error(`${event} ${service} failed`)
@@ -139,7 +156,7 @@ async function main(name: string | undefined, set: string | undefined): Promise<
     }
     return await exited
   } finally {
-    for (const [restore, service = target] of plan.restore) verb(restore, service)
+    for (const [restore, service = target] of plan.restore) verb(restore, replicaOfTarget(service, target))
   }
 }
 

@@ -170,5 +170,40 @@ export function loadBalancingDashboard(): Dashboard {
         query('max by (replica) (pg_replica_lag_seconds{replica=~"$replica"})', '{{replica}}'),
       ),
     )
+    .withRow(new RowBuilder('Media'))
+    .withPanel(
+      timeseries(
+        'Object store',
+        'Uploads to the object store as the replicas time them (p50, p99; errors per second), and the store itself up (1) or not (0).',
+        's',
+        query(
+          'histogram_quantile(0.5, sum by (le) (rate(objectstore_request_duration_seconds_bucket{outcome="ok"}[$__rate_interval])))',
+          'put p50',
+        ),
+        query(
+          'histogram_quantile(0.99, sum by (le) (rate(objectstore_request_duration_seconds_bucket{outcome="ok"}[$__rate_interval])))',
+          'put p99',
+        ),
+        query(
+          orZero(
+            'sum(rate(objectstore_request_duration_seconds_count{outcome="error"}[$__rate_interval]))',
+            'sum(rate(objectstore_request_duration_seconds_count[$__rate_interval]))',
+          ),
+          'errors/s',
+        ),
+        query('up{job="objectstore"}', 'store up'),
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Media cache hit ratio',
+        'Share of /media/ responses nginx served from its cache (fresh, or stale with the store away), from its access log.',
+        'percentunit',
+        query(
+          'sum(rate(nginx_media_cache_responses_total{cache=~"HIT|STALE|UPDATING|REVALIDATED"}[$__rate_interval])) / sum(rate(nginx_media_cache_responses_total[$__rate_interval]))',
+          'hit ratio',
+        ),
+      ),
+    )
     .build()
 }

@@ -146,6 +146,16 @@ describe('k6: the promises, measured with real traffic', () => {
     })
   }
 
+  for (const { name, base } of TARGETS) {
+    it(`media: uploads through ${name} replicas and fetches from nginx in a mix, one replica killed mid-run; none fails`, async (t) => {
+      const { code, output } = await runner('media', base ? 'py' : 'app')
+      t.diagnostic(report(output))
+      keep(`media-${name}`, output)
+      assert.equal(code, 0, output)
+      assert.match(output, /cache hit ratio [\d.]+%/)
+    })
+  }
+
   it('sessions: counts stay exact while a replica is killed', async (t) => {
     const { code, output } = await runner('sessions')
     t.diagnostic(report(output))

@@ -10,12 +10,14 @@ import drainingPlugin from './plugins/core/draining.ts'
 import errorsPlugin from './plugins/core/errors.ts'
 import jsonBodyPlugin from './plugins/core/json-body.ts'
 import metricsPlugin from './plugins/core/metrics.ts'
+import objectstorePlugin from './plugins/core/objectstore.ts'
 import postgresPlugin from './plugins/core/postgres.ts'
 import readYourWritesPlugin from './plugins/core/read-your-writes.ts'
 import redisPlugin from './plugins/core/redis.ts'
 import replicaHeaderPlugin from './plugins/core/replica-header.ts'
 import sessionPlugin from './plugins/core/session.ts'
 import healthRoutes from './routes/health.ts'
+import mediaRoutes from './routes/media.ts'
 import notesRoutes from './routes/notes.ts'
 import visitsRoutes from './routes/visits.ts'
 import whoamiRoutes from './routes/whoami.ts'
@@ -54,7 +56,8 @@ export async function buildApp(config: Config, options: FastifyHttpOptions<Serve
   app.removeContentTypeParser('text/plain')
 
   // The pattern every service behind a balancer needs (plugins/core): config, JSON bodies and
-  // errors, a deadline per request, X-Replica, draining on SIGTERM, metrics, its dependencies.
+  // errors, a deadline per request, X-Replica, draining on SIGTERM, metrics, its dependencies
+  // (Redis, Postgres, the object store).
   await app.register(configPlugin, { config })
   await app.register(jsonBodyPlugin)
   await app.register(errorsPlugin)
@@ -64,6 +67,7 @@ export async function buildApp(config: Config, options: FastifyHttpOptions<Serve
   await app.register(metricsPlugin)
   await app.register(redisPlugin)
   await app.register(postgresPlugin)
+  await app.register(objectstorePlugin)
   // The lab's instruments (lab/index.ts): a service copied from this one drops this line.
   await app.register(labInstruments)
 
@@ -80,6 +84,7 @@ export async function buildApp(config: Config, options: FastifyHttpOptions<Serve
     await scope.register(readYourWritesPlugin)
     await scope.register(notesRoutes)
   })
+  await app.register(mediaRoutes)
   return app
 }
 

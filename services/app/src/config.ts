@@ -46,6 +46,17 @@ export const ConfigSchema = Type.Object({
   PG_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   PG_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1000 }),
 
+  // The object store media uploads go to (S3's API: services/objectstore). The bucket is public
+  // for reads on the store's own network, which is how nginx serves /media/ without signing.
+  S3_ENDPOINT: Type.String({ pattern: '^https?://[^/\\s]+$' }),
+  S3_BUCKET: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$', default: 'media' }),
+  S3_ACCESS_KEY_ID: Type.String({ pattern: '^[A-Za-z0-9_]{3,64}$' }),
+  S3_SECRET_ACCESS_KEY: Type.String({ minLength: 16 }),
+  // POST /api/media: the largest image file, and the most pixels its header may declare (a
+  // small file can claim a huge canvas: a decompression bomb for whoever decodes it).
+  MEDIA_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 52_428_800, default: 5_242_880 }),
+  MEDIA_MAX_PIXELS: Type.Integer({ minimum: 1, maximum: 250_000_000, default: 40_000_000 }),
+
   // /api/work: simulated I/O-bound work, at most WORK_CONCURRENCY at once per replica.
   WORK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
   WORK_MAX_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 1000 }),
@@ -66,7 +77,7 @@ interface AjvError {
   params: { missingProperty?: string; allowedValues?: unknown[] }
 }
 
-const SECRETS = ['SESSION_SECRET', 'REDIS_PASSWORD', 'PG_PASSWORD'] as const
+const SECRETS = ['SESSION_SECRET', 'REDIS_PASSWORD', 'PG_PASSWORD', 'S3_SECRET_ACCESS_KEY'] as const
 // Every example secret in .env.example contains this marker.
 const EXAMPLE_MARKER = 'change-me'
 

@@ -1,11 +1,13 @@
 // Applies migrations/NNN_name.sql to the primary in order, each once, recorded in
-// schema_migrations. The lab runs it after the primary starts (Docker mode: a one-shot service
-// before the replicas), so replicas never race each other to change the schema at start-up;
-// the advisory lock makes even concurrent runs safe.
+// schema_migrations, and creates the media bucket in the object store if it is not there. The
+// lab runs it after the primary starts (Docker mode: a one-shot service before the replicas), so
+// replicas never race each other to change the schema at start-up; the advisory lock makes even
+// concurrent runs safe.
 import { readdirSync, readFileSync } from 'node:fs'
 import pg from 'pg'
 import { Type } from 'typebox'
 import { ConfigError, ConfigSchema, parseEnvWith } from './config.ts'
+import { createS3, ensureBucket } from './media/store.ts'
 
 const MIGRATIONS = new URL('../migrations/', import.meta.url)
 // Any constant works; all runs must agree on it.
@@ -50,6 +52,10 @@ if (import.meta.main) {
     'PG_DATABASE',
     'PG_USER',
     'PG_PASSWORD',
+    'S3_ENDPOINT',
+    'S3_BUCKET',
+    'S3_ACCESS_KEY_ID',
+    'S3_SECRET_ACCESS_KEY',
   ])
   try {
     const env = parseEnvWith(PgEnv, process.env)
@@ -67,6 +73,13 @@ if (import.meta.main) {
       console.log(applied.length ? `migrations: applied ${applied.join(', ')}` : 'migrations: up to date')
     } finally {
       await client.end()
+    }
+    // A bound of its own: the store is up (both modes start it first), but may still be settling.
+    const s3 = createS3({ ...env, DEPENDENCY_TIMEOUT_MS: 10_000 })
+    try {
+      console.log(`media bucket ${env.S3_BUCKET}: ${await ensureBucket(s3, env.S3_BUCKET)}`)
+    } finally {
+      s3.destroy()
     }
   } catch (err) {
     console.error(`migrate: ${err instanceof ConfigError ? err.message : (err as Error).message}`)

@@ -64,13 +64,21 @@ describe('config', () => {
     // .env.example's, whatever this checkout's .env holds (`make up` in Docker mode writes new ones).
     const documented = exampleEnv()
     const examples = Object.fromEntries(
-      ['SESSION_SECRET', 'REDIS_PASSWORD', 'PG_PASSWORD'].map((key) => [key, documented.get(key) ?? '']),
+      ['SESSION_SECRET', 'REDIS_PASSWORD', 'PG_PASSWORD', 'S3_SECRET_ACCESS_KEY'].map((key) => [
+        key,
+        documented.get(key) ?? '',
+      ]),
     )
     assert.throws(
       () => loadConfig(replicaEnv({ NODE_ENV: 'production', ...examples })),
-      /SESSION_SECRET, REDIS_PASSWORD, PG_PASSWORD still the example value/,
+      /SESSION_SECRET, REDIS_PASSWORD, PG_PASSWORD, S3_SECRET_ACCESS_KEY still the example value/,
     )
-    const real = { SESSION_SECRET: 's'.repeat(40), REDIS_PASSWORD: 'r-real', PG_PASSWORD: 'p-real' }
+    const real = {
+      SESSION_SECRET: 's'.repeat(40),
+      REDIS_PASSWORD: 'r-real',
+      PG_PASSWORD: 'p-real',
+      S3_SECRET_ACCESS_KEY: 'a-real-s3-secret',
+    }
     assert.equal(loadConfig(replicaEnv({ NODE_ENV: 'production', ...real })).NODE_ENV, 'production')
   })
 

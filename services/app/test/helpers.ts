@@ -22,6 +22,10 @@ export function replicaEnv(overrides: Record<string, string> = {}): Record<strin
     PG_DATABASE: lab.get('PG_DATABASE'),
     PG_USER: lab.get('PG_USER'),
     PG_PASSWORD: lab.get('PG_PASSWORD'),
+    S3_ENDPOINT: `http://127.0.0.1:${lab.get('OBJECTSTORE_S3_PORT')}`,
+    S3_BUCKET: lab.get('S3_BUCKET'),
+    S3_ACCESS_KEY_ID: lab.get('S3_ACCESS_KEY_ID'),
+    S3_SECRET_ACCESS_KEY: lab.get('S3_SECRET_ACCESS_KEY'),
     ...overrides,
   }
 }

@@ -107,6 +107,12 @@ function render(snapshot: Snapshot): void {
   $('#load-status').textContent = load.running
     ? `running at ${load.settings?.rps}/s: ${load.sent} sent${answers ? ` (${answers})` : ''}`
     : `stopped${load.sent ? ` after ${load.sent} (${answers})` : ''}`
+  const { media } = snapshot
+  const store = $<HTMLElement>('#media-store')
+  store.textContent = media.store
+  store.dataset.state = media.store
+  $('#media-requests').textContent = String(media.requests)
+  $('#media-hits').textContent = media.hitRatio === null ? '–' : `${Math.round(media.hitRatio * 100)}%`
   const first = snapshot.sets[0]?.replicas[1]?.name ?? 'app2'
   $('#commands').textContent = [
     `make kill s=${first}      # SIGKILL: nginx retries its requests elsewhere`,
@@ -114,6 +120,7 @@ function render(snapshot: Snapshot): void {
     `make pause s=${first}     # frozen: nginx waits UPSTREAM_READ_TIMEOUT, then goes elsewhere`,
     `make unpause s=${first}`,
     'make scale n=5',
+    'make stop s=objectstore   # uploads answer 503; cached media is still served',
     `make up LB_STRATEGY=${snapshot.strategy === 'least_conn' ? 'round_robin' : 'least_conn'}`,
   ].join('\n')
 }

@@ -15,6 +15,8 @@ export interface Entry {
   uri: string
   status: number
   attempts: Attempt[]
+  /** nginx's cache status for /media/ (HIT, MISS, STALE, ...); '' for a response not cached. */
+  cache: string
 }
 
 const number = (text: string | undefined): number | null => {
@@ -42,13 +44,16 @@ export function parseDatagram(message: string, tag: string, at = Date.now()): En
       .split(/, | : /)
       .filter((item) => item !== '')
   const addresses = list('upstream')
-  if (addresses.length === 0) return undefined // nginx answered itself: no replica involved
+  const cache = String(line.cache ?? '').replace(/^-$/, '')
+  // nginx answered itself (no upstream, nothing from its cache): nothing to count.
+  if (addresses.length === 0 && cache === '') return undefined
   const statuses = list('upstream_status')
   const times = list('upstream_time')
   return {
     at,
     uri: String(line.uri ?? ''),
     status: Number(line.status),
+    cache,
     attempts: addresses.map((address, i) => ({
       address,
       status: number(statuses[i]),

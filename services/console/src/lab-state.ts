@@ -13,6 +13,8 @@ export interface LabState {
   drained: string[]
   maxFails: number
   failTimeoutMs: number
+  /** The object store's address (media), which the console asks whether it answers. */
+  objectStore?: string
   sets: Record<string, { label: string; base: string; replicas: Array<{ name: string; address: string }> }>
 }
 

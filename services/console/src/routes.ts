@@ -111,6 +111,11 @@ export async function handle(
   const url = new URL(request.url ?? '/', 'http://console')
   const path = url.pathname
   if (path === '/console/health') return json(response, 200, { status: 'ok' })
+  // For Prometheus, on the console's own port: nginx proxies /console/ only, so never from outside.
+  if (path === '/metrics') {
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+    return void response.end(ctx.media.exposition())
+  }
   const refused = refusal(request, ctx.config)
   if (refused) return problem(response, ...refused)
   const method = request.method ?? 'GET'

@@ -8,6 +8,7 @@ import { parseDatagram } from './access-log.ts'
 import { loadConsoleConfig } from './config.ts'
 import { type LabState, readLabState } from './lab-state.ts'
 import { LoadGenerator } from './load.ts'
+import { Media } from './media.ts'
 import { Probes } from './probes.ts'
 import { handle } from './routes.ts'
 import { Traffic } from './stats.ts'
@@ -21,6 +22,7 @@ try {
 }
 
 const traffic = new Traffic()
+const media = new Media()
 const probes = new Probes()
 const load = new LoadGenerator(config.target)
 let state: LabState | undefined
@@ -33,7 +35,9 @@ const push = () => {
 const syslog = createSocket('udp4')
 syslog.on('message', (message) => {
   const entry = parseDatagram(message.toString('utf8'), state?.syslogTag ?? '')
-  if (entry && !entry.uri.startsWith('/console/')) traffic.add(entry)
+  if (!entry || entry.uri.startsWith('/console/')) return
+  if (entry.uri.startsWith('/media/')) media.add(entry)
+  else if (entry.attempts.length > 0) traffic.add(entry)
 })
 syslog.bind(config.syslogPort, config.host)
 
@@ -48,13 +52,16 @@ const refresh = async () => {
 await refresh()
 const stateTimer = setInterval(refresh, 1000)
 probes.start(() => state, 500, push, config.composeProject)
+media.start(() => state, 1000, push)
 
 const server = createServer((request, response) => {
-  handle(request, response, { config, traffic, probes, load, state: () => state, listeners }).catch((err) => {
-    console.error(`console: ${request.method} ${request.url}: ${(err as Error).stack}`)
-    if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' })
-    response.end(JSON.stringify({ error: 'Internal Server Error', message: 'see the console log' }))
-  })
+  handle(request, response, { config, traffic, media, probes, load, state: () => state, listeners }).catch(
+    (err) => {
+      console.error(`console: ${request.method} ${request.url}: ${(err as Error).stack}`)
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ error: 'Internal Server Error', message: 'see the console log' }))
+    },
+  )
 })
 // An event stream stays open; everything else is small and quick.
 server.requestTimeout = 10_000
@@ -65,6 +72,7 @@ server.listen(config.port, config.host, () => {
 const shutdown = () => {
   load.stop()
   probes.stop()
+  media.stop()
   clearInterval(stateTimer)
   syslog.close()
   server.close()

@@ -51,5 +51,6 @@ export function snapshot(ctx: Context): Snapshot {
       }),
     })),
     load: ctx.load.current(),
+    media: ctx.media.summary(),
   }
 }

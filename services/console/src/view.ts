@@ -40,10 +40,20 @@ export interface ReplicaView {
   traffic: ReplicaTraffic
 }
 
+/** Media: the object store's state, and the share of /media/ nginx served from its cache. */
+export interface MediaView {
+  store: 'up' | 'down' | 'unknown'
+  /** /media/ responses in the last minute. */
+  requests: number
+  /** Of those, served from nginx's cache (HIT, or STALE with the store away), 0 to 1; null with none. */
+  hitRatio: number | null
+}
+
 export interface Snapshot {
   at: number
   strategy: string | null
   version: string | null
   sets: Array<{ name: string; label: string; base: string; replicas: ReplicaView[] }>
   load: LoadStatus
+  media: MediaView
 }

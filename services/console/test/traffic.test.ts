@@ -40,6 +40,7 @@ test("nginx's log line says which replicas it tried, what each answered and how 
       { address: '127.0.0.1:3002', status: 502, ms: 0 },
       { address: '127.0.0.1:3001', status: 200, ms: 4 },
     ],
+    cache: '',
   })
   // nginx answered itself (a 429, /static/): no replica involved, nothing to count.
   assert.equal(parseDatagram(line('', '', '', 429), TAG), undefined)

@@ -21,8 +21,9 @@ from .lab.fault_effects import apply_faults
 from .lab.faults import KINDS as FAULT_KINDS
 from .lab.faults import FaultStore, active_kinds
 from .lab.routes import faults, work
+from .media.store import MediaStore
 from .proxy import TrustedProxy
-from .routes import health, notes, visits, whoami
+from .routes import health, media, notes, visits, whoami
 from .sessions import InvalidSessionCookie, SessionInterface, make_redis, raise_session_error
 
 log = logging.getLogger("lbsample")
@@ -58,11 +59,12 @@ def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
         work=work_slots
         or WorkSlots(config.work_concurrency, config.work_queue_timeout_ms, shared.work_semaphore, shared.work_waiting),
         faults=FaultStore(shared.faults),
+        media=MediaStore(config),
     )
     app.extensions["lbsample"] = context
     app.session_interface = SessionInterface(app, client, config.session_ttl_seconds, config.dependency_timeout)
 
-    for routes in (health, faults, whoami, work, visits, notes):
+    for routes in (health, faults, whoami, work, visits, notes, media):
         app.register_blueprint(routes.blueprint)
     _hooks(app, config)
     _error_handlers(app)
@@ -80,10 +82,11 @@ def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
 
 
 def close(app: Flask) -> None:
-    """Closes the pools and the Redis client (the worker's exit, and tests)."""
+    """Closes the pools and the Redis and object store clients (the worker's exit, and tests)."""
     context: Replica = app.extensions["lbsample"]
     context.db.close()
     context.redis.close()
+    context.media.close()
 
 
 def pool_gauges(db: Db) -> None:

@@ -99,13 +99,20 @@ SPEC: dict[str, tuple[Parse, Any]] = {
     # Per pool per worker process: a replica holds up to workers x PG_POOL_MAX per server.
     "PG_POOL_MAX": (_integer(1, 100), "10"),
     "PG_QUERY_TIMEOUT_MS": (_integer(100, 60_000), "1000"),
+    # The object store media uploads go to (services/app/src/config.ts says why these).
+    "S3_ENDPOINT": (_text(pattern=r"https?://[^/\s]+"), REQUIRED),
+    "S3_BUCKET": (_text(pattern=r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]"), "media"),
+    "S3_ACCESS_KEY_ID": (_text(pattern=r"[A-Za-z0-9_]{3,64}"), REQUIRED),
+    "S3_SECRET_ACCESS_KEY": (_text(min_length=16), REQUIRED),
+    "MEDIA_MAX_BYTES": (_integer(1024, 52_428_800), "5242880"),
+    "MEDIA_MAX_PIXELS": (_integer(1, 250_000_000), "40000000"),
     "WORK_CONCURRENCY": (_integer(1, 1000), "8"),
     "WORK_MAX_MS": (_integer(1, 60_000), "1000"),
     # The longest a request waits for a work slot before it is shed (503).
     "WORK_QUEUE_TIMEOUT_MS": (_integer(0, 60_000), "500"),
 }
 
-SECRETS = ("SESSION_SECRET", "REDIS_PASSWORD", "PG_PASSWORD")
+SECRETS = ("SESSION_SECRET", "REDIS_PASSWORD", "PG_PASSWORD", "S3_SECRET_ACCESS_KEY")
 # Every example secret in .env.example contains this marker.
 EXAMPLE_MARKER = "change-me"
 

@@ -11,6 +11,7 @@ from .config import Config
 from .db import Db
 from .lab.capacity import WorkSlots
 from .lab.faults import FaultStore
+from .media.store import MediaStore
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Replica:
     db: Db
     work: WorkSlots
     faults: FaultStore
+    media: MediaStore
 
 
 def replica() -> Replica:

@@ -78,8 +78,16 @@ FAULT_ERRORS = Counter(
     ["status_code"],
     registry=None,
 )
+OBJECTSTORE_SECONDS = Histogram(
+    "objectstore_request_duration_seconds",
+    "Time for a call to the object store, by operation and outcome (ok, error).",
+    ["operation", "outcome"],
+    buckets=[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registry=None,
+)
 OWN_METRICS = (
     REQUEST_DURATION,
+    OBJECTSTORE_SECONDS,
     DB_READS,
     SESSION_STORE_ERRORS,
     POOL_CONNECTIONS,

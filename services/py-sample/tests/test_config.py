@@ -26,10 +26,10 @@ def test_bad_values_say_what_is_wrong(lab_env):
 def test_production_refuses_the_example_secrets(lab_env):
     # .env.example's, whatever this checkout's .env holds (`make up` in Docker mode writes new ones).
     lines = (REPO / ".env.example").read_text().splitlines()
-    secrets = ("SESSION_SECRET", "REDIS_PASSWORD", "PG_PASSWORD")
+    secrets = ("SESSION_SECRET", "REDIS_PASSWORD", "PG_PASSWORD", "S3_SECRET_ACCESS_KEY")
     examples = dict(line.split("=", 1) for line in lines if line.split("=", 1)[0] in secrets)
     assert sorted(examples) == sorted(secrets)
-    with pytest.raises(ConfigError, match="SESSION_SECRET, REDIS_PASSWORD, PG_PASSWORD still the example value"):
+    with pytest.raises(ConfigError, match="SESSION_SECRET, REDIS_PASSWORD, PG_PASSWORD, S3_SECRET_ACCESS_KEY still the example value"):
         load_config({**lab_env, **examples, "NODE_ENV": "production"})
 
 

@@ -3,7 +3,13 @@ import { join } from 'node:path'
 import type { LabEnv } from './env.ts'
 import { repoRoot } from './paths.ts'
 import { fingerprint, renderFile } from './render.ts'
-import { LOCALHOST, nativeReplicas, type ReplicaAddress, SET_NAMES } from './topology.ts'
+import {
+  CONSOLE_CONTAINER_PORT,
+  LOCALHOST,
+  nativeReplicas,
+  type ReplicaAddress,
+  SET_NAMES,
+} from './topology.ts'
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
@@ -15,6 +21,9 @@ export interface PrometheusPlacement {
   nginxExporter: string
   redisExporter: string
   postgresExporter: string
+  objectstore: string
+  /** The lab console's own port: nginx's media cache counts, from its access log. */
+  console: string
   rulesDir: string
 }
 
@@ -26,6 +35,8 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
     nginxExporter: at('NGINX_EXPORTER_PORT'),
     redisExporter: at('REDIS_EXPORTER_PORT'),
     postgresExporter: at('POSTGRES_EXPORTER_PORT'),
+    objectstore: at('OBJECTSTORE_METRICS_PORT'),
+    console: at('CONSOLE_PORT'),
     rulesDir: RULES,
   }
 }
@@ -38,6 +49,8 @@ export function dockerPrometheus(replicas: Record<string, ReplicaAddress[]>): Pr
     nginxExporter: 'nginx-exporter:9113',
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',
+    objectstore: 'objectstore:9327',
+    console: `console:${CONSOLE_CONTAINER_PORT}`,
     rulesDir: '/etc/prometheus/rules',
   }
 }
@@ -48,6 +61,8 @@ export function renderPrometheus(placement: PrometheusPlacement): string {
     NGINX_EXPORTER_TARGET: placement.nginxExporter,
     REDIS_EXPORTER_TARGET: placement.redisExporter,
     POSTGRES_EXPORTER_TARGET: placement.postgresExporter,
+    OBJECTSTORE_TARGET: placement.objectstore,
+    CONSOLE_TARGET: placement.console,
     RULES_DIR: placement.rulesDir,
     // Rules are read from their folder, not rendered: their fingerprint in the config makes an
     // edited rule count as a changed config, so `up` reloads Prometheus.

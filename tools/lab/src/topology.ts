@@ -89,10 +89,14 @@ export const DOCKER_BACKEND_HOSTS: Readonly<Record<string, number>> = {
   'pg-replica': 5,
   // The lab console: nginx proxies to it and sends it the access log; it sends load to nginx.
   console: 6,
+  // The object store: the replicas write media there, nginx reads it for /media/.
+  objectstore: 7,
 }
 /** The console's ports in its container (natively: CONSOLE_PORT, CONSOLE_SYSLOG_PORT). */
 export const CONSOLE_CONTAINER_PORT = 9700
 export const CONSOLE_CONTAINER_SYSLOG_PORT = 9701
+/** The object store's S3 port in its container (natively: OBJECTSTORE_S3_PORT). */
+export const OBJECTSTORE_CONTAINER_PORT = 8333
 /** On the frontend network: Docker's gateway is this machine itself; k6 is the lab's load generator. */
 export const DOCKER_FRONTEND_HOSTS = { gateway: 1, nginx: 2, k6: 3 } as const
 

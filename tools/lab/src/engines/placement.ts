@@ -27,6 +27,8 @@ export interface Placement {
   staticRoot: string
   pidFile: string
   tempDir: string
+  /** The object store's S3 address, which /media/ reads (through the balancer's cache). */
+  objectStore: string
   /** Clients never rate-limited: the lab's own load generators and tests. */
   rateLimitExempt: string[]
   /** The lab console's HTTP address, and where nginx sends it the access log (UDP syslog). */

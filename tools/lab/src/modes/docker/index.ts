@@ -34,7 +34,7 @@ export const dockerMode: RunMode = {
       )
     const generated = ensureDotEnv()
     if (generated.length > 0) {
-      console.log(`lab: wrote .env from .env.example with freshly generated ${generated.join(', ')}`)
+      console.log(`lab: .env: freshly generated ${generated.join(', ')}`)
     }
     const started = performance.now()
     const missing = await compose().up()

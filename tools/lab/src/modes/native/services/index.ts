@@ -5,6 +5,7 @@ import { replicasOf, SET_NAMES } from '../../../topology.ts'
 import { consoleService } from './console.ts'
 import { logKeeper } from './log-keeper.ts'
 import { nginx } from './nginx.ts'
+import { objectstore } from './objectstore.ts'
 import { postgres } from './postgres.ts'
 import { exporters, prometheus } from './prometheus.ts'
 import { redis } from './redis.ts'
@@ -19,6 +20,7 @@ export function services(env: LabEnv): Service[] {
   return [
     logKeeper(env),
     redis(env),
+    objectstore(env),
     postgres(env, 'primary'),
     postgres(env, 'replica'),
     prometheus(env),

@@ -74,7 +74,8 @@ export function postgres(env: LabEnv, role: 'primary' | 'replica'): Service {
 
   return {
     name,
-    dependsOn: role === 'primary' ? [] : ['pg-primary'],
+    // The primary's converge runs the migration, which creates the media bucket too.
+    dependsOn: role === 'primary' ? ['objectstore'] : ['pg-primary'],
     port,
     binaries: ['postgres', 'initdb', 'pg_basebackup', 'pg_isready', 'psql'],
     dataDir: data,

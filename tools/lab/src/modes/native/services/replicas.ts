@@ -6,6 +6,7 @@ import type { LabEnv } from '../../../env.ts'
 import { httpOk } from '../../../probes.ts'
 import { replicaSet } from '../../../sets/index.ts'
 import { LOCALHOST, parseReplica, replicaPort } from '../../../topology.ts'
+import { nativeS3Endpoint } from './objectstore.ts'
 import { type Service, ServiceError } from './service.ts'
 
 /**
@@ -31,6 +32,7 @@ export function contractEnv(
     PG_PRIMARY_PORT: String(env.port('PG_PRIMARY_PORT')),
     PG_REPLICA_HOST: LOCALHOST,
     PG_REPLICA_PORT: String(env.port('PG_REPLICA_PORT')),
+    S3_ENDPOINT: nativeS3Endpoint(env),
   }
 }
 
