@@ -28,17 +28,19 @@ cat >"$OBJECTSTORE_DIR/s3.json" <<JSON
 }
 JSON
 
-# Its other servers on the next ports up, their gRPC ports 10000 above each (SeaweedFS's own
-# convention), every one bound to OBJECTSTORE_BIND (default: OBJECTSTORE_IP, the address the
-# servers tell each other). The Iceberg and Lance catalogs are off.
+# Its other servers on the next ports up (master, volume, filer), then the four gRPC ports (S3,
+# master, volume, filer): one block of eight, so a second lab with its ports moved (the lab's
+# own lifecycle tests add 10000 to each) never meets this one. Every one is bound to
+# OBJECTSTORE_BIND (default: OBJECTSTORE_IP, the address the servers tell each other). The
+# Iceberg and Lance catalogs are off; no usage report leaves the machine (-master.telemetry).
 s3=$OBJECTSTORE_S3_PORT
 exec weed server \
   -dir="$OBJECTSTORE_DIR/data" \
   -ip="$OBJECTSTORE_IP" -ip.bind="${OBJECTSTORE_BIND:-$OBJECTSTORE_IP}" \
-  -master.port=$((s3 + 1)) -master.port.grpc=$((s3 + 10001)) \
-  -volume.port=$((s3 + 2)) -volume.port.grpc=$((s3 + 10002)) \
-  -filer -filer.port=$((s3 + 3)) -filer.port.grpc=$((s3 + 10003)) \
-  -s3 -s3.port="$s3" -s3.port.grpc=$((s3 + 10000)) -s3.config="$OBJECTSTORE_DIR/s3.json" \
+  -master.port=$((s3 + 1)) -master.port.grpc=$((s3 + 5)) \
+  -volume.port=$((s3 + 2)) -volume.port.grpc=$((s3 + 6)) \
+  -filer -filer.port=$((s3 + 3)) -filer.port.grpc=$((s3 + 7)) \
+  -s3 -s3.port="$s3" -s3.port.grpc=$((s3 + 4)) -s3.config="$OBJECTSTORE_DIR/s3.json" \
   -s3.port.iceberg=0 -s3.port.lance=0 \
   -metricsIp="${OBJECTSTORE_BIND:-$OBJECTSTORE_IP}" -metricsPort="$OBJECTSTORE_METRICS_PORT" \
   -master.volumeSizeLimitMB="${OBJECTSTORE_VOLUME_SIZE_MB:-256}" -volume.max=0 -volume.preStopSeconds=1 \

@@ -9,8 +9,9 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { startsFromBaseline } from '../lib/baseline.ts'
 import { chromium } from '../lib/chromium.ts'
+import { randomPng } from '../lib/media.ts'
 import { HTTPS, request } from '../lib/raw.ts'
-import { lab } from '../lib/stack.ts'
+import { BASE, lab } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -140,6 +141,34 @@ describe('the lab console in a browser', () => {
       async () => (await sharesShown(page, 'app')).app3 > 0.1,
     )
     lags.push(await paintLag())
+  })
+
+  it('shows the object store up, then down when stopped, and the share of media nginx served from its cache', async () => {
+    await shownWithin('the store up', 5000, async () =>
+      Boolean(await page.$('#media-store[data-state="up"]')),
+    )
+    // An image uploaded, then fetched four times: one miss, then three from nginx's cache.
+    const form = new FormData()
+    form.append('file', new Blob([new Uint8Array(randomPng())], { type: 'image/png' }), 'shown.png')
+    const { url } = (await (await fetch(`${BASE}/api/media`, { method: 'POST', body: form })).json()) as {
+      url: string
+    }
+    for (let i = 0; i < 4; i++) await (await fetch(`${BASE}${url}`)).arrayBuffer()
+    await shownWithin('a hit ratio', 5000, async () =>
+      /^\d+%$/.test((await page.$eval('#media-hits', (e) => e.textContent)) ?? ''),
+    )
+    await lab(['stop', 'objectstore'])
+    try {
+      await shownWithin('the store down', 5000, async () =>
+        Boolean(await page.$('#media-store[data-state="down"]')),
+      )
+      await shot('objectstore-down')
+    } finally {
+      await lab(['start', 'objectstore'])
+    }
+    await shownWithin('the store up again', 10_000, async () =>
+      Boolean(await page.$('#media-store[data-state="up"]')),
+    )
   })
 
   it('a 300 ms fault set on app2 from the page: least_conn shifts its share away, round_robin does not', async (t) => {

@@ -170,6 +170,19 @@ for (const { name, base } of TARGETS) {
       })
     })
 
+    it('a note carries an uploaded image, read back with the URL nginx serves it at', async () => {
+      const image = randomPng()
+      const { key, url } = (await upload(base, multipart(image))).body
+      const client = new SessionClient()
+      const written = await client.post(`${base}/api/notes`, { text: 'with a picture', image: key })
+      assert.equal(written.status, 201, JSON.stringify(written.body))
+      const read = await client.send(`${base}/api/notes/${written.body.id}`)
+      assert.deepEqual(read.body.note.image, { key, url })
+      assert.ok((await fetchMedia(url)).bytes.equals(image))
+      const plain = await client.post(`${base}/api/notes`, { text: 'without one' })
+      assert.equal((await client.send(`${base}/api/notes/${plain.body.id}`)).body.note.image, null)
+    })
+
     it('hostile uploads: each a clear 4xx in JSON, nothing stored', async () => {
       const png = randomPng(16, 16)
       const html = Buffer.from('<!doctype html><script>alert(1)</script>')

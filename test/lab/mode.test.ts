@@ -72,11 +72,22 @@ describe('the .env Docker mode writes when there is none', () => {
     assert.equal(statSync(path).mode & 0o777, 0o600)
   })
 
-  it('leaves an existing .env alone', () => {
+  it('keeps an existing .env as it is, adding only a fresh value for each secret it lacks', () => {
     const path = join(scratch, 'mine.env')
-    writeFileSync(path, 'LB_STRATEGY=ip_hash\n')
+    const secrets = [...exampleEnv().keys()].filter(isSecret)
+    // Every secret but the object store's, as a .env written before the lab had one.
+    const mine = `LB_STRATEGY=ip_hash\n${secrets
+      .filter((key) => key !== 'S3_SECRET_ACCESS_KEY')
+      .map((key) => `${key}=mine-${key}`)
+      .join('\n')}\n`
+    writeFileSync(path, mine)
+    assert.deepEqual(ensureDotEnv(path), ['S3_SECRET_ACCESS_KEY'])
+    const written = readFileSync(path, 'utf8')
+    assert.ok(written.startsWith(mine), 'what was there is unchanged')
+    assert.match(written, /^S3_SECRET_ACCESS_KEY=[0-9a-f]{48}$/m)
+    // Complete now: nothing more to add.
     assert.deepEqual(ensureDotEnv(path), [])
-    assert.equal(readFileSync(path, 'utf8'), 'LB_STRATEGY=ip_hash\n')
+    assert.equal(readFileSync(path, 'utf8'), written)
   })
 })
 

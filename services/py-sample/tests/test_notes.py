@@ -58,7 +58,7 @@ def test_a_note_has_the_typescript_replicas_shape(client):
     note_id = client.post("/api/notes", json={"text": "shape"}).json["id"]
     body = client.get(f"/api/notes/{note_id}").json
     assert set(body) == {"note", "servedBy", "replica"}
-    assert set(body["note"]) == {"id", "text", "writtenBy", "createdAt"}
+    assert set(body["note"]) == {"id", "text", "writtenBy", "createdAt", "image"}
     assert body["note"]["createdAt"].endswith("Z") and len(body["note"]["createdAt"]) == 24
     recent = client.get("/api/notes?limit=1").json
     assert recent["notes"][0]["id"] == note_id

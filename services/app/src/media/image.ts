@@ -18,6 +18,9 @@ export const EXTENSIONS: Readonly<Record<ImageType, string>> = {
   webp: 'webp',
 }
 
+/** A media key, as POST /api/media answers it and a note may carry it: the content's SHA-256 and its extension. */
+export const MEDIA_KEY_PATTERN = '^[0-9a-f]{64}\\.(png|jpg|gif|webp)$'
+
 export interface ImageInfo {
   type: ImageType
   width: number

@@ -10,14 +10,23 @@ interface NoteRow {
   text: string
   replica: string
   created_at: Date
+  image: string | null
 }
-const COLUMNS = 'id, text, replica, created_at'
+const COLUMNS = 'id, text, replica, created_at, image'
 const toNote = (row: NoteRow) => ({
   id: Number(row.id),
   text: row.text,
   writtenBy: row.replica,
   createdAt: row.created_at.toISOString(),
+  image: row.image === null ? null : { key: row.image, url: `/media/${row.image}` },
 })
+
+/** What an Idempotency-Key is bound to: the text, and the image if the note carries one. */
+const requestOf = (text: string, image: string | undefined) =>
+  requestSha256(image === undefined ? text : `${text}\u0000${image}`)
+
+/** Postgres's foreign key violation: the image named is no uploaded one. */
+const FOREIGN_KEY_VIOLATION = '23503'
 
 export interface WrittenNote {
   id: string
@@ -27,25 +36,41 @@ export interface WrittenNote {
 
 /**
  * Writes the note, or with an Idempotency-Key, writes it unless the key already wrote one: either
- * way, the key's note. A key used for another text is a 422.
+ * way, the key's note. A key used for another request is a 422, and so is an image no upload made.
  */
 export async function insertNote(
   query: Query,
   replica: string,
-  text: string,
+  note: { text: string; image: string | undefined },
+  key: string | undefined,
+): Promise<WrittenNote> {
+  try {
+    return await insert(query, replica, note, key)
+  } catch (err) {
+    if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) {
+      throw httpError(422, `no uploaded image ${note.image}`)
+    }
+    throw err
+  }
+}
+
+async function insert(
+  query: Query,
+  replica: string,
+  { text, image }: { text: string; image: string | undefined },
   key: string | undefined,
 ): Promise<WrittenNote> {
   if (key === undefined) {
     const rows = await query<WrittenNote>(
-      'INSERT INTO notes (text, replica) VALUES ($1, $2) RETURNING id, replica, request_sha256',
-      [text, replica],
+      'INSERT INTO notes (text, replica, image) VALUES ($1, $2, $3) RETURNING id, replica, request_sha256',
+      [text, replica, image ?? null],
     )
     return rows[0] as WrittenNote
   }
   const inserted = await query<WrittenNote>(
-    `INSERT INTO notes (text, replica, idempotency_key, request_sha256) VALUES ($1, $2, $3, $4)
+    `INSERT INTO notes (text, replica, image, idempotency_key, request_sha256) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, replica, request_sha256`,
-    [text, replica, key, requestSha256(text)],
+    [text, replica, image ?? null, key, requestOf(text, image)],
   )
   // A statement of its own (read committed: a fresh snapshot), so it sees the first write
   // even if that committed while the INSERT waited on it.
@@ -55,7 +80,7 @@ export async function insertNote(
         key,
       ])
     )[0]) as WrittenNote
-  if (note.request_sha256 !== requestSha256(text)) {
+  if (note.request_sha256 !== requestOf(text, image)) {
     throw httpError(422, 'Idempotency-Key already used for a different request')
   }
   return note

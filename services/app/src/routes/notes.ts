@@ -12,11 +12,11 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/notes', { schema: schemas.create }, async (request, reply) => {
     checkText('text', request.body.text, NOTE_MAX_LENGTH)
-    const { text } = request.body
+    const { text, image } = request.body
     const key = request.headers['idempotency-key']
     let written: Awaited<ReturnType<typeof app.db.write<WrittenNote>>>
     try {
-      written = await app.db.write(request.deadline, (query) => insertNote(query, replica, text, key))
+      written = await app.db.write(request.deadline, (query) => insertNote(query, replica, { text, image }, key))
     } catch (err) {
       // Maybe written: this client's reads go to the primary for a while, where it is if it is.
       if (err instanceof OutcomeUnknown) reply.rememberWrite(WRITE_PENDING)

@@ -1,6 +1,7 @@
 // POST /api/notes, GET /api/notes/:id and GET /api/notes (routes/notes.ts).
 import { Type } from 'typebox'
 import { IdempotencyHeaders } from '../idempotency.ts'
+import { MEDIA_KEY_PATTERN } from '../media/image.ts'
 
 const ServedBy = Type.Union([Type.Literal('replica'), Type.Literal('primary')])
 const Note = Type.Object({
@@ -8,6 +9,8 @@ const Note = Type.Object({
   text: Type.String(),
   writtenBy: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
+  // The image it carries (uploaded before, POST /api/media), served by nginx at `url`; or null.
+  image: Type.Union([Type.Null(), Type.Object({ key: Type.String(), url: Type.String() })]),
 })
 
 export const notesSchemas = {
@@ -15,7 +18,10 @@ export const notesSchemas = {
     headers: IdempotencyHeaders,
     // The type here; the text's own rules (length, controls, visible) in the handler, as the
     // contract words them (json-body.ts).
-    body: Type.Object({ text: Type.String() }, { additionalProperties: false }),
+    body: Type.Object(
+      { text: Type.String(), image: Type.Optional(Type.String({ pattern: MEDIA_KEY_PATTERN })) },
+      { additionalProperties: false },
+    ),
     response: { 201: Type.Object({ id: Type.Integer(), replica: Type.String() }) },
   },
   get: {

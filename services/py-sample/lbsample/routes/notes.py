@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from flask import Blueprint
 
 from ..context import replica
@@ -17,7 +18,9 @@ from ..validation import idempotency_key, json_object, matches, query, request_s
 
 blueprint = Blueprint("notes", __name__)
 NOTE_MAX_LENGTH = 1000
-COLUMNS = "id, text, replica, created_at"
+COLUMNS = "id, text, replica, created_at, image"
+# A media key (POST /api/media), as the TypeScript replica's schema states it (media/image.ts).
+MEDIA_KEY = r"^[0-9a-f]{64}\.(png|jpg|gif|webp)$"
 
 
 def _iso(moment: datetime) -> str:
@@ -32,16 +35,26 @@ def _note(row: dict[str, Any]) -> dict[str, Any]:
         "text": row["text"],
         "writtenBy": row["replica"],
         "createdAt": _iso(row["created_at"]),
+        "image": None if row["image"] is None else {"key": row["image"], "url": f"/media/{row['image']}"},
     }
 
 
 @blueprint.post("/api/notes")
 def create() -> tuple[dict[str, Any], int]:
     r = replica()
-    text = text_field(json_object(frozenset({"text"})), "text", NOTE_MAX_LENGTH)
+    body = json_object(frozenset({"text", "image"}))
+    # The TypeScript replica's order: each field's type and pattern (its schema), then the text's rules.
+    if "text" in body and not isinstance(body["text"], str):
+        raise HttpError(400, "body/text must be string")
+    image = body.get("image")
+    if "image" in body:
+        if not isinstance(image, str):
+            raise HttpError(400, "body/image must be string")
+        matches("body/image", image, MEDIA_KEY)
+    text = text_field(body, "text", NOTE_MAX_LENGTH)
     key = idempotency_key()
     try:
-        note, lsn = r.db.write(request_deadline(), lambda query: _insert(query, r.config.replica_id, text, key))
+        note, lsn = r.db.write(request_deadline(), lambda query: _insert(query, r.config.replica_id, text, image, key))
     except OutcomeUnknown:
         # Maybe written: this client's reads go to the primary for a while, where it is if it is.
         remember_write(WRITE_PENDING)
@@ -52,24 +65,37 @@ def create() -> tuple[dict[str, Any], int]:
     return {"id": int(note["id"]), "replica": note["replica"]}, 201
 
 
-def _insert(query: Query, replica_id: str, text: str, key: str | None) -> dict[str, Any]:
-    """Writes the note, or with a key, writes it unless the key already wrote one: either way, the key's note."""
+def _request(text: str, image: str | None) -> str:
+    """What an Idempotency-Key is bound to: the text, and the image if the note carries one."""
+    return request_sha256(text if image is None else f"{text}\u0000{image}")
+
+
+def _insert(query: Query, replica_id: str, text: str, image: str | None, key: str | None) -> dict[str, Any]:
+    """Writes the note, or with a key, writes it unless the key already wrote one: either way, the key's note.
+    An image no upload made is a 422."""
+    try:
+        return _insert_note(query, replica_id, text, image, key)
+    except psycopg.errors.ForeignKeyViolation:
+        raise HttpError(422, f"no uploaded image {image}") from None
+
+
+def _insert_note(query: Query, replica_id: str, text: str, image: str | None, key: str | None) -> dict[str, Any]:
     if key is None:
         return query(
-            "INSERT INTO notes (text, replica) VALUES (%s, %s) RETURNING id, replica, request_sha256",
-            (text, replica_id),
+            "INSERT INTO notes (text, replica, image) VALUES (%s, %s, %s) RETURNING id, replica, request_sha256",
+            (text, replica_id, image),
         )[0]
     rows = query(
-        "INSERT INTO notes (text, replica, idempotency_key, request_sha256) VALUES (%s, %s, %s, %s)"
+        "INSERT INTO notes (text, replica, image, idempotency_key, request_sha256) VALUES (%s, %s, %s, %s, %s)"
         " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, replica, request_sha256",
-        (text, replica_id, key, request_sha256(text)),
+        (text, replica_id, image, key, _request(text, image)),
     )
     # A statement of its own (read committed: a fresh snapshot), so it sees the first write even
     # if that committed while the INSERT waited on it.
     if not rows:
         rows = query("SELECT id, replica, request_sha256 FROM notes WHERE idempotency_key = %s", (key,))
     note = rows[0]
-    if note["request_sha256"] != request_sha256(text):
+    if note["request_sha256"] != _request(text, image):
         raise HttpError(422, "Idempotency-Key already used for a different request")
     return note
 

@@ -31,8 +31,8 @@ export function objectstore(env: LabEnv): Service {
     name: 'objectstore',
     dependsOn: [],
     port,
-    // start.sh's servers: S3, then master, volume and filer; each with its gRPC port 10000 up.
-    ports: [0, 1, 2, 3].flatMap((n) => [port + n, port + n + 10_000]).concat(metricsPort),
+    // start.sh's block of eight: S3, master, volume, filer, then their four gRPC ports.
+    ports: [0, 1, 2, 3, 4, 5, 6, 7].map((n) => port + n).concat(metricsPort),
     binaries: ['python3'],
     stopSignal: 'SIGTERM',
     // weed server's filer waits on its own S3 gateway's stream to end, which it never does
