@@ -16,7 +16,9 @@ const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const key = request.headers['idempotency-key']
     let written: Awaited<ReturnType<typeof app.db.write<WrittenNote>>>
     try {
-      written = await app.db.write(request.deadline, (query) => insertNote(query, replica, { text, image }, key))
+      written = await app.db.write(request.deadline, (query) =>
+        insertNote(query, replica, { text, image }, key),
+      )
     } catch (err) {
       // Maybe written: this client's reads go to the primary for a while, where it is if it is.
       if (err instanceof OutcomeUnknown) reply.rememberWrite(WRITE_PENDING)
