@@ -26,12 +26,14 @@ after(() => s3.destroy())
 
 interface Answer {
   status: number
+  ms: number
   // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes; the tests assert on them.
   body: any
   headers: Headers
 }
 
 async function upload(base: string, body: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+  const started = performance.now()
   const response = await fetch(`${BASE}${base}/api/media`, {
     method: 'POST',
     headers: { 'content-type': MULTIPART, ...headers },
@@ -39,7 +41,12 @@ async function upload(base: string, body: Buffer, headers: Record<string, string
     signal: AbortSignal.timeout(10_000),
   })
   const text = await response.text()
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers }
+  return {
+    status: response.status,
+    ms: performance.now() - started,
+    body: text ? JSON.parse(text) : undefined,
+    headers: response.headers,
+  }
 }
 
 async function fetchMedia(url: string, headers: Record<string, string> = {}) {
@@ -286,7 +293,7 @@ for (const { name, base } of TARGETS) {
       for (const c of [png, bomb]) assert.equal(await stored(mediaKey(c, 'png')), false, 'no object stored')
     })
 
-    it('the store stopped: uploads answer 503 at once, cached media is still served, and all recovers with the store', async () => {
+    it('the store stopped: uploads answer the replica’s 503, cached media is still served, and all recovers with the store', async (t) => {
       const cached = randomPng()
       const created = await upload(base, multipart(cached))
       assert.equal((await fetchMedia(created.body.url)).status, 200) // now in nginx's cache
@@ -308,6 +315,7 @@ for (const { name, base } of TARGETS) {
       // The replica's own 503 (it names the store), not nginx's 504 after its read timeout.
       assert.equal(during.status, 503)
       assert.deepEqual(during.body, { error: 'Service Unavailable', message: 'object store unavailable' })
+      t.diagnostic(`upload with the store stopped: 503 in ${during.ms.toFixed(0)} ms`)
       assert.notEqual(during.headers.get('x-replica'), null)
       assert.equal(servedCached.status, 200)
       assert.ok(servedCached.bytes.equals(cached))
