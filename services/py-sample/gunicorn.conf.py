@@ -99,6 +99,11 @@ worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
 
 
 def on_starting(server):
+    # boto3 and botocore imported once, here, for every worker to inherit: a few tenths of a
+    # second each worker's boot would otherwise spend while the master already listens
+    # (lbsample/media/store.py). Modules only: no client exists before the fork.
+    import boto3  # noqa: F401
+
     # A worker's metric files outlive it; a restarted replica starts from zero, as a Node one does.
     metrics_dir = Path(METRICS_DIR)
     if metrics_dir.exists():

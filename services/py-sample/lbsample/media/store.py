@@ -18,11 +18,12 @@ class MediaStore:
         self.timeout = config.dependency_timeout
         self._client: Any = None
         self._ready = threading.Event()
-        # Built beside the worker's start, not in it: importing boto3 and loading its S3 model take
-        # a few tenths of a second of CPU here, more under load, and Gunicorn's master listens
-        # before its workers have booted; a request nginx sends meanwhile waits for a worker. (A
-        # rollout under load lost a POST to nginx's read timeout that way, once.) Until it is
-        # built, an upload waits for it within the dependency timeout.
+        # Built beside the worker's boot, not in it: loading boto3's S3 model takes a tenth of a
+        # second of CPU here, more under load, and Gunicorn's master listens before its workers
+        # have booted, so a request nginx sends meanwhile waits for a worker (a rollout under
+        # load lost a POST to nginx's read timeout that way; gunicorn.conf.py imports boto3 in
+        # the master for the same reason). Until it is built, an upload waits for it, within the
+        # dependency timeout.
         threading.Thread(target=self._build, args=(config,), name="media-store", daemon=True).start()
 
     def _build(self, config: Config) -> None:
