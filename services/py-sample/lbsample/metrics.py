@@ -102,6 +102,8 @@ for _served_by, _reason in (("replica", "replica"), ("primary", "replica-behind"
     DB_READS.labels(_served_by, _reason)
 for _operation in ("get", "set", "visits", "ping"):
     SESSION_STORE_ERRORS.labels(_operation)
+for _outcome in ("ok", "error"):
+    OBJECTSTORE_SECONDS.labels("put", _outcome)
 
 
 class _InProcess(Collector):

@@ -25,6 +25,8 @@ export default fp(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [app.metricsRegistry],
     })
+    // From the start, at 0: dashboards and alerts see "no uploads yet", not "no data".
+    for (const outcome of ['ok', 'error']) duration.zero({ operation: 'put', outcome })
     app.decorate('putMedia', async (key: string, body: Buffer, contentType: string, budgetMs: number) => {
       const end = duration.startTimer({ operation: 'put' })
       try {
