@@ -99,10 +99,16 @@ worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
 
 
 def on_starting(server):
-    # boto3 and botocore imported once, here, for every worker to inherit: a few tenths of a
-    # second each worker's boot would otherwise spend while the master already listens
-    # (lbsample/media/store.py). Modules only: no client exists before the fork.
+    # The heavy libraries imported once, here, for every worker to inherit: Gunicorn's master
+    # listens before its workers have booted, and a request nginx sends a restarted replica
+    # meanwhile waits for one (past nginx's read timeout, a POST is lost: it happened in a
+    # rollout under load once boto3 was added). Modules only: no client, pool or connection
+    # exists before the fork (lbsample/media/store.py builds its S3 client after it too).
     import boto3  # noqa: F401
+    import flask  # noqa: F401
+    import psycopg  # noqa: F401
+    import psycopg_pool  # noqa: F401
+    import redis  # noqa: F401
 
     # A worker's metric files outlive it; a restarted replica starts from zero, as a Node one does.
     metrics_dir = Path(METRICS_DIR)
