@@ -134,6 +134,11 @@ for (const { name, base } of TARGETS) {
         assert.equal(first.headers.get('x-content-type-options'), 'nosniff')
         assert.equal(first.headers.get('content-security-policy'), "default-src 'none'; sandbox")
         assert.equal(first.headers.get('content-disposition'), `inline; filename="${key}"`)
+        // Read-only: nothing but GET and HEAD reaches the store through nginx.
+        const post = await fetch(`${BASE}${url}`, { method: 'POST', body: 'x' })
+        assert.equal(post.status, 405)
+        assert.equal(post.headers.get('allow'), 'GET, HEAD')
+        assert.match(((await post.json()) as { message: string }).message, /uploads go to POST \/api\/media/)
         assert.equal(range.status, 206)
         assert.equal(range.headers.get('content-range'), `bytes 100-199/${image.length}`)
         assert.ok(range.bytes.equals(image.subarray(100, 200)))
