@@ -95,6 +95,13 @@ const replicaUptimes = () =>
     ),
   )
 
+const STATUS_NAMES: Record<number, string> = {
+  400: 'Bad Request',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+}
+
 const uploadWorks = (base: string) => async () =>
   (await upload(base, multipart(randomPng(8, 8)))).status === 201
 
@@ -217,6 +224,13 @@ for (const { name, base } of TARGETS) {
           by: 'nginx',
         },
         {
+          story: 'a file one byte over MEDIA_MAX_BYTES, in a body nginx lets through',
+          body: multipart(Buffer.alloc(max + 1)),
+          status: 413,
+          message: new RegExp(`^file larger than ${max} bytes$`),
+          by: 'replica',
+        },
+        {
           story: 'HTML sent as image/png',
           body: multipart(html),
           status: 415,
@@ -287,6 +301,8 @@ for (const { name, base } of TARGETS) {
         assert.equal(answer.status, c.status, `${c.story}: ${JSON.stringify(answer.body)}`)
         assert.match(answer.headers.get('content-type') ?? '', /^application\/json/, c.story)
         assert.match(answer.body.message, c.message, c.story)
+        // The status's name is the same whoever answers: nginx, or either replica.
+        assert.equal(answer.body.error, STATUS_NAMES[c.status], c.story)
         // nginx refuses what is too large before any replica reads it.
         assert.equal(
           answer.headers.get('x-replica') === null,

@@ -62,5 +62,10 @@ def is_connection_error(err: BaseException) -> bool:
     return isinstance(err, CONNECTION_ERRORS)
 
 
+# Where Python's name for a status differs from Node's (the TypeScript replica's, and nginx's JSON
+# errors'), Node's: one contract, one answer (3.11 says "Request Entity Too Large", 3.13 "Content Too Large").
+PHRASES = {413: "Payload Too Large"}
+
+
 def body(status: int, message: str) -> dict[str, str]:
-    return {"error": HTTPStatus(status).phrase, "message": message}
+    return {"error": PHRASES.get(status) or HTTPStatus(status).phrase, "message": message}
