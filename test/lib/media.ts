@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { crc32, deflateSync } from 'node:zlib'
 import { createS3 } from '../../services/app/src/media/store.ts'
+import { dockerBackendAddress, OBJECTSTORE_CONTAINER_PORT } from '../../tools/lab/src/topology.ts'
 import { env, MODE } from './stack.ts'
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -81,7 +82,7 @@ export function storeClient() {
   const endpoint =
     MODE === 'native'
       ? `http://127.0.0.1:${env.port('OBJECTSTORE_S3_PORT')}`
-      : `http://${env.get('DOCKER_BACKEND_NET')}.7:8333`
+      : `http://${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'objectstore')}:${OBJECTSTORE_CONTAINER_PORT}`
   return createS3({
     S3_ENDPOINT: endpoint,
     S3_BUCKET: env.get('S3_BUCKET'),

@@ -16,6 +16,7 @@ import {
   DOCKER_FRONTEND_HOSTS,
   dockerAddress,
   dockerBackendAddress,
+  OBJECTSTORE_CONTAINER_PORT,
   parseReplica,
   replicaSet,
   SET_NAMES,
@@ -211,6 +212,10 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
       ['redis', 'pg-primary', 'pg-replica', 'nginx'].map((name) =>
         dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), name),
       ),
+    )
+    assert.equal(
+      app.S3_ENDPOINT,
+      `http://${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'objectstore')}:${OBJECTSTORE_CONTAINER_PORT}`,
     )
   })
 
