@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { CONSOLE_CONTAINER_SYSLOG_PORT, dockerBackendAddress } from '../../tools/lab/src/topology.ts'
 import { startsFromBaseline } from '../lib/baseline.ts'
 import { fromOtherClient, HTTPS, request } from '../lib/raw.ts'
-import { burst, env, lab, MODE, replicaUrl, TARGETS, until } from '../lib/stack.ts'
+import { burst, env, lab, MODE, replicaUrl, shares, TARGETS, until } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -36,7 +36,21 @@ describe('the lab console, through nginx', () => {
   })
 
   it("shows every replica of both sets, the strategy, and each one's share of the traffic nginx sent", async () => {
-    await burst('/api/whoami', 90, 6)
+    // What nginx sent where, as the answers say (X-Replica): the console must show these shares,
+    // whatever they are. (Held to a third each, this failed once: least_conn gave app3 13% of a
+    // burst of 90 in Docker mode, and that is balancing, not the console, at work.)
+    const sent = shares(await burst('/api/whoami', 90, 6))
+    const appReplicas = async () =>
+      (await state()).sets.find((s: { name: string }) => s.name === 'app').replicas as Array<{
+        name: string
+        traffic: { share: number }
+      }>
+    // Its lines come by UDP, a few milliseconds behind the answers.
+    await until(
+      `the console's shares are nginx's (${JSON.stringify(sent)})`,
+      async () => (await appReplicas()).every((r) => Math.abs(r.traffic.share - (sent[r.name] ?? 0)) <= 0.05),
+      1500,
+    )
     const now = await state()
     assert.equal(now.strategy, 'least_conn')
     for (const { name, replicas } of TARGETS) {
@@ -47,10 +61,8 @@ describe('the lab console, through nginx', () => {
       )
       for (const replica of set.replicas) assert.equal(replica.state, 'serving', replica.name)
     }
-    const app = now.sets.find((s: { name: string }) => s.name === 'app').replicas
-    const shares = app.map((r: { traffic: { share: number } }) => r.traffic.share)
-    assert.ok(Math.abs(shares.reduce((a: number, b: number) => a + b, 0) - 1) < 0.01, JSON.stringify(shares))
-    for (const share of shares) assert.ok(share > 0.15, JSON.stringify(shares))
+    const shown = (await appReplicas()).map((r) => r.traffic.share)
+    assert.ok(Math.abs(shown.reduce((a, b) => a + b, 0) - 1) < 0.01, JSON.stringify(shown))
   })
 
   it('runs its own load, every answer a 200, and stops it', async () => {
