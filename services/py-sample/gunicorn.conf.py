@@ -146,7 +146,12 @@ def post_worker_init(worker):
     # the method. The worker then answers what arrives on its open connections with
     # "Connection: close" and keeps idle ones for 2 s, past nginx's UPSTREAM_KEEPALIVE_TIMEOUT:
     # nginx closes them first, so none is closed under a request nginx is sending.
-    from lbsample import lifecycle
+    from lbsample import lifecycle, wsgi
+
+    # A replica starts with PG_POOL_MAX connections per server in all, as a TypeScript one does,
+    # split among its workers (each pool still grows to PG_POOL_MAX on demand): filling every
+    # worker's pools would hold workers x PG_POOL_MAX of Postgres's 100 connections per replica.
+    wsgi.warm_up(-(-replica.pg_pool_max // workers))
 
     def stop_accepting():  # on the worker's own loop (its method queue), not in a signal handler
         worker.set_accept_enabled(False)

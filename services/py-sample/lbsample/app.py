@@ -81,6 +81,16 @@ def create_app(config: Config, work_slots: WorkSlots | None = None) -> Flask:
     return app
 
 
+def warm(app: Flask, connections: int) -> None:
+    """Opens up to `connections` per Postgres pool before the worker takes requests (Gunicorn's
+    post_worker_init): nginx sends a restarted replica requests the moment its master listens,
+    and least_conn sends it more than its share. Were each to wait for a connection of its own,
+    a busy host makes those connects outlast DEPENDENCY_TIMEOUT_MS: a rollout under load once
+    saw 503s for a second after a replica came back."""
+    context: Replica = app.extensions["lbsample"]
+    log.info("postgres: pools filled", extra={"fields": {"opened": context.db.warm(connections)}})
+
+
 def close(app: Flask) -> None:
     """Closes the pools and the Redis and object store clients (the worker's exit, and tests)."""
     context: Replica = app.extensions["lbsample"]

@@ -21,7 +21,7 @@ from typing import Any, Literal, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .config import Config
 from .deadline import Deadline, DeadlinePassed
@@ -146,6 +146,27 @@ def make_pool(config: Config, role: str, host: str, port: int) -> ConnectionPool
     return pool
 
 
+def warm_pool(pool: ConnectionPool, count: int, timeout: float) -> int:
+    """Opens up to `count` connections of `pool` and hands them back idle, one at a time (a busy
+    Postgres is not sent a burst of backends to fork and authenticate), as the TypeScript
+    replica's pool-warmup.ts. Stops after two failures in a row: a server that is down or frozen
+    delays the worker's start by two `timeout`s at most; the pool connects on demand later.
+    Returns how many it opened."""
+    conns: list[psycopg.Connection] = []
+    failures = 0
+    try:
+        while len(conns) < count and failures < 2:
+            try:
+                conns.append(pool.getconn(timeout=timeout))
+                failures = 0
+            except PoolTimeout:
+                failures += 1
+    finally:
+        for conn in conns:
+            pool.putconn(conn)
+    return len(conns)
+
+
 class Db:
     def __init__(
         self,
@@ -268,6 +289,19 @@ class Db:
             return None
         seconds = rows[0]["seconds"] if rows else None
         return None if seconds is None else float(seconds)
+
+    def warm(self, count: int) -> dict[str, int]:
+        """Fills both pools with up to `count` connections each, side by side."""
+        opened = {"primary": 0, "standby": 0}
+
+        def fill(name: str, pool: ConnectionPool) -> None:
+            opened[name] = warm_pool(pool, count, self._wait)
+
+        standby = threading.Thread(target=fill, args=("standby", self.replica), name="warm-standby")
+        standby.start()
+        fill("primary", self.primary)
+        standby.join()
+        return opened
 
     def close(self) -> None:
         for pool in (self.primary, self.replica):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .app import close, create_app
+from .app import close, create_app, warm
 from .config import ConfigError, load_config
 from .logs import configure
 
@@ -17,6 +17,10 @@ except ConfigError as err:
 
 configure(config.replica_id, config.log_level)
 application = create_app(config)
+
+
+def warm_up(connections: int) -> None:
+    warm(application, connections)
 
 
 def shutdown() -> None:

@@ -58,3 +58,21 @@ def test_frozen_primary_writes_503_within_the_budget_reads_use_the_replica(clien
     assert read.status_code == 200 and read.json["servedBy"] == "replica"
     # The connection cut by the deadline was discarded: the next write gets a fresh one.
     assert client.post("/api/notes", json={"text": "after the freeze"}).status_code == 201
+
+
+def test_a_worker_fills_its_pools_before_serving_and_gives_up_on_a_frozen_server(make_app):
+    # A fresh worker's pools, filled as Gunicorn's post_worker_init does.
+    app = make_app(REPLICA_ID="pytest-warm")
+    db = app.extensions["lbsample"].db
+    opened = db.warm(3)
+    assert opened == {"primary": 3, "standby": 3}
+    for pool in (db.primary, db.replica):
+        stats = pool.get_stats()
+        assert stats["pool_size"] == 3 and stats["pool_available"] == 3
+
+    # With the primary frozen, a new worker still starts: two connects missed, then on demand.
+    other = make_app(REPLICA_ID="pytest-warm-frozen")
+    with paused("pg-primary"):
+        opened, seconds = timed(lambda: other.extensions["lbsample"].db.warm(3))
+    assert opened == {"primary": 0, "standby": 3}
+    assert seconds < 3 * other.extensions["lbsample"].config.dependency_timeout, f"took {seconds:.2f} s"
