@@ -38,3 +38,17 @@ describe('when a dependency is unreachable', () => {
     )
   })
 })
+
+describe('when the replica itself stalls', () => {
+  it('a Redis answer that arrived while the event loop was blocked counts; the connection stays', async (t) => {
+    const app = await appFor(t)
+    const timeoutMs = app.config.DEPENDENCY_TIMEOUT_MS
+    const pong = app.redis.ping()
+    // A replica's first second on a busy host: nothing runs for longer than the command timeout,
+    // and Redis's answer waits in the socket meanwhile.
+    const until = Date.now() + timeoutMs + 250
+    while (Date.now() < until) {}
+    assert.equal(await pong, 'PONG')
+    assert.equal(app.redis.status, 'ready')
+  })
+})

@@ -16,8 +16,6 @@ export default fp(
       port: REDIS_PORT,
       password: REDIS_PASSWORD,
       connectTimeout: DEPENDENCY_TIMEOUT_MS,
-      // A frozen (SIGSTOPped) Redis keeps the socket open: only a command timeout notices.
-      commandTimeout: DEPENDENCY_TIMEOUT_MS,
       maxRetriesPerRequest: 1,
       // Without this, commands issued while disconnected wait in a queue until Redis returns,
       // and requests hang instead of answering 503.
@@ -25,16 +23,34 @@ export default fp(
       retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
     })
 
-    // A command that times out means Redis is frozen or the connection is dead without having
-    // been closed (a stopped container's address just stops answering). Drop the connection, so
-    // the request's next command fails at once (no offline queue) instead of waiting out its own
+    // A frozen (SIGSTOPped) Redis keeps the socket open: only a command timeout notices. One
+    // that times out means Redis is frozen or the connection is dead without having been closed
+    // (a stopped container's address just stops answering). Drop the connection, so the
+    // request's next command fails at once (no offline queue) instead of waiting out its own
     // timeout too: several such waits added up would pass nginx's read timeout. ioredis
     // reconnects in the background and is ready again as soon as Redis answers.
+    // Timed here, not by ioredis's commandTimeout: timers run before the loop reads its sockets,
+    // so after a stall of the event loop (a replica's first second on a busy host) a reply already
+    // waiting in the socket counted as a timeout, and the dropped connection failed every request
+    // until it was back (13 answers of 503 in a scale run). One more turn of the loop
+    // (setImmediate runs after sockets are read) lets such a reply in first.
     const send = redis.sendCommand.bind(redis)
     redis.sendCommand = (command, stream) => {
-      command.promise.catch((err: Error) => {
-        if (err.message === 'Command timed out' && redis.status === 'ready') redis.disconnect(true)
-      })
+      let settled = false
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (settled) return
+            command.reject(new Error('Command timed out'))
+            if (redis.status === 'ready') redis.disconnect(true)
+          }),
+        DEPENDENCY_TIMEOUT_MS,
+      )
+      const done = () => {
+        settled = true
+        clearTimeout(timer)
+      }
+      command.promise.then(done, done)
       return send(command, stream)
     }
 
