@@ -179,8 +179,11 @@ for (const { name, base, replicas } of TARGETS) {
         errors.filter((h) => h.replica !== victim),
         [],
       )
-      // Nor does a 500 count against the replica in nginx's passive checks: it keeps its share.
-      assert.ok(fromVictim.length / hits.length > 0.2, `${victim} got ${fromVictim.length} of ${hits.length}`)
+      // Nor does a 500 count against the replica in nginx's passive checks: it stays in rotation.
+      // Out of it, it would get next to nothing (fail_timeout outlasts the burst); in it, its share
+      // under least_conn, which for sub-millisecond requests is uneven (18% measured once, in
+      // Docker mode: distribution.test.ts says why), so the line is well below a third.
+      assert.ok(fromVictim.length / hits.length > 0.1, `${victim} got ${fromVictim.length} of ${hits.length}`)
       // About a tenth of its answers (bounds far outside what chance gives for ~200 of them).
       const rate = errors.length / fromVictim.length
       assert.ok(rate > 0.02 && rate < 0.25, `${errors.length} errors in ${fromVictim.length} answers`)
