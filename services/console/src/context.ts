@@ -1,4 +1,5 @@
 // What the console's handlers and its snapshot share: the configuration and the live parts.
+import type { BalancerMetrics } from './balancer-metrics.ts'
 import type { ConsoleConfig } from './config.ts'
 import type { LabState } from './lab-state.ts'
 import type { LoadGenerator } from './load.ts'
@@ -10,6 +11,7 @@ export interface Context {
   config: ConsoleConfig
   traffic: Traffic
   media: Media
+  balancer: BalancerMetrics
   probes: Probes
   load: LoadGenerator
   state: () => LabState | undefined
