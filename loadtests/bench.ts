@@ -7,10 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { nginxEngine } from '../tools/lab/src/engines/nginx/index.ts'
 import { loadLabEnv } from '../tools/lab/src/env.ts'
 import { chooseMode } from '../tools/lab/src/mode.ts'
-import { engineBinary } from '../tools/lab/src/modes/native/services/wheel-binary.ts'
 import { replicaCount } from '../tools/lab/src/topology.ts'
 import { lineChart } from './plot.ts'
 
@@ -22,8 +20,6 @@ if ((await chooseMode(process.env.MODE)).mode !== 'native') {
   process.exit(2)
 }
 const K6 = join(root, 'bin/k6')
-/** The nginx native mode runs (the static build of compose.yaml's version). */
-const NGINX = await engineBinary(nginxEngine)
 // What the run measures against comes from the configuration it runs with, not from this file.
 const env = loadLabEnv()
 const SLOTS = Number(env.get('WORK_CONCURRENCY'))
@@ -130,7 +126,7 @@ try {
     'everything on one machine (the load generator competes with the stack for the same cores).',
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB;`,
-    `Node ${process.version}; ${version(K6, ['version'])}; ${version(NGINX, ['-v'])}.`,
+    `Node ${process.version}; ${version(K6, ['version'])}; ${version('nginx', ['-v'])}.`,
     `Configuration: ${REPLICAS} replicas, WORK_CONCURRENCY=${SLOTS}, WORK_QUEUE_TIMEOUT_MS=${QUEUE_MS},`,
     `UPSTREAM_READ_TIMEOUT=${READ_TIMEOUT} (.env.example, then .env).`,
     '',

@@ -117,15 +117,17 @@ export function loadBalancingDashboard(): Dashboard {
         .datasource(DATASOURCE)
         .height(6)
         .span(12)
-        .withTarget(query('up{job=~"$job|console|redis|postgres|objectstore"}', '{{job}} {{replica}}')),
+        .withTarget(query('up{job=~"$job|nginx|redis|postgres"}', '{{job}} {{replica}}')),
     )
     .withPanel(
       timeseries(
-        'nginx answers',
-        'What nginx answered from an upstream or its cache, per second by status class, and the requests it had to send on to a second upstream (counted by the console from its access log).',
-        'reqps',
-        query('sum by (code) (rate(nginx_proxied_responses_total[$__rate_interval]))', '{{code}}'),
-        query('rate(nginx_proxied_retries_total[$__rate_interval])', 'sent on to a second upstream'),
+        'nginx connections',
+        'Client connections nginx holds, by state (from stub_status, through the nginx exporter).',
+        'short',
+        query('nginx_connections_active', 'active'),
+        query('nginx_connections_reading', 'reading'),
+        query('nginx_connections_writing', 'writing'),
+        query('nginx_connections_waiting', 'waiting (keep-alive)'),
       ),
     )
     .withRow(new RowBuilder('Dependencies'))

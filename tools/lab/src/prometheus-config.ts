@@ -18,10 +18,11 @@ export interface PrometheusPlacement {
   self: string
   /** A job per replica set (sets/index.ts): its name, and where its replicas are. */
   sets: Array<{ name: string; replicas: ReplicaAddress[] }>
+  nginxExporter: string
   redisExporter: string
   postgresExporter: string
   objectstore: string
-  /** The lab console's own port: nginx's answers and media cache counts, from its access log. */
+  /** The lab console's own port: nginx's media cache counts, from its access log. */
   console: string
   rulesDir: string
 }
@@ -31,6 +32,7 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   return {
     self: at('PROMETHEUS_PORT'),
     sets: SET_NAMES.map((name) => ({ name, replicas: nativeReplicas(env, name) })),
+    nginxExporter: at('NGINX_EXPORTER_PORT'),
     redisExporter: at('REDIS_EXPORTER_PORT'),
     postgresExporter: at('POSTGRES_EXPORTER_PORT'),
     objectstore: at('OBJECTSTORE_METRICS_PORT'),
@@ -44,6 +46,7 @@ export function dockerPrometheus(replicas: Record<string, ReplicaAddress[]>): Pr
   return {
     self: 'localhost:9090',
     sets: SET_NAMES.map((name) => ({ name, replicas: replicas[name] ?? [] })),
+    nginxExporter: 'nginx-exporter:9113',
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',
     objectstore: 'objectstore:9327',
@@ -55,6 +58,7 @@ export function dockerPrometheus(replicas: Record<string, ReplicaAddress[]>): Pr
 export function renderPrometheus(placement: PrometheusPlacement): string {
   const vars: Record<string, string> = {
     PROMETHEUS_TARGET: placement.self,
+    NGINX_EXPORTER_TARGET: placement.nginxExporter,
     REDIS_EXPORTER_TARGET: placement.redisExporter,
     POSTGRES_EXPORTER_TARGET: placement.postgresExporter,
     OBJECTSTORE_TARGET: placement.objectstore,

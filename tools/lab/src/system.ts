@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { NJS_MODULE } from './engines/nginx/config.ts'
 
 /** Debian's Postgres keeps its server binaries out of PATH, under /usr/lib/postgresql/<major>/bin. */
 function postgresBinDirs(): string[] {
@@ -15,7 +16,7 @@ function postgresBinDirs(): string[] {
 }
 
 function searchPath(): string[] {
-  // sbin is often missing from a non-root PATH.
+  // sbin holds nginx on Debian and is often missing from a non-root PATH.
   return [...postgresBinDirs(), ...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin']
 }
 
@@ -46,9 +47,12 @@ export const PACKAGES: Record<string, string> = {
   pg_basebackup: 'postgresql',
   pg_isready: 'postgresql',
   psql: 'postgresql',
+  nginx: 'nginx',
+  [NJS_MODULE]: 'libnginx-mod-http-js',
   prometheus: 'prometheus',
   promtool: 'prometheus',
   openssl: 'openssl',
+  'prometheus-nginx-exporter': 'prometheus-nginx-exporter',
   'prometheus-redis-exporter': 'prometheus-redis-exporter',
   'prometheus-postgres-exporter': 'prometheus-postgres-exporter',
 }

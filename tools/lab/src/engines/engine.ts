@@ -8,11 +8,6 @@ export interface BalancerEngine {
   /** The binaries it needs natively (system.ts installs the missing ones). */
   binaries: string[]
   /**
-   * Native mode's build of the engine: a static build from PyPI (`wheel`, a key of
-   * tools/wheel-binaries.json) of the version compose.yaml pins for `image`: one release in both modes.
-   */
-  nativeBuild: { wheel: string; image: string }
-  /**
    * Its config for a placement: file name to content, and the version its health path reports
    * once it runs that config. A replica in LB_DRAINED is rendered out of rotation (drained):
    * rollouts and scale-ins drain that way.

@@ -14,6 +14,9 @@ export interface SetServers {
 export interface Placement {
   httpListen: string
   httpsListen: string
+  statusListen: string
+  /** Who may read its status page on statusListen (the exporter's address, or `all` on a private network). */
+  statusAllow: string
   /** Each replica set (sets/index.ts), with where its replicas are. */
   sets: SetServers[]
   /** Where the rendered files live (lb.conf includes app-locations.inc from there). */

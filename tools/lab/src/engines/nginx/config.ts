@@ -22,9 +22,10 @@ import type { Placement, SetServers } from '../placement.ts'
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 /** The blocks rendered once per replica set, into the templates above. */
 const SET_TEMPLATES = join(TEMPLATES, 'sets')
-/** The folders of nginx/ placed beside the rendered files as they are: snippets and njs the config
- * includes, bin/run.sh Docker mode's command. (Strategies are inlined into each set's upstream.) */
-export const NGINX_SHARED_DIRS = ['snippets', 'njs', 'bin'] as const
+/** nginx's njs module (njs/edge.js): where Debian's package and the official image both keep it. */
+export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so'
+/** The folders of nginx/ its config includes as they are, placed beside the rendered files. */
+export const NGINX_SHARED_DIRS = ['snippets', 'strategies', 'njs'] as const
 
 /** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
 export function nativePlacement(
@@ -36,6 +37,8 @@ export function nativePlacement(
   return {
     httpListen: `${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
     httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
+    statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
+    statusAllow: LOCALHOST,
     sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: nativeReplicas(env, name) })),
     confDir,
     // The file nginx's own log (its stderr) goes to, as both go to one stream in Docker mode:
@@ -68,6 +71,9 @@ export function dockerPlacement(
   return {
     httpListen: '8080',
     httpsListen: '8443',
+    // Reachable on the backend network only (never published); the exporter is there.
+    statusListen: '8081',
+    statusAllow: 'all',
     sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: replicas[name] ?? [] })),
     confDir: DOCKER_NGINX_DIR,
     accessLog: '/var/log/nginx/access.log',
@@ -94,11 +100,14 @@ export function dockerPlacement(
 export function nginxVars(env: LabEnv, placement: Placement): Record<string, string | number> {
   const vars: Record<string, string | number> = {
     LB_STRATEGY: env.strategy(),
+    NJS_MODULE,
     SESSION_COOKIE_NAME: env.get('SESSION_COOKIE_NAME'),
     PY_SESSION_COOKIE_NAME: env.get('PY_SESSION_COOKIE_NAME'),
     NGINX_HTTPS_PORT: env.port('NGINX_HTTPS_PORT'),
     NGINX_HTTP_LISTEN: placement.httpListen,
     NGINX_HTTPS_LISTEN: placement.httpsListen,
+    NGINX_STATUS_LISTEN: placement.statusListen,
+    NGINX_STATUS_ALLOW: placement.statusAllow,
     NGINX_CONF_DIR: placement.confDir,
     NGINX_ACCESS_LOG: placement.accessLog,
     TLS_CERT: placement.tlsCert,
@@ -157,16 +166,10 @@ function setVars(
     const weights = env.weights(upstreams.length)
     return upstreams
       .map(({ name, address }, i) => {
-        const drain = drained.includes(name) ? ' drain' : ''
-        return `server ${address} weight=${weights[i]} max_fails=${shared.UPSTREAM_MAX_FAILS} fail_timeout=${shared.UPSTREAM_FAIL_TIMEOUT}${drain}; # ${name}`
+        const down = drained.includes(name) ? ' down' : ''
+        return `server ${address} weight=${weights[i]} max_fails=${shared.UPSTREAM_MAX_FAILS} fail_timeout=${shared.UPSTREAM_FAIL_TIMEOUT}${down}; # ${name}`
       })
       .join('\n  ')
-  }
-  // The strategy's snippet, inlined into each set's upstream with the set's name in it (a sticky
-  // cookie is the set's own: the sets' upstreams would otherwise overwrite each other's).
-  const strategy = (set: RoutedSet) => {
-    const file = join(repoRoot, 'nginx/strategies', `${shared.LB_STRATEGY}.conf`)
-    return renderTemplate(readFileSync(file, 'utf8'), { SET: set.name }, file).trim().replaceAll('\n', '\n  ')
   }
   const block = (template: string, { set, servers: upstreams }: SetServers) =>
     renderTemplate(
@@ -178,7 +181,6 @@ function setVars(
         SET_PREFIX: set.prefix,
         SET_COOKIE_NAME: env.get(set.cookieKey),
         SET_SERVERS: servers(upstreams),
-        SET_STRATEGY: strategy(set),
       },
       join(SET_TEMPLATES, template),
     )
@@ -211,8 +213,8 @@ export function renderNginx(
     .filter((f) => f.endsWith('.template'))
     .sort()
     .map((f) => [f, readFileSync(join(TEMPLATES, f), 'utf8')] as const)
-  // Every input nginx reads, the included snippets and scripts too (the strategy is in vars):
-  // editing any of them changes the version, so the rendered files change and `up` reloads nginx.
+  // Every input nginx reads, the included snippets, strategies and scripts too: editing any of
+  // them changes the version, so the rendered files change and `up` reloads nginx.
   const included = NGINX_SHARED_DIRS.flatMap((dir) =>
     readdirSync(join(repoRoot, 'nginx', dir))
       .sort()

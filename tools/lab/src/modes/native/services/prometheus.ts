@@ -95,6 +95,20 @@ export function exporters(env: LabEnv): Service[] {
     exporter(
       env,
       {
+        name: 'nginx-exporter',
+        portKey: 'NGINX_EXPORTER_PORT',
+        binary: 'prometheus-nginx-exporter',
+        dependsOn: 'nginx',
+        upMetric: 'nginx_up',
+      },
+      (listen) => [
+        `-nginx.scrape-uri=http://${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}/stub_status`,
+        `-web.listen-address=${listen}`,
+      ],
+    ),
+    exporter(
+      env,
+      {
         name: 'redis-exporter',
         portKey: 'REDIS_EXPORTER_PORT',
         binary: 'prometheus-redis-exporter',
