@@ -3,16 +3,24 @@
 
 /**
  * Open model: `rate` new requests every second whatever the latency, as real users arrive.
- * Slow answers do not slow the load down; if k6 runs out of VUs it drops (and counts) arrivals.
+ * Slow answers do not slow the load down. An arrival that finds no free VU is dropped (and
+ * counted): k6 only then starts making another VU, too late for it. A script that may drop none
+ * preallocates every VU it may need.
  */
-export function arrivals(name: string, rate: number, seconds: number, maxVUs = 100) {
+export function arrivals(
+  name: string,
+  rate: number,
+  seconds: number,
+  maxVUs = 100,
+  preAllocatedVUs = Math.min(20, maxVUs),
+) {
   return {
     [name]: {
       executor: 'constant-arrival-rate',
       rate,
       timeUnit: '1s',
       duration: `${seconds}s`,
-      preAllocatedVUs: Math.min(20, maxVUs),
+      preAllocatedVUs,
       maxVUs,
     },
   }
