@@ -9,6 +9,8 @@ export interface Entry {
   why?: string
   /** A failed part's last lines of output, repeated under the table: a CI log is often read from its end. */
   tail?: string[]
+  /** What its test runner said failed (the failing tests and their k6 thresholds), which a stack trace pushes out of the tail. */
+  failures?: string[]
 }
 
 /**
@@ -19,6 +21,9 @@ export class OutputTail {
   private lines: string[] = []
   private partial = ''
   private readonly keep: number
+  /** node:test's closing section (spec reporter): each failing test again, with its error. */
+  private inFailures = false
+  private failures: string[] = []
 
   constructor(keep = 12) {
     this.keep = keep
@@ -29,15 +34,26 @@ export class OutputTail {
     const text = (this.partial + chunk.toString()).replace(/\x1b\[[0-9;]*m/g, '')
     const lines = text.split('\n')
     this.partial = lines.pop() ?? ''
-    this.lines.push(...lines.filter((line) => line.trim() !== ''))
+    const kept = lines.filter((line) => line.trim() !== '')
+    this.lines.push(...kept)
     this.lines = this.lines.slice(-this.keep)
+    for (const line of kept) {
+      if (/✖ failing tests:/.test(line)) this.inFailures = true
+      else if (this.inFailures && /^\s*✖ |^test at |FAILED threshold|^\s*(AssertionError|Error)\b/.test(line))
+        this.failures.push(line.trim())
+    }
+    this.failures = this.failures.slice(0, 20)
   }
 
-  take(): string[] {
+  take(): { tail: string[]; failures: string[] } {
     const lines = [...this.lines, ...(this.partial.trim() ? [this.partial] : [])].slice(-this.keep)
+    const failures = this.failures
     this.lines = []
     this.partial = ''
-    return lines.map((line) => (line.length > 240 ? `${line.slice(0, 240)}...` : line))
+    this.failures = []
+    this.inFailures = false
+    const cut = (line: string) => (line.length > 240 ? `${line.slice(0, 240)}...` : line)
+    return { tail: lines.map(cut), failures: failures.map(cut) }
   }
 }
 
@@ -105,7 +121,7 @@ export class Recorder {
       `== test: ${name}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds.toFixed(0)} s`,
     )
     if (code !== 0)
-      this.entries.push({ name, status: 'failed', seconds, why: `exit ${code}`, tail: outputTail.take() })
+      this.entries.push({ name, status: 'failed', seconds, why: `exit ${code}`, ...outputTail.take() })
     else if (skipped.length > 0) {
       this.entries.push({
         name,
@@ -158,10 +174,11 @@ export class Recorder {
       if (leftOut.length > 0) console.log(`left out as asked: ${leftOut.map((e) => e.name).join(', ')}`)
       return 0
     }
-    for (const e of failed.filter((f) => f.tail?.length))
-      console.log(
-        `\n${e.name}: the last lines it printed\n${e.tail?.map((line) => `  | ${line}`).join('\n')}`,
-      )
+    const quote = (lines: string[]) => lines.map((line) => `  | ${line}`).join('\n')
+    for (const e of failed) {
+      if (e.failures?.length) console.log(`\n${e.name}: what its tests said failed\n${quote(e.failures)}`)
+      if (e.tail?.length) console.log(`\n${e.name}: the last lines it printed\n${quote(e.tail)}`)
+    }
     console.log(`\nmake test did not pass:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     if (notRun.length > 0 && !this.ci) {
       console.log('  (to leave a part out on purpose: make test SKIP=docker, SKIP=browser or SKIP=k6)')

@@ -79,4 +79,31 @@ describe('make test names every part that does not run, and fails for it', () =>
     assert.doesNotMatch(end, /\| line 19\n/, 'twelve lines, not the whole output')
     assert.doesNotMatch(end, /docker: e2e: the last lines/, 'only failed parts')
   })
+
+  it('names the failing tests and their k6 thresholds, which a long stack trace pushes out of the tail', async (t) => {
+    const recorder = new Recorder(false, new Set())
+    const printed: string[] = []
+    t.mock.method(console, 'log', (line: string) => printed.push(line))
+    await recorder.step('docker: k6', [], async () => {
+      // node:test's spec reporter: a passing test's diagnostic first, then its closing section.
+      outputTail.push(
+        '✔ the check bites (6.6s)\n  ℹ   FAILED threshold replica_hits{replica:app1}: count<=217\n',
+      )
+      outputTail.push('✖ failing tests:\n\ntest at test/k6/k6.test.ts:102:3\n✖ distribution (11.7s)\n')
+      outputTail.push('  AssertionError [ERR_ASSERTION]: distribution-even: 985 requests\n')
+      outputTail.push('    FAILED threshold dropped_iterations: count==0\n')
+      outputTail.push(Array.from({ length: 20 }, (_, i) => `      at frame ${i}`).join('\n'))
+      return 1
+    })
+    recorder.finish()
+    t.mock.restoreAll()
+
+    const end = printed.join('\n')
+    assert.match(
+      end,
+      /docker: k6: what its tests said failed\n {2}\| test at test\/k6\/k6.test.ts:102:3\n {2}\| ✖ distribution \(11.7s\)\n {2}\| AssertionError \[ERR_ASSERTION\]: distribution-even: 985 requests\n {2}\| FAILED threshold dropped_iterations: count==0\n\n/,
+    )
+    assert.doesNotMatch(end, /what its tests said failed[\s\S]*replica_hits/, 'a passing test is not named')
+    assert.match(end, /docker: k6: the last lines it printed\n {2}\| {7}at frame 8\n/)
+  })
 })
