@@ -1,4 +1,4 @@
-// make bench: the scaling, strategies and overload benchmarks, then docs/results.md (and the
+// make bench: the balancer path, scaling, strategies and overload benchmarks, then docs/results.md (and the
 // scaling plot, docs/scaling.svg) with the figures of this run and the machine they came from.
 // Changes the running stack's replica count and strategy, and puts both back (three replicas,
 // least_conn) at the end.
@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadLabEnv } from '../tools/lab/src/env.ts'
 import { chooseMode } from '../tools/lab/src/mode.ts'
-import { replicaCount } from '../tools/lab/src/topology.ts'
+import { installPackages, missingPackages } from '../tools/lab/src/system.ts'
+import { LOCALHOST, replicaCount, replicaPort } from '../tools/lab/src/topology.ts'
+import { type WrkRun, wrk } from './lib/wrk.ts'
 import { lineChart } from './plot.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -50,6 +52,22 @@ function k6(script: string, name: string, env: string[]): any {
   return JSON.parse(readFileSync(join(root, 'loadtests/results', `${name}.json`), 'utf8'))
 }
 
+/** Each path measured `rounds` times, the paths taking turns, so a busy moment of the machine
+ * does not land on one path only; a figure is then the range over the rounds. */
+function paths(targets: Array<[name: string, url: string]>, connections: number, rounds = 2) {
+  const runs = new Map<string, WrkRun[]>(targets.map(([name]) => [name, []]))
+  for (let round = 0; round < rounds; round++)
+    for (const [name, url] of targets) runs.get(name)?.push(wrk(url, connections, 8))
+  return runs
+}
+const range = (runs: WrkRun[], pick: (run: WrkRun) => number, format: (n: number) => string) => {
+  const values = runs.map(pick).sort((a, b) => a - b)
+  const [low = 0, high = 0] = [values[0], values.at(-1)]
+  return format(low) === format(high) ? format(low) : `${format(low)}-${format(high)}`
+}
+const micros = (n: number) => (n < 1 ? `${Math.round(n * 1000)} µs` : `${n.toFixed(1)} ms`)
+const thousands = (n: number) => `${(n / 1000).toFixed(1)}k`
+
 const ms = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(1)} ms`)
 const version = (command: string, args: string[]) => {
   const out = spawnSync(command, args, { encoding: 'utf8' })
@@ -57,6 +75,21 @@ const version = (command: string, args: string[]) => {
 }
 
 try {
+  // The balancer path: what a request pays for going through the balancer rather than straight
+  // to a replica. One client (latency), then 32 (throughput), GET /api/whoami (no dependency).
+  installPackages(missingPackages(['wrk']))
+  lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
+  scale(3)
+  const targets: Array<[string, string]> = [
+    ['one replica, direct', `http://${LOCALHOST}:${replicaPort(env, 'app1')}/api/whoami`],
+    [
+      `the lab's nginx, ${REPLICAS} replicas (least_conn)`,
+      `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}/api/whoami`,
+    ],
+  ]
+  const one = paths(targets, 1)
+  const many = paths(targets, 32)
+
   // 1 to 6 replicas, each count measured twice: I/O-bound work and CPU-bound work. Clients
   // grow with the replicas, so the load generator is never what caps the figure.
   lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
@@ -129,6 +162,21 @@ try {
     `Node ${process.version}; ${version(K6, ['version'])}; ${version('nginx', ['-v'])}.`,
     `Configuration: ${REPLICAS} replicas, WORK_CONCURRENCY=${SLOTS}, WORK_QUEUE_TIMEOUT_MS=${QUEUE_MS},`,
     `UPSTREAM_READ_TIMEOUT=${READ_TIMEOUT} (.env.example, then .env).`,
+    '',
+    '## The balancer path: GET /api/whoami, direct and through the balancer (wrk, 8 s per run)',
+    '',
+    'What the balancer adds to a request: its access logs, header checks, rate limits and the proxy',
+    'hop. Two rounds, the paths taking turns; each figure is the range over the rounds. On two',
+    'shared cores the load generator, the balancer and the replicas compete: compare paths within',
+    'one run, not across machines.',
+    '',
+    '| path | 1 client: p50 | 1 client: p99 | 32 clients: requests/s | failed |',
+    '|---|---|---|---|---|',
+    ...targets.map(([name]) => {
+      const [c1 = [], c32 = []] = [one.get(name), many.get(name)]
+      const failed = [...c1, ...c32].reduce((sum, run) => sum + run.errors, 0)
+      return `| ${name} | ${range(c1, (r) => r.p50, micros)} | ${range(c1, (r) => r.p99, micros)} | ${range(c32, (r) => r.requestsPerSecond, thousands)} | ${failed} |`
+    }),
     '',
     '## Scaling out: 1 to 6 replicas (make scale), 10 s each',
     '',
