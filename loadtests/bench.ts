@@ -34,7 +34,9 @@ const CAPACITY = REPLICAS * SLOTS * (1000 / OVERLOAD_MS)
 /** The commit the figures are of, and whether the tree had changes besides: read before the
  * run writes files of its own. */
 const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim()
-const commit = `${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${git(['status', '--porcelain']) ? ' (with uncommitted changes)' : ''}`
+// Its own output files do not count: the figures of the last run are always there to replace.
+const changed = git(['status', '--porcelain', '--', '.', ':!docs/results.md', ':!docs/scaling.svg'])
+const commit = `${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${changed ? ' (with uncommitted changes)' : ''}`
 const lab = (env: Record<string, string>, args = ['up']) =>
   execFileSync(process.execPath, ['tools/lab/src/cli.ts', ...args], {
     cwd: root,
