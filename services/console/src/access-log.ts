@@ -32,7 +32,9 @@ const number = (text: string | undefined): number | null => {
  */
 export function parseDatagram(message: string, tag: string, at = Date.now()): Entry | undefined {
   const start = message.indexOf('{')
-  if (start < 0 || !tag || !message.slice(0, start).endsWith(` ${tag}: `)) return undefined
+  // The tag as nginx sends it (`tag: `), or as HAProxy does, with its process id (`tag[123]: `).
+  const head = message.slice(0, start).replace(/\[\d+\]: $/, ': ')
+  if (start < 0 || !tag || !head.endsWith(` ${tag}: `)) return undefined
   let line: Record<string, unknown>
   try {
     line = JSON.parse(message.slice(start))
@@ -42,13 +44,18 @@ export function parseDatagram(message: string, tag: string, at = Date.now()): En
   const list = (key: string) =>
     String(line[key] ?? '')
       .split(/, | : /)
-      .filter((item) => item !== '')
+      // HAProxy writes '-' for a value it does not have.
+      .filter((item) => item !== '' && item !== '-')
   const addresses = list('upstream')
   const cache = String(line.cache ?? '').replace(/^-$/, '')
   // nginx answered itself (no upstream, nothing from its cache): nothing to count.
   if (addresses.length === 0 && cache === '') return undefined
   const statuses = list('upstream_status')
-  const times = list('upstream_time')
+  // nginx's times are seconds (upstream_time); HAProxy's milliseconds (upstream_ms, -1 for none).
+  const times =
+    line.upstream_ms === undefined
+      ? list('upstream_time')
+      : [Number(line.upstream_ms) < 0 ? '' : String(Number(line.upstream_ms) / 1000)]
   return {
     at,
     uri: String(line.uri ?? ''),

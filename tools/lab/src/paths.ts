@@ -20,12 +20,18 @@ export function logFile(service: string): string {
 /** The Python sample's virtualenv, built by `make py-venv` from its pinned requirements. */
 export const pyVenv = join(repoRoot, 'services/py-sample/.venv')
 
+/** Natively, the edge's TLS certificate and key and the console's syslog tag, whichever engine runs. */
+export const edgeTlsDir = join(stateRoot, 'tls')
+
+/** Natively, what the console shows of the running balancer (engines/console-state.ts). */
+export const consoleStateFile = join(stateRoot, 'balancer.json')
+
 /**
- * The development TLS certificate nginx serves (self-signed; clients trust it explicitly). Native
+ * The development TLS certificate the balancer serves (self-signed; clients trust it explicitly). Native
  * mode makes it here; Docker mode's lives in a volume and `up` copies it out beside (not over) it.
  */
 export const devCertificate = (mode: 'native' | 'docker' = 'native') =>
-  mode === 'native' ? join(serviceDir('nginx'), 'tls', 'cert.pem') : join(stateRoot, 'docker', 'cert.pem')
+  mode === 'native' ? join(edgeTlsDir, 'cert.pem') : join(stateRoot, 'docker', 'cert.pem')
 
 /** A path as a person reads it: relative to the repository when inside it. */
 export function displayPath(path: string): string {

@@ -18,7 +18,8 @@ export interface PrometheusPlacement {
   self: string
   /** A job per replica set (sets/index.ts): its name, and where its replicas are. */
   sets: Array<{ name: string; replicas: ReplicaAddress[] }>
-  nginxExporter: string
+  /** The balancer's metrics: the nginx exporter, or HAProxy's status port (job: the engine's name). */
+  balancer: { job: string; target: string }
   redisExporter: string
   postgresExporter: string
   objectstore: string
@@ -32,7 +33,10 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   return {
     self: at('PROMETHEUS_PORT'),
     sets: SET_NAMES.map((name) => ({ name, replicas: nativeReplicas(env, name) })),
-    nginxExporter: at('NGINX_EXPORTER_PORT'),
+    balancer:
+      env.get('LB_ENGINE') === 'nginx'
+        ? { job: 'nginx', target: at('NGINX_EXPORTER_PORT') }
+        : { job: env.get('LB_ENGINE'), target: at('NGINX_STATUS_PORT') },
     redisExporter: at('REDIS_EXPORTER_PORT'),
     postgresExporter: at('POSTGRES_EXPORTER_PORT'),
     objectstore: at('OBJECTSTORE_METRICS_PORT'),
@@ -46,7 +50,7 @@ export function dockerPrometheus(replicas: Record<string, ReplicaAddress[]>): Pr
   return {
     self: 'localhost:9090',
     sets: SET_NAMES.map((name) => ({ name, replicas: replicas[name] ?? [] })),
-    nginxExporter: 'nginx-exporter:9113',
+    balancer: { job: 'nginx', target: 'nginx-exporter:9113' },
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',
     objectstore: 'objectstore:9327',
@@ -58,7 +62,8 @@ export function dockerPrometheus(replicas: Record<string, ReplicaAddress[]>): Pr
 export function renderPrometheus(placement: PrometheusPlacement): string {
   const vars: Record<string, string> = {
     PROMETHEUS_TARGET: placement.self,
-    NGINX_EXPORTER_TARGET: placement.nginxExporter,
+    BALANCER_JOB: placement.balancer.job,
+    BALANCER_TARGET: placement.balancer.target,
     REDIS_EXPORTER_TARGET: placement.redisExporter,
     POSTGRES_EXPORTER_TARGET: placement.postgresExporter,
     OBJECTSTORE_TARGET: placement.objectstore,

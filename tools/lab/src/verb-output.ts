@@ -25,12 +25,13 @@ export function printUrls(
   })
   const https = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
   const prometheus = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`
-  console.log(`lb-lab is up (${mode} mode, LB_STRATEGY=${env.strategy()}) in ${seconds} s
-  through nginx   ${http}/api/whoami   ${https}/api/whoami
+  const engine = env.get('LB_ENGINE')
+  console.log(`lb-lab is up (${mode} mode, LB_ENGINE=${engine}, LB_STRATEGY=${env.strategy()}) in ${seconds} s
+  through ${engine.padEnd(8)}${http}/api/whoami   ${https}/api/whoami
   lab console     ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate(mode))})
   prometheus      ${prometheus}/alerts   (targets: ${prometheus}/targets)
 ${[...extra, ...sets].join('\n')}
-  then try        make ps · make kill s=app2 · make logs s=nginx · make down`)
+  then try        make ps · make kill s=app2 · make logs s=${engine} · make down`)
 }
 
 /** Runs a verb's work and says how long it took (the figures the README quotes). */

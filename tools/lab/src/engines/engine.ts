@@ -1,4 +1,5 @@
-// What a balancer engine is to the lab: nginx now (engines/nginx/), HAProxy next. A run mode
+// What a balancer engine is to the lab: nginx (engines/nginx/) or HAProxy
+// (engines/haproxy/), as LB_ENGINE says (engines/index.ts). A run mode
 // renders an engine's config, tests it, runs it and reloads it through this, never by its name.
 import type { LabEnv } from '../env.ts'
 import type { Placement } from './placement.ts'
@@ -7,6 +8,8 @@ export interface BalancerEngine {
   name: string
   /** The binaries it needs natively (system.ts installs the missing ones). */
   binaries: string[]
+  /** Where its own binary is natively (found on the path, or built once). */
+  nativeBinary(): string
   /**
    * Its config for a placement: file name to content, and the version its health path reports
    * once it runs that config. A replica in LB_DRAINED is rendered out of rotation (drained):

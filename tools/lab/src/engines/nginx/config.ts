@@ -17,6 +17,7 @@ import {
   replicaSet,
   SET_NAMES,
 } from '../../topology.ts'
+import { consoleState } from '../console-state.ts'
 import type { Placement, SetServers } from '../placement.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
@@ -227,23 +228,6 @@ export function renderNginx(
       renderTemplate(text, { ...vars, CONFIG_VERSION: version }, join(TEMPLATES, name)),
     ]),
   )
-  // What the lab console shows as nginx's (services/console/src/lab-state.ts reads it).
-  const replicas = (servers: ReplicaAddress[]) => servers.map(({ name, address }) => ({ name, address }))
-  const consoleState = {
-    version,
-    syslogTag: placement.consoleSyslogTag,
-    strategy: vars.LB_STRATEGY,
-    drained: env.list('LB_DRAINED'),
-    maxFails: Number(vars.UPSTREAM_MAX_FAILS),
-    failTimeoutMs: env.ms('UPSTREAM_FAIL_TIMEOUT'),
-    objectStore: placement.objectStore,
-    sets: Object.fromEntries(
-      placement.sets.map(({ set, servers }) => [
-        set.name,
-        { label: set.label, base: set.prefix, replicas: replicas(servers) },
-      ]),
-    ),
-  }
-  files.set('console.json', `${JSON.stringify(consoleState, null, 2)}\n`)
+  files.set('console.json', consoleState(env, placement, version, String(vars.LB_STRATEGY)))
   return { files, version }
 }

@@ -1,6 +1,7 @@
 // nginx as the lab's balancer engine (engines/engine.ts): its templates are nginx/templates, its
 // renderer config.ts.
 import { join } from 'node:path'
+import { which } from '../../system.ts'
 import type { BalancerEngine } from '../engine.ts'
 import { NGINX_SHARED_DIRS, NJS_MODULE, renderNginx } from './config.ts'
 
@@ -17,6 +18,11 @@ const onConfig = (prefix: string, confDir: string) => [
 export const nginxEngine: BalancerEngine = {
   name: 'nginx',
   binaries: ['nginx', 'openssl', NJS_MODULE],
+  nativeBinary: () => {
+    const path = which('nginx')
+    if (!path) throw new Error('nginx not found')
+    return path
+  },
   render: renderNginx,
   sharedDirs: NGINX_SHARED_DIRS,
   testArgs: (prefix, confDir) => ['-t', '-q', ...onConfig(prefix, confDir)],

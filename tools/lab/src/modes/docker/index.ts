@@ -24,7 +24,13 @@ export const dockerMode: RunMode = {
   running: () => compose().exists(),
 
   async up() {
-    rememberCounts(loadLabEnv())
+    const chosen = loadLabEnv()
+    // compose.yaml runs nginx; HAProxy's image and service are not in it yet.
+    if (chosen.get('LB_ENGINE') !== 'nginx')
+      throw new Error(
+        `LB_ENGINE=${chosen.get('LB_ENGINE')}: Docker mode runs nginx only so far; HAProxy runs natively (MODE=native)`,
+      )
+    rememberCounts(chosen)
     // Postgres and Redis keep the passwords their data was first made with: fresh secrets would
     // lock every replica out (migrate: "password authentication failed"), so say it first.
     if (!existsSync(dotEnvPath) && (await compose().volumes()).length > 0)

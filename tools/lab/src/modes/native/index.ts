@@ -13,7 +13,7 @@ import type { RunMode } from '../run-mode.ts'
 import { checkStateReachable } from './first-run.ts'
 import { recloneNative } from './reclone.ts'
 import { scaleNative } from './scale.ts'
-import { describeLog, services } from './services/index.ts'
+import { describeLog, otherBalancers, services } from './services/index.ts'
 import { Stack } from './stack.ts'
 
 const stack = () => new Stack(services(loadLabEnv()))
@@ -32,6 +32,8 @@ export const nativeMode: RunMode = {
     running.install()
     checkStateReachable(postgresUser(), stateRoot)
     const started = performance.now()
+    // Another engine's balancer, left by an `up` with another LB_ENGINE, holds the same ports.
+    await new Stack(otherBalancers(env)).down()
     await running.up()
     printUrls(
       env,
@@ -45,13 +47,13 @@ export const nativeMode: RunMode = {
   },
 
   async down() {
-    // Every replica that could be running, whatever the count says now.
-    await new Stack(services(everyReplica())).down()
+    // Every replica that could be running, whatever the count says now, and either engine.
+    await new Stack([...services(everyReplica()), ...otherBalancers(everyReplica())]).down()
     console.log('lb-lab is down (data kept; `make reset` deletes it)')
   },
 
   async reset() {
-    await new Stack(services(everyReplica())).down()
+    await new Stack([...services(everyReplica()), ...otherBalancers(everyReplica())]).down()
     rmSync(stateRoot, { recursive: true, force: true })
     console.log(`removed ${stateRoot}`)
   },

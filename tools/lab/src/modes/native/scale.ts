@@ -1,6 +1,7 @@
 // Native mode's `scale` (../../scale.ts: what scaling in and out means in either mode): new
 // replicas are processes started and ready before nginx's reload; leaving ones are drained in
 // nginx, then stopped.
+import { engineOf } from '../../engines/index.ts'
 import { type LabEnv, loadLabEnv } from '../../env.ts'
 import { checkWeights, rememberCount, withCount } from '../../scale.ts'
 import { type ReplicaSet, replicaSet, replicasOf } from '../../topology.ts'
@@ -10,10 +11,10 @@ import { Stack } from './stack.ts'
 
 const stackOf = (env: LabEnv) => new Stack(services(env))
 
-/** nginx and Prometheus re-rendered for `env` and reloaded in place (nothing if unchanged). */
+/** The balancer and Prometheus re-rendered for `env` and reloaded in place (nothing if unchanged). */
 async function reconfigure(env: LabEnv): Promise<void> {
   const stack = stackOf(env)
-  await stack.reconfigure('nginx')
+  await stack.reconfigure(engineOf(env).name)
   await stack.reconfigure('prometheus')
 }
 

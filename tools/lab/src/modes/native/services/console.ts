@@ -1,8 +1,9 @@
 // The lab console (services/console): nginx proxies /console/ to it and streams it the access
 // log; it probes the replicas and sends the built-in load to nginx. Loopback only.
 import { join } from 'node:path'
+import { engineOf } from '../../../engines/index.ts'
 import type { LabEnv } from '../../../env.ts'
-import { repoRoot, serviceDir } from '../../../paths.ts'
+import { consoleStateFile, repoRoot } from '../../../paths.ts'
 import { httpOk } from '../../../probes.ts'
 import { LOCALHOST } from '../../../topology.ts'
 import type { Service } from './service.ts'
@@ -16,7 +17,7 @@ export function consoleService(env: LabEnv): Service {
   const syslogPort = env.port('CONSOLE_SYSLOG_PORT')
   return {
     name: 'console',
-    dependsOn: ['nginx'],
+    dependsOn: [engineOf(env).name],
     port,
     binaries: [],
     stopSignal: 'SIGTERM',
@@ -30,8 +31,8 @@ export function consoleService(env: LabEnv): Service {
         CONSOLE_HOST: LOCALHOST,
         CONSOLE_PORT: String(port),
         CONSOLE_SYSLOG_PORT: String(syslogPort),
-        // Written by nginx's render (engines/nginx/config.ts), beside its config.
-        CONSOLE_STATE_FILE: join(serviceDir('nginx'), 'conf', 'console.json'),
+        // Written by the balancer's render (engines/console-state.ts), beside its config.
+        CONSOLE_STATE_FILE: consoleStateFile,
         CONSOLE_TARGET: `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
         CONSOLE_TRUST_PROXY: LOCALHOST,
         CONSOLE_LOCAL_CLIENTS: `${LOCALHOST},::1`,

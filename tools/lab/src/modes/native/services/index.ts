@@ -1,13 +1,16 @@
 // The native stack: every service, in the order `up` starts them.
+
+import type { BalancerEngine } from '../../../engines/engine.ts'
+import { ENGINES, engineOf } from '../../../engines/index.ts'
 import type { LabEnv } from '../../../env.ts'
 import { displayPath, logFile } from '../../../paths.ts'
 import { replicasOf, SET_NAMES } from '../../../topology.ts'
+import { balancer } from './balancer.ts'
 import { consoleService } from './console.ts'
 import { logKeeper } from './log-keeper.ts'
-import { nginx } from './nginx.ts'
 import { objectstore } from './objectstore.ts'
 import { postgres } from './postgres.ts'
-import { exporters, prometheus } from './prometheus.ts'
+import { exporters, nginxExporter, prometheus } from './prometheus.ts'
 import { redis } from './redis.ts'
 import { replica } from './replicas.ts'
 import type { Service } from './service.ts'
@@ -25,10 +28,23 @@ export function services(env: LabEnv): Service[] {
     postgres(env, 'replica'),
     prometheus(env),
     ...SET_NAMES.flatMap((set) => replicasOf(env, set).map((name) => replica(env, name))),
-    nginx(env),
+    ...balancerServices(env, engineOf(env)),
     consoleService(env),
     ...exporters(env),
   ]
+}
+
+/** An engine's balancer, and nginx's exporter with nginx. */
+function balancerServices(env: LabEnv, engine: BalancerEngine): Service[] {
+  return [balancer(env, engine), ...(engine.name === 'nginx' ? [nginxExporter(env)] : [])]
+}
+
+/** The balancers of the engines LB_ENGINE does not name: `up` stops one left running, `down` any. */
+export function otherBalancers(env: LabEnv): Service[] {
+  const chosen = engineOf(env).name
+  return Object.values(ENGINES)
+    .filter((engine) => engine.name !== chosen)
+    .flatMap((engine) => balancerServices(env, engine))
 }
 
 export function describeLog(service: string): string {

@@ -87,25 +87,29 @@ function exporter(
   }
 }
 
+/** nginx's exporter (stub_status): nginx's companion, which HAProxy (its own endpoint) needs not. */
+export function nginxExporter(env: LabEnv): Service {
+  return exporter(
+    env,
+    {
+      name: 'nginx-exporter',
+      portKey: 'NGINX_EXPORTER_PORT',
+      binary: 'prometheus-nginx-exporter',
+      dependsOn: 'nginx',
+      upMetric: 'nginx_up',
+    },
+    (listen) => [
+      `-nginx.scrape-uri=http://${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}/stub_status`,
+      `-web.listen-address=${listen}`,
+    ],
+  )
+}
+
 export function exporters(env: LabEnv): Service[] {
   const pgMonitor = `postgresql://${encodeURIComponent(env.get('PG_MONITOR_USER'))}:${encodeURIComponent(
     env.get('PG_MONITOR_PASSWORD'),
   )}@${LOCALHOST}:${env.port('PG_PRIMARY_PORT')}/postgres?sslmode=disable`
   return [
-    exporter(
-      env,
-      {
-        name: 'nginx-exporter',
-        portKey: 'NGINX_EXPORTER_PORT',
-        binary: 'prometheus-nginx-exporter',
-        dependsOn: 'nginx',
-        upMetric: 'nginx_up',
-      },
-      (listen) => [
-        `-nginx.scrape-uri=http://${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}/stub_status`,
-        `-web.listen-address=${listen}`,
-      ],
-    ),
     exporter(
       env,
       {

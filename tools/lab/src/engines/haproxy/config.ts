@@ -1,0 +1,165 @@
+// HAProxy's config (haproxy/templates), rendered for a placement: the same inputs as nginx's
+// (engines/nginx/config.ts), in HAProxy's words.
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { LabEnv } from '../../env.ts'
+import { repoRoot } from '../../paths.ts'
+import { fingerprint, renderTemplate } from '../../render.ts'
+import { consoleState } from '../console-state.ts'
+import type { Placement, SetServers } from '../placement.ts'
+
+const HAPROXY = join(repoRoot, 'haproxy')
+const TEMPLATE = join(HAPROXY, 'templates/haproxy.cfg.template')
+const SET_TEMPLATES = join(HAPROXY, 'templates/sets')
+export const HAPROXY_HEALTH_PATH = '/haproxy-health'
+
+/** nginx's size syntax (16k, 1g) in bytes. */
+export function bytes(value: string): number {
+  const match = /^(\d+)([kmg]?)$/i.exec(value)
+  if (!match) throw new Error(`${value} is not a size (e.g. 16k, 1g)`)
+  return Number(match[1]) * 1024 ** ' kmg'.indexOf((match[2] || ' ').toLowerCase())
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+}
+
+/**
+ * The access log line, one JSON object with nginx's lab_json fields (the console reads either),
+ * times in milliseconds where HAProxy counts them so (upstream_ms, request_ms). HAProxy names the
+ * replica that answered, not every one it tried: `retries` says how many it tried before.
+ */
+function logFormat(strategy: string): string {
+  const fields: Array<[string, string, boolean]> = [
+    ['time', '%[date,ltime(%Y-%m-%dT%H:%M:%S%z)]', true],
+    ['request_id', '%ID', true],
+    ['client', '%ci', true],
+    ['method', '%HM', true],
+    ['uri', '%[capture.req.uri,json(utf8s)]', true],
+    ['status', '%ST', false],
+    ['bytes', '%B', false],
+    ['request_ms', '%Ta', false],
+    ['upstream', '%[var(txn.upstream)]', true],
+    ['upstream_status', '%[var(txn.upstream_status)]', true],
+    ['upstream_ms', '%Tr', false],
+    ['retries', '%rc', false],
+    ['replica', '%[capture.res.hdr(0),json(utf8s)]', true],
+    ['tls', '%sslv', true],
+    ['strategy', strategy, true],
+    ['cache', '%[var(txn.cache)]', true],
+  ]
+  const body = fields.map(([key, value, quoted]) =>
+    quoted ? `\\"${key}\\":\\"${value}\\"` : `\\"${key}\\":${value}`,
+  )
+  return `{${body.join(',')}}`
+}
+
+export function renderHaproxy(
+  env: LabEnv,
+  placement: Placement,
+): { files: Map<string, string>; version: string } {
+  const strategy = env.strategy()
+  const strategyText = readFileSync(join(HAPROXY, 'strategies', `${strategy}.conf`), 'utf8')
+  const root = placement.sets.filter(({ set }) => set.prefix === '')
+  if (root.length !== 1)
+    throw new Error(`exactly one replica set is served at the balancer's root, not ${root.length}`)
+  const prefixed = placement.sets.filter(({ set }) => set.prefix !== '')
+  const drained = env.list('LB_DRAINED')
+  const staticFiles = readdirSync(join(repoRoot, 'static')).sort()
+
+  const shared: Record<string, string | number> = {
+    HTTP_BIND: placement.httpListen,
+    HTTPS_BIND: placement.httpsListen,
+    STATUS_BIND: placement.statusListen,
+    HTTPS_PORT: env.port('NGINX_HTTPS_PORT'),
+    HEALTH_PATH: HAPROXY_HEALTH_PATH,
+    RUNTIME_SOCKET: join(placement.tempDir, 'haproxy.sock'),
+    CONSOLE_SYSLOG: placement.consoleSyslog,
+    CONSOLE_SYSLOG_TAG: placement.consoleSyslogTag,
+    CONSOLE_ADDRESS: placement.console,
+    OBJECTSTORE_ADDRESS: placement.objectStore,
+    TLS_DIR: dirname(placement.tlsCert),
+    LOG_FORMAT: logFormat(strategy),
+    RATE_LIMIT_EXEMPT: placement.rateLimitExempt.join(' ') || '255.255.255.255/32',
+    RATE_LIMIT_PER_SECOND: Number(env.get('RATE_LIMIT_RPS')) + Number(env.get('RATE_LIMIT_BURST')),
+    RATE_LIMIT_WRITES_PER_SECOND:
+      Number(env.get('RATE_LIMIT_WRITE_RPS')) + Number(env.get('RATE_LIMIT_WRITE_BURST')),
+    RATE_LIMIT_NEW_SESSIONS_PER_MINUTE:
+      Number(env.get('RATE_LIMIT_NEW_SESSIONS')) + Number(env.get('RATE_LIMIT_NEW_SESSIONS_BURST')),
+    RATE_LIMIT_CONN: env.get('RATE_LIMIT_CONN'),
+    // A POST to a set's /api/visits without that set's session cookie makes a session.
+    NEW_SESSION_ACL: placement.sets
+      .map(({ set }) => `{ path ${set.prefix}/api/visits } !{ req.cook(${env.get(set.cookieKey)}) -m found }`)
+      .join(' || !exempt METH_POST '),
+    MEDIA_MAX_BYTES: env.get('MEDIA_MAX_BYTES'),
+    MEDIA_BODY_MAX: Number(env.get('MEDIA_MAX_BYTES')) + 16_384,
+    MEDIA_CACHE_MB: Math.min(4095, Math.floor(bytes(env.get('MEDIA_CACHE_MAX_SIZE')) / 1024 ** 2)),
+    CLIENT_MAX_BODY_BYTES: bytes(env.get('CLIENT_MAX_BODY_SIZE')),
+    S3_BUCKET: env.get('S3_BUCKET'),
+    SET_PREFIXES: `(${prefixed.map(({ set }) => set.prefix).join('|')})`,
+    ROOT_BACKEND: `${(root[0] as SetServers).set.name}_backend`,
+    STATIC_FILES: staticFiles
+      .flatMap((name) => {
+        const type = CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream'
+        const paths = name === 'index.html' ? `/static/${name} /static/` : `/static/${name}`
+        return `  http-request return status 200 content-type "${type}" file ${placement.staticRoot}/${name} hdr Cache-Control "max-age=3600" if https { path ${paths} }`
+      })
+      .join('\n'),
+  }
+  for (const key of [
+    'UPSTREAM_MAX_FAILS',
+    'UPSTREAM_CONNECT_TIMEOUT',
+    'UPSTREAM_READ_TIMEOUT',
+    'UPSTREAM_KEEPALIVE_TIMEOUT',
+    'LB_CHECK_INTERVAL',
+    'LB_SLOW_START',
+  ])
+    shared[key] = env.get(key)
+
+  const block = (template: string, { set, servers }: SetServers): string => {
+    const weights = env.weights(servers.length)
+    return renderTemplate(
+      readFileSync(join(SET_TEMPLATES, template), 'utf8'),
+      {
+        ...shared,
+        SET: set.name,
+        SET_LABEL: set.label,
+        SET_PREFIX: set.prefix,
+        SET_PREFIX_RULES:
+          set.prefix && template === 'backend.template' ? block('prefix.template', { set, servers }) : '',
+        SET_COOKIE_NAME: env.get(set.cookieKey),
+        STRATEGY: strategyText.trim().split('\n').join('\n  '),
+        SET_SERVERS: servers
+          .map(
+            ({ name, address }, i) =>
+              `server ${name} ${address} weight ${weights[i]}${drained.includes(name) ? ' disabled' : ''}`,
+          )
+          .join('\n  '),
+      },
+      join(SET_TEMPLATES, template),
+    )
+  }
+  const vars = {
+    ...shared,
+    SET_REDIRECTS: prefixed.map((each) => block('redirect.template', each)).join(''),
+    SET_ROUTES: prefixed.map((each) => block('routes.template', each)).join(''),
+    SET_BACKENDS: placement.sets.map((each) => block('backend.template', each)).join('\n'),
+  }
+  const template = readFileSync(TEMPLATE, 'utf8')
+  const setTemplates = readdirSync(SET_TEMPLATES)
+    .sort()
+    .map((f) => readFileSync(join(SET_TEMPLATES, f), 'utf8'))
+  const statics = staticFiles.map((f) => readFileSync(join(repoRoot, 'static', f), 'utf8'))
+  // Every input, the static files it loads too: a changed one changes the version, and `up` reloads.
+  const version = fingerprint(JSON.stringify(vars), template, strategyText, ...setTemplates, ...statics)
+  const files = new Map([
+    ['haproxy.cfg', renderTemplate(template, { ...vars, CONFIG_VERSION: version }, TEMPLATE)],
+  ])
+  files.set('console.json', consoleState(env, placement, version, strategy))
+  return { files, version }
+}
