@@ -15,7 +15,7 @@ import {
   rawExchange,
   request,
 } from '../lib/raw.ts'
-import { env, lab, TARGETS } from '../lib/stack.ts'
+import { ENGINE, env, lab, TARGETS } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -95,11 +95,16 @@ describe('every kind of answer carries the security headers, on both ports', () 
         ],
         ['HTTP version', 505, await raw(port, 'GET /api/whoami HTTP/2.0')],
         ['control character', 400, await raw(port, 'GET /api/whoami HTTP/1.1\r\nX-Odd: a\x01b')],
-        [
-          'transfer encoding',
-          501,
-          await raw(port, 'POST /api/notes HTTP/1.1\r\nTransfer-Encoding: gzip, chunked', '0\r\n\r\n'),
-        ],
+        // (An encoding HAProxy cannot decode: tls.test.ts says what it answers.)
+        ...(ENGINE === 'nginx'
+          ? [
+              [
+                'transfer encoding',
+                501,
+                await raw(port, 'POST /api/notes HTTP/1.1\r\nTransfer-Encoding: gzip, chunked', '0\r\n\r\n'),
+              ] as [string, number, RawResponse],
+            ]
+          : []),
       ]
       for (const [kind, status, answer] of answers) {
         const what = `${port.name} ${kind}`
@@ -114,18 +119,26 @@ describe('every kind of answer carries the security headers, on both ports', () 
     const answers: Array<[string, number, RawResponse]> = [
       ['static file', 200, await request(`${HTTPS}/static/index.html`)],
       ['static, missing', 404, await request(`${HTTPS}/static/nope.html`)],
+      // nginx serves ranges of a file; HAProxy serves a file whole from memory, ranges ignored.
       [
-        'static, range past the end',
-        416,
+        ENGINE === 'nginx'
+          ? 'static, range past the end'
+          : 'static, a range ignored (HAProxy serves files whole)',
+        ENGINE === 'nginx' ? 416 : 200,
         await request(`${HTTPS}/static/index.html`, { headers: { range: 'bytes=999999-' } }),
       ],
       ['console', 200, await request(`${HTTPS}/console/`)],
       ['root', 302, await request(`${HTTPS}/`)],
-      [
-        'plain HTTP to the HTTPS port',
-        400,
-        await raw({ ...(PORTS[1] as (typeof PORTS)[number]), tls: false }, 'GET / HTTP/1.1'),
-      ],
+      // (HAProxy closes plain HTTP on its TLS port without an answer: tls.test.ts.)
+      ...(ENGINE === 'nginx'
+        ? [
+            [
+              'plain HTTP to the HTTPS port',
+              400,
+              await raw({ ...(PORTS[1] as (typeof PORTS)[number]), tls: false }, 'GET / HTTP/1.1'),
+            ] as [string, number, RawResponse],
+          ]
+        : []),
     ]
     for (const [kind, status, answer] of answers) {
       assert.equal(answer.status, status, kind)

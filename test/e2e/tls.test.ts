@@ -5,7 +5,7 @@ import { describe, it } from 'node:test'
 import tls from 'node:tls'
 import { startsFromBaseline } from '../lib/baseline.ts'
 import { HTTP, HTTPS, labCa, rawExchange, request } from '../lib/raw.ts'
-import { env } from '../lib/stack.ts'
+import { ENGINE, env } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -128,24 +128,39 @@ describe("nginx's own answers: JSON with the security headers, redirects that st
     }
   })
 
-  it('answers a transfer encoding it cannot decode, and plain HTTP on the HTTPS port, in JSON', async () => {
-    const cases: Array<[number, string, RegExp]> = [
-      [
-        env.port('NGINX_HTTP_PORT'),
-        'POST /api/notes HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
-        /^HTTP\/1\.1 501 [\s\S]*\{"error":"Not Implemented","message":"transfer encoding not supported"\}/,
-      ],
-      [
-        env.port('NGINX_HTTPS_PORT'),
-        'GET /api/whoami HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
-        /^HTTP\/1\.1 400 [\s\S]*\{"error":"Bad Request","message":"plain HTTP sent to the HTTPS port; use https:\/\/"\}/,
-      ],
-    ]
-    for (const [port, bytes, expected] of cases) {
-      const reply = await rawExchange(port, bytes)
-      assert.match(reply, expected)
-      assert.match(reply, /\r\ncontent-type: application\/json\r\n/i, reply)
-      assert.match(reply, /\r\nx-content-type-options: nosniff\r\n/i, reply)
-    }
-  })
+  const unknownEncoding =
+    'POST /api/notes HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n0\r\n\r\n'
+  const plainToHttps = 'GET /api/whoami HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+
+  if (ENGINE === 'nginx') {
+    it('answers a transfer encoding it cannot decode, and plain HTTP on the HTTPS port, in JSON', async () => {
+      const cases: Array<[number, string, RegExp]> = [
+        [
+          env.port('NGINX_HTTP_PORT'),
+          unknownEncoding,
+          /^HTTP\/1\.1 501 [\s\S]*\{"error":"Not Implemented","message":"transfer encoding not supported"\}/,
+        ],
+        [
+          env.port('NGINX_HTTPS_PORT'),
+          plainToHttps,
+          /^HTTP\/1\.1 400 [\s\S]*\{"error":"Bad Request","message":"plain HTTP sent to the HTTPS port; use https:\/\/"\}/,
+        ],
+      ]
+      for (const [port, bytes, expected] of cases) {
+        const reply = await rawExchange(port, bytes)
+        assert.match(reply, expected)
+        assert.match(reply, /\r\ncontent-type: application\/json\r\n/i, reply)
+        assert.match(reply, /\r\nx-content-type-options: nosniff\r\n/i, reply)
+      }
+    })
+  } else {
+    // HAProxy's parser refuses an unknown encoding before any rule runs, and 422 is not among
+    // the codes errorfile replaces; on its TLS port it speaks TLS only (haproxy/README.md).
+    it('answers a transfer encoding it cannot decode with its own 422 page, and closes on plain HTTP to the HTTPS port', async () => {
+      const reply = await rawExchange(env.port('NGINX_HTTP_PORT'), unknownEncoding)
+      assert.match(reply, /^HTTP\/1\.1 422 /)
+      assert.doesNotMatch(reply, /\r\nx-replica:/i, 'a replica saw it')
+      assert.equal(await rawExchange(env.port('NGINX_HTTPS_PORT'), plainToHttps).catch(() => ''), '')
+    })
+  }
 })

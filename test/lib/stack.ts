@@ -21,6 +21,11 @@ export const env = loadLabEnv()
 /** The mode of the stack under test: the same suites run against both (make test). */
 export const MODE = (await chooseMode(process.env.MODE)).mode
 export const BASE = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+/**
+ * The balancer under test (LB_ENGINE): the same suites run against nginx and HAProxy (make test).
+ * Where the two keep a promise differently, a test says which does what, by this name.
+ */
+export const ENGINE = env.get('LB_ENGINE') as 'nginx' | 'haproxy'
 
 /**
  * Where this machine reaches a service directly, bypassing nginx: natively its port on

@@ -7,6 +7,7 @@ import { repoRoot } from '../../paths.ts'
 import { fingerprint, renderTemplate } from '../../render.ts'
 import { consoleState } from '../console-state.ts'
 import type { Placement, SetServers } from '../placement.ts'
+import { errorFiles } from './errors.ts'
 
 const HAPROXY = join(repoRoot, 'haproxy')
 const TEMPLATE = join(HAPROXY, 'templates/haproxy.cfg.template')
@@ -59,6 +60,18 @@ function logFormat(strategy: string): string {
   return `{${body.join(',')}}`
 }
 
+/**
+ * A limit_req bucket (a rate, a burst) as two sliding windows: the short one allows the burst
+ * plus one, the long one the rate over it plus the burst. `span`: how many of the rate's units
+ * the long window is (10 for a rate per second in 10 s, 1 for a rate per minute in a minute).
+ */
+function windows(name: string, rate: string, burst: string, span: number): Record<string, number> {
+  return {
+    [`${name}_BURST`]: Number(burst) + 1,
+    [`${name}_SUSTAINED`]: Number(rate) * span + Number(burst),
+  }
+}
+
 export function renderHaproxy(
   env: LabEnv,
   placement: Placement,
@@ -71,6 +84,7 @@ export function renderHaproxy(
   const prefixed = placement.sets.filter(({ set }) => set.prefix !== '')
   const drained = env.list('LB_DRAINED')
   const staticFiles = readdirSync(join(repoRoot, 'static')).sort()
+  const errors = errorFiles(placement.confDir)
 
   const shared: Record<string, string | number> = {
     HTTP_BIND: placement.httpListen,
@@ -85,12 +99,13 @@ export function renderHaproxy(
     OBJECTSTORE_ADDRESS: placement.objectStore,
     TLS_DIR: dirname(placement.tlsCert),
     LOG_FORMAT: logFormat(strategy),
+    ERROR_FILES: errors.lines,
     RATE_LIMIT_EXEMPT: placement.rateLimitExempt.join(' ') || '255.255.255.255/32',
-    RATE_LIMIT_PER_SECOND: Number(env.get('RATE_LIMIT_RPS')) + Number(env.get('RATE_LIMIT_BURST')),
-    RATE_LIMIT_WRITES_PER_SECOND:
-      Number(env.get('RATE_LIMIT_WRITE_RPS')) + Number(env.get('RATE_LIMIT_WRITE_BURST')),
-    RATE_LIMIT_NEW_SESSIONS_PER_MINUTE:
-      Number(env.get('RATE_LIMIT_NEW_SESSIONS')) + Number(env.get('RATE_LIMIT_NEW_SESSIONS_BURST')),
+    // Per second: a burst in one second, the rate over ten (haproxy.cfg.template's tables).
+    ...windows('READ', env.get('RATE_LIMIT_RPS'), env.get('RATE_LIMIT_BURST'), 10),
+    ...windows('WRITE', env.get('RATE_LIMIT_WRITE_RPS'), env.get('RATE_LIMIT_WRITE_BURST'), 10),
+    // Per minute: a burst in ten seconds, the rate over a minute.
+    ...windows('SESSION', env.get('RATE_LIMIT_NEW_SESSIONS'), env.get('RATE_LIMIT_NEW_SESSIONS_BURST'), 1),
     RATE_LIMIT_CONN: env.get('RATE_LIMIT_CONN'),
     // A POST to a set's /api/visits without that set's session cookie makes a session.
     NEW_SESSION_ACL: placement.sets
@@ -156,9 +171,17 @@ export function renderHaproxy(
     .map((f) => readFileSync(join(SET_TEMPLATES, f), 'utf8'))
   const statics = staticFiles.map((f) => readFileSync(join(repoRoot, 'static', f), 'utf8'))
   // Every input, the static files it loads too: a changed one changes the version, and `up` reloads.
-  const version = fingerprint(JSON.stringify(vars), template, strategyText, ...setTemplates, ...statics)
+  const version = fingerprint(
+    JSON.stringify(vars),
+    template,
+    strategyText,
+    ...setTemplates,
+    ...statics,
+    ...errors.files.values(),
+  )
   const files = new Map([
     ['haproxy.cfg', renderTemplate(template, { ...vars, CONFIG_VERSION: version }, TEMPLATE)],
+    ...errors.files,
   ])
   files.set('console.json', consoleState(env, placement, version, strategy))
   return { files, version }
