@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict'
 import { after, beforeEach, describe, it } from 'node:test'
 import { startsFromBaseline } from '../lib/baseline.ts'
-import { burst, env, type Hit, lab, replicaUrl, stream, TARGETS, waitForReplica } from '../lib/stack.ts'
+import {
+  burst,
+  ENGINE,
+  env,
+  type Hit,
+  lab,
+  replicaUrl,
+  stream,
+  TARGETS,
+  waitForReplica,
+} from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -18,12 +28,14 @@ interface AccessLine {
   upstream: string
   upstream_status: string
   replica: string
+  /** HAProxy's: how many tries failed before the one that answered. */
+  retries?: number
 }
 
-/** nginx's access log lines for these requests (`lab logs nginx`: its JSON lines, either mode). */
+/** The balancer's access log lines for these requests (`lab logs <engine>`: its JSON lines). */
 async function accessLines(hits: Hit[]): Promise<AccessLine[]> {
   const ids = new Set(hits.map((h) => h.headers.get('x-request-id')))
-  return (await lab(['logs', 'nginx'])).split('\n').flatMap((line) => {
+  return (await lab(['logs', ENGINE])).split('\n').flatMap((line) => {
     const json = line.slice(line.indexOf('{"time"'))
     if (!line.includes('{"time"')) return []
     const entry = JSON.parse(json) as AccessLine
@@ -76,16 +88,25 @@ for (const { name, base, replicas } of TARGETS) {
         await lab(['unpause', victim])
       }
       assert.deepEqual(failed(hits), [])
-      // nginx's own account: which requests it sent to the frozen replica, and what came of them.
+      // The balancer's own account: which requests it sent to the frozen replica, and what came
+      // of them. nginx logs every try; HAProxy the replica that answered and how many tries failed.
       const address = new URL(replicaUrl(victim)).host
       const lines = await accessLines(hits)
-      assert.equal(lines.length, hits.length, 'every request is in nginx access log')
-      const tried = lines.filter((l) => l.upstream.split(', ').includes(address))
+      assert.equal(lines.length, hits.length, `every request is in ${ENGINE}'s access log`)
+      const tried =
+        ENGINE === 'nginx'
+          ? lines.filter((l) => l.upstream.split(', ').includes(address))
+          : lines.filter((l) => Number(l.retries) > 0)
       assert.ok(tried.length > 0, `no request was sent to the paused ${victim}`)
       for (const line of tried) {
         // Timed out there (504 in nginx's log), answered by another replica: one wait each.
-        assert.equal(line.upstream_status.split(', ')[0], '504', JSON.stringify(line))
-        assert.equal(line.upstream.split(', ').length, 2, JSON.stringify(line))
+        if (ENGINE === 'nginx') {
+          assert.equal(line.upstream_status.split(', ')[0], '504', JSON.stringify(line))
+          assert.equal(line.upstream.split(', ').length, 2, JSON.stringify(line))
+        } else {
+          assert.equal(line.retries, 1, JSON.stringify(line))
+          assert.notEqual(line.upstream, address, JSON.stringify(line))
+        }
         assert.notEqual(line.replica, victim, JSON.stringify(line))
       }
       const slowest = Math.max(...hits.map((h) => h.ms))

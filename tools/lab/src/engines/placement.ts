@@ -22,6 +22,11 @@ export interface Placement {
   /** Where the rendered files live (lb.conf includes app-locations.inc from there). */
   confDir: string
   accessLog: string
+  /**
+   * Natively, where an engine that cannot append to a file sends its access log instead (the
+   * log-keeper's UDP port: HAProxy clears O_APPEND on its log file); absent: stdout.
+   */
+  accessLogSyslog?: string
   tlsCert: string
   tlsKey: string
   staticRoot: string

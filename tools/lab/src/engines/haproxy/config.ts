@@ -48,7 +48,7 @@ function logFormat(strategy: string): string {
     ['upstream', '%[var(txn.upstream)]', true],
     ['upstream_status', '%[var(txn.upstream_status)]', true],
     ['upstream_ms', '%Tr', false],
-    ['retries', '%rc', false],
+    ['retries', '%[txn.conn_retries]', false],
     ['replica', '%[capture.res.hdr(0),json(utf8s)]', true],
     ['tls', '%sslv', true],
     ['strategy', strategy, true],
@@ -99,6 +99,7 @@ export function renderHaproxy(
     OBJECTSTORE_ADDRESS: placement.objectStore,
     TLS_DIR: dirname(placement.tlsCert),
     LOG_FORMAT: logFormat(strategy),
+    ACCESS_LOG: placement.accessLogSyslog ?? 'stdout',
     ERROR_FILES: errors.lines,
     RATE_LIMIT_EXEMPT: placement.rateLimitExempt.join(' ') || '255.255.255.255/32',
     // Per second: a burst in one second, the rate over ten (haproxy.cfg.template's tables).

@@ -45,6 +45,7 @@ export function nativePlacement(
     // The file nginx's own log (its stderr) goes to, as both go to one stream in Docker mode:
     // `lab logs nginx` shows them interleaved, and the log-keeper caps one file.
     accessLog: logFile('nginx'),
+    accessLogSyslog: `${LOCALHOST}:${env.port('LOG_KEEPER_SYSLOG_PORT')}`,
     tlsCert: devCertificate(),
     tlsKey: join(dirname(devCertificate()), 'key.pem'),
     staticRoot: join(repoRoot, 'static'),
