@@ -117,17 +117,18 @@ export function loadBalancingDashboard(): Dashboard {
         .datasource(DATASOURCE)
         .height(6)
         .span(12)
-        .withTarget(query('up{job=~"$job|nginx|redis|postgres"}', '{{job}} {{replica}}')),
+        .withTarget(query('up{job=~"$job|nginx|haproxy|redis|postgres"}', '{{job}} {{replica}}')),
     )
     .withPanel(
       timeseries(
-        'nginx connections',
-        'Client connections nginx holds, by state (from stub_status, through the nginx exporter).',
+        'Balancer connections',
+        'Client connections the balancer holds: nginx by state (stub_status, through the nginx exporter), HAProxy its front end’s current sessions (its own endpoint). Only the running engine’s series have data (LB_ENGINE).',
         'short',
-        query('nginx_connections_active', 'active'),
-        query('nginx_connections_reading', 'reading'),
-        query('nginx_connections_writing', 'writing'),
-        query('nginx_connections_waiting', 'waiting (keep-alive)'),
+        query('nginx_connections_active', 'nginx active'),
+        query('nginx_connections_reading', 'nginx reading'),
+        query('nginx_connections_writing', 'nginx writing'),
+        query('nginx_connections_waiting', 'nginx waiting (keep-alive)'),
+        query('haproxy_frontend_current_sessions{proxy="lab"}', 'HAProxy current sessions'),
       ),
     )
     .withRow(new RowBuilder('Dependencies'))
