@@ -13,7 +13,7 @@ export MODE
 .PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout bench lint typecheck test test-native test-docker test-plan images
 
 help: ## List the targets
-	@echo 'usage: make <target> [s=<service>] [LB_STRATEGY=...] [MODE=native|docker]'
+	@echo 'usage: make <target> [s=<service>] [LB_ENGINE=nginx|haproxy] [LB_STRATEGY=...] [MODE=native|docker]'
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z -]*:.*## / { if (length($$1) > 10) printf "  %s\n  %-10s %s\n", $$1, "", $$2; else printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 # npm ci writes node_modules/.package-lock.json: reinstall only when the lockfile changed.

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ENGINES } from '../tools/lab/src/engines/index.ts'
 import { loadLabEnv } from '../tools/lab/src/env.ts'
 import { chooseMode } from '../tools/lab/src/mode.ts'
 import { installPackages, missingPackages } from '../tools/lab/src/system.ts'
@@ -54,12 +55,19 @@ function k6(script: string, name: string, env: string[]): any {
   return JSON.parse(readFileSync(join(root, 'loadtests/results', `${name}.json`), 'utf8'))
 }
 
-/** Each path measured `rounds` times, the paths taking turns, so a busy moment of the machine
- * does not land on one path only; a figure is then the range over the rounds. */
-function paths(targets: Array<[name: string, url: string]>, connections: number, rounds = 2) {
-  const runs = new Map<string, WrkRun[]>(targets.map(([name]) => [name, []]))
+/**
+ * Each path measured `rounds` times at 1 and at 32 clients, the paths taking turns, so a busy
+ * moment of the machine does not land on one path only (a figure is the range over the rounds).
+ * A path through an engine first makes that engine the running stack's balancer.
+ */
+function paths(targets: Array<[name: string, url: string, engine?: string]>, rounds = 2) {
+  const runs = new Map(targets.map(([name]) => [name, { one: [] as WrkRun[], many: [] as WrkRun[] }]))
   for (let round = 0; round < rounds; round++)
-    for (const [name, url] of targets) runs.get(name)?.push(wrk(url, connections, 8))
+    for (const [name, url, engine] of targets) {
+      if (engine) lab({ LB_ENGINE: engine, LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
+      runs.get(name)?.one.push(wrk(url, 1, 8))
+      runs.get(name)?.many.push(wrk(url, 32, 8))
+    }
   return runs
 }
 const range = (runs: WrkRun[], pick: (run: WrkRun) => number, format: (n: number) => string) => {
@@ -69,6 +77,15 @@ const range = (runs: WrkRun[], pick: (run: WrkRun) => number, format: (n: number
 }
 const micros = (n: number) => (n < 1 ? `${Math.round(n * 1000)} µs` : `${n.toFixed(1)} ms`)
 const thousands = (n: number) => `${(n / 1000).toFixed(1)}k`
+
+/** "nginx 1.22.1", "HAProxy 3.2.23": the binary each engine runs natively. */
+function engineVersion(name: string): string {
+  const engine = ENGINES[name]
+  if (!engine) return name
+  const line = version(engine.nativeBinary(), ['-v'])
+  const number = /(\d+\.\d+\.\d+)/.exec(line)?.[1] ?? '?'
+  return `${name === 'haproxy' ? 'HAProxy' : name} ${number}`
+}
 
 const ms = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(1)} ms`)
 const version = (command: string, args: string[]) => {
@@ -82,15 +99,21 @@ try {
   installPackages(missingPackages(['wrk']))
   lab({ LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
   scale(3)
-  const targets: Array<[string, string]> = [
+  const balancer = `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}/api/whoami`
+  const targets: Array<[string, string, string?]> = [
     ['one replica, direct', `http://${LOCALHOST}:${replicaPort(env, 'app1')}/api/whoami`],
-    [
-      `the lab's nginx, ${REPLICAS} replicas (least_conn)`,
-      `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}/api/whoami`,
-    ],
+    ...Object.values(ENGINES).map(
+      (engine) =>
+        [`${engineVersion(engine.name)}, ${REPLICAS} replicas (least_conn)`, balancer, engine.name] as [
+          string,
+          string,
+          string,
+        ],
+    ),
   ]
-  const one = paths(targets, 1)
-  const many = paths(targets, 32)
+  const measured = paths(targets)
+  // The rest runs on the engine the stack had.
+  lab({ LB_ENGINE: env.get('LB_ENGINE'), LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
 
   // 1 to 6 replicas, each count measured twice: I/O-bound work and CPU-bound work. Clients
   // grow with the replicas, so the load generator is never what caps the figure.
@@ -161,21 +184,22 @@ try {
     'everything on one machine (the load generator competes with the stack for the same cores).',
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB;`,
-    `Node ${process.version}; ${version(K6, ['version'])}; ${version('nginx', ['-v'])}.`,
+    `Node ${process.version}; ${version(K6, ['version'])}; ${Object.keys(ENGINES).map(engineVersion).join(', ')}.`,
     `Configuration: ${REPLICAS} replicas, WORK_CONCURRENCY=${SLOTS}, WORK_QUEUE_TIMEOUT_MS=${QUEUE_MS},`,
     `UPSTREAM_READ_TIMEOUT=${READ_TIMEOUT} (.env.example, then .env).`,
     '',
-    '## The balancer path: GET /api/whoami, direct and through the balancer (wrk, 8 s per run)',
+    '## The balancer path: GET /api/whoami, direct and through each engine (wrk, 8 s per run)',
     '',
     'What the balancer adds to a request: its access logs, header checks, rate limits and the proxy',
-    'hop. Two rounds, the paths taking turns; each figure is the range over the rounds. On two',
-    'shared cores the load generator, the balancer and the replicas compete: compare paths within',
-    'one run, not across machines.',
+    'hop, with the same front in both engines (LB_ENGINE switched on the running stack). Two',
+    'rounds, the paths taking turns; each figure is the range over the rounds. On two shared cores',
+    'the load generator, the balancer and the replicas compete: compare paths within one run, not',
+    'across machines.',
     '',
     '| path | 1 client: p50 | 1 client: p99 | 32 clients: requests/s | failed |',
     '|---|---|---|---|---|',
     ...targets.map(([name]) => {
-      const [c1 = [], c32 = []] = [one.get(name), many.get(name)]
+      const { one: c1 = [], many: c32 = [] } = measured.get(name) ?? {}
       const failed = [...c1, ...c32].reduce((sum, run) => sum + run.errors, 0)
       return `| ${name} | ${range(c1, (r) => r.p50, micros)} | ${range(c1, (r) => r.p99, micros)} | ${range(c32, (r) => r.requestsPerSecond, thousands)} | ${failed} |`
     }),

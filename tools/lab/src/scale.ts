@@ -8,6 +8,7 @@
 // leaving at once, one request could be refused by as many replicas as nginx tries.)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { engineOf } from './engines/index.ts'
 import { type LabEnv, loadLabEnv, parseEnvFile, scaleFile } from './env.ts'
 import {
   MAX_REPLICAS,
@@ -29,19 +30,28 @@ export function scaleRequest(args: string[]): { set: ReplicaSet; count: number }
   return { set, count: parseReplicaCount(n, 'n') }
 }
 
-export function rememberCount(set: ReplicaSet, count: number): void {
+/** Keeps one of the stack's choices (a count, the engine) until `make reset` (env.ts reads it). */
+function remember(key: string, value: string): void {
   const file = scaleFile()
-  const counts = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8'), file) : new Map<string, string>()
-  counts.set(replicaSet(set).countKey, String(count))
+  const kept = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8'), file) : new Map<string, string>()
+  kept.set(key, value)
   mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, [...counts].map(([key, value]) => `${key}=${value}\n`).join(''))
+  writeFileSync(file, [...kept].map(([name, v]) => `${name}=${v}\n`).join(''))
 }
 
-/** A count given to `up` (APP_REPLICAS=5 make up) is remembered as `scale` would remember it. */
+export function rememberCount(set: ReplicaSet, count: number): void {
+  remember(replicaSet(set).countKey, String(count))
+}
+
+/**
+ * A count given to `up` (APP_REPLICAS=5 make up) is remembered as `scale` would remember it; so
+ * is the engine (LB_ENGINE=haproxy make up), so that later verbs (ps, logs, kill) act on it.
+ */
 export function rememberCounts(env: LabEnv): void {
   for (const set of SET_NAMES) {
     if (process.env[replicaSet(set).countKey]) rememberCount(set, replicaCount(env, set))
   }
+  if (process.env.LB_ENGINE) remember('LB_ENGINE', engineOf(env).name)
 }
 
 /** The lab's environment with another count for one set: what a scale aims at. */
