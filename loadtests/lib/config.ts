@@ -14,9 +14,12 @@ export const REPLICAS = (__ENV.REPLICAS || 'app1,app2,app3').split(',')
 // container's fixed address (compose.yaml sets it).
 export const CLIENT_IP = __ENV.CLIENT_IP || '127.0.0.1'
 
-/** For setup(): stop at once, with the reason, when there is no stack to test. */
+/**
+ * For setup(): stop at once, with the reason, when there is no stack to test: the balancer,
+ * whichever engine it is, answers a replica's route.
+ */
 export function requireStack(): void {
-  const response = http.get(`${BASE_URL}/nginx-health`, { timeout: '2s' })
+  const response = http.get(`${BASE_URL}/api/whoami`, { timeout: '2s' })
   if (response.status !== 200) fail(`no stack at ${BASE_URL} (status ${response.status}): run make up first`)
 }
 

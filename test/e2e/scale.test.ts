@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { startsFromBaseline } from '../lib/baseline.ts'
-import { BASE, burst, env, hit, lab, SessionClient, shares, until } from '../lib/stack.ts'
+import { BASE, burst, env, HEALTH_PATH, hit, lab, SessionClient, shares, until } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -26,10 +26,10 @@ describe('make scale: replicas in and out of a running stack', () => {
   after(() => lab(['scale', '3']))
 
   it('refuses a count that is not 1 to 9, and changes nothing', async () => {
-    // What runs (the first column of `ps`: services or containers) and the config nginx runs.
+    // What runs (the first column of `ps`: services or containers) and the config the balancer runs.
     const snapshot = async () => ({
       running: (await lab(['ps'])).split('\n').map((line) => line.split(' ')[0]),
-      config: await (await fetch(`${BASE}/nginx-health`)).text(),
+      config: await (await fetch(`${BASE}${HEALTH_PATH}`)).text(),
     })
     const before = await snapshot()
     for (const bad of ['0', '10', 'five', '2.5']) {

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type pg from 'pg'
+import { engineOf } from '../../tools/lab/src/engines/index.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { chooseMode } from '../../tools/lab/src/mode.ts'
 import {
@@ -26,6 +27,8 @@ export const BASE = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
  * Where the two keep a promise differently, a test says which does what, by this name.
  */
 export const ENGINE = env.get('LB_ENGINE') as 'nginx' | 'haproxy'
+/** The path on which the balancer answers `ok <config version>` itself. */
+export const HEALTH_PATH = engineOf(env).healthPath
 
 /**
  * Where this machine reaches a service directly, bypassing nginx: natively its port on
