@@ -117,6 +117,7 @@ export async function nativePart(recorder: Recorder): Promise<void> {
     'native: k6',
     'native haproxy: up',
     'native haproxy: e2e',
+    'native haproxy: k6',
   ]
   const up = await recorder.step('native: up', ['native'], () => sh(NODE, [LAB, 'up'], env))
   try {
@@ -184,13 +185,25 @@ async function haproxyPart(recorder: Recorder): Promise<void> {
   const env = { MODE: 'native', LB_ENGINE: 'haproxy' }
   const up = await recorder.step('native haproxy: up', ['native'], () => sh(NODE, [LAB, 'up'], env))
   try {
-    if (!up) return await recorder.blocked(['native haproxy: e2e'], ['native'], 'HAProxy did not come up')
+    if (!up)
+      return await recorder.blocked(
+        ['native haproxy: e2e', 'native haproxy: k6'],
+        ['native'],
+        'HAProxy did not come up',
+      )
     await recorder.step('native haproxy: e2e', ['native'], () =>
       nodeTests(
         'haproxy-e2e',
         ENGINE_SUITES.map((name) => `test/e2e/${name}.test.ts`),
         env,
       ),
+    )
+    // Replicas lost and replaced under load: what the engine's retries and draining decide.
+    await recorder.step(
+      'native haproxy: k6',
+      ['native', 'k6'],
+      () => nodeTests('haproxy-k6', ['test/k6/failover.test.ts'], env),
+      needsK6,
     )
   } finally {
     // `up` remembers the engine (as it does counts): nginx again, for what runs after.
@@ -257,8 +270,9 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
       () => nodeTests('docker-browser', ['test/browser/*.test.ts'], env),
       needsChromium,
     )
+    // (test/k6/replicas.test.ts runs once, natively: the mode changes nothing it tests.)
     await recorder.step('docker: k6', ['docker', 'k6'], () =>
-      nodeTests('docker-k6', ['test/k6/*.test.ts'], env),
+      nodeTests('docker-k6', ['test/k6/k6.test.ts', 'test/k6/failover.test.ts'], env),
     )
   } finally {
     if (!recorder.plan) {
