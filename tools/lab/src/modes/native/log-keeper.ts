@@ -4,7 +4,8 @@
 // each: HAProxy's access log (it clears O_APPEND on a file it writes to, which rotation needs).
 //   node log-keeper.ts <state folder> <max bytes> <interval ms> [<udp port> <file>]
 import { createSocket } from 'node:dgram'
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { logsUnder, rotateIfOver } from './log-rotation.ts'
 
@@ -18,6 +19,7 @@ if (!stateRoot || !(max > 0) || !(every > 0)) {
 
 if (syslogPort && syslogFile) {
   // Opened for appending, and each line written whole: a rotation never leaves a hole or half a line.
+  mkdirSync(dirname(syslogFile), { recursive: true })
   const fd = openSync(syslogFile, 'a')
   const socket = createSocket('udp4')
   socket.on('message', (message) => {
