@@ -24,6 +24,11 @@ export interface BalancerEngine {
   /** The signal to load a changed config in place, finishing what it has; the one to stop gracefully. */
   reloadSignal: NodeJS.Signals
   stopSignal: NodeJS.Signals
+  /**
+   * What an old worker's process title says once it has stopped accepting, after a reload (none:
+   * the lab waits, bounded, for it to exit).
+   */
+  retiringTitle?: string
   /** The path, on its HTTP port, that answers `ok <version>` with the version of the config it runs. */
   healthPath: string
 }

@@ -31,5 +31,7 @@ export const nginxEngine: BalancerEngine = {
   reloadSignal: 'SIGHUP',
   // Graceful: workers finish the requests they hold, as the official image's STOPSIGNAL.
   stopSignal: 'SIGQUIT',
+  // Set as an old worker closes its listening sockets (ngx_worker_process_cycle).
+  retiringTitle: 'worker process is shutting down',
   healthPath: '/nginx-health',
 }

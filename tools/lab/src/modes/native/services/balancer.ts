@@ -1,8 +1,9 @@
 // The balancer, natively: its engine's config (engines/engine.ts; LB_ENGINE picks nginx or
 // HAProxy) rendered into the state folder, tested, run in the foreground, reloaded in place. The
 // edge's TLS certificate and the console's syslog tag are the lab's, whichever engine runs.
-import { existsSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { BalancerEngine } from '../../../engines/engine.ts'
 import { engineOf } from '../../../engines/index.ts'
 import { nativePlacement } from '../../../engines/nginx/config.ts'
@@ -10,7 +11,11 @@ import type { LabEnv } from '../../../env.ts'
 import { consoleStateFile, edgeTlsDir, repoRoot, serviceDir } from '../../../paths.ts'
 import { ensureDevCertificate, ensureSyslogTag } from '../../../tls.ts'
 import { LOCALHOST, replicasOf, SET_NAMES } from '../../../topology.ts'
+import { processTree } from '../procs.ts'
 import { ensureDir, runChecked, type Service, writeIfChanged } from './service.ts'
+
+/** How long a reload waits for the old workers to stop accepting (they may hold a stream). */
+const RETIRE_WAIT_MS = 3000
 
 export function balancer(env: LabEnv, engine: BalancerEngine = engineOf(env)): Service {
   const port = env.port('NGINX_HTTP_PORT')
@@ -18,6 +23,26 @@ export function balancer(env: LabEnv, engine: BalancerEngine = engineOf(env)): S
   const confDir = join(dir, 'conf')
   let version = ''
   let binary = ''
+
+  async function runsVersion(): Promise<boolean> {
+    try {
+      const response = await fetch(`http://${LOCALHOST}:${port}${engine.healthPath}`, {
+        signal: AbortSignal.timeout(1000),
+      })
+      return (await response.text()).trim() === `ok ${version}`
+    } catch {
+      return false
+    }
+  }
+  /** An old worker has stopped accepting: gone, or saying it is (engine.retiringTitle). */
+  const retired = (pid: number) => {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      return engine.retiringTitle !== undefined && title.includes(engine.retiringTitle)
+    } catch {
+      return true
+    }
+  }
 
   /** The rendered files, with the shared folders beside them (Docker mode copies them). */
   function writeConfig(into: string): boolean {
@@ -73,18 +98,18 @@ export function balancer(env: LabEnv, engine: BalancerEngine = engineOf(env)): S
       env: {},
       cwd: dir,
     }),
-    healthy: async () => {
-      try {
-        const response = await fetch(`http://${LOCALHOST}:${port}${engine.healthPath}`, {
-          signal: AbortSignal.timeout(1000),
-        })
-        return (await response.text()).trim() === `ok ${version}`
-      } catch {
-        return false
-      }
-    },
+    healthy: runsVersion,
     async reload(pid) {
+      const retiring = processTree(pid).slice(1)
       process.kill(pid, engine.reloadSignal)
+      // Until the new config answers and no process of the old one accepts connections: one an
+      // old worker accepted just before it was told to stop would be closed unanswered (seen as
+      // a reset by a client that sent at once). Bounded: an old worker may hold a long stream.
+      const deadline = Date.now() + RETIRE_WAIT_MS
+      while (Date.now() < deadline) {
+        if ((await runsVersion()) && retiring.every(retired)) return
+        await sleep(50)
+      }
     },
     url: `http://${LOCALHOST}:${port}`,
   }
