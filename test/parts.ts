@@ -181,6 +181,9 @@ export const ENGINE_SUITES = [
   'writes',
 ]
 
+/** What crosses an engine's Docker wiring: its ports, TLS, console, logs, failover, metrics. */
+const DOCKER_ENGINE_SUITES = ['console', 'edge', 'failover', 'observability', 'tls']
+
 async function haproxyPart(recorder: Recorder): Promise<void> {
   const env = { MODE: 'native', LB_ENGINE: 'haproxy' }
   const up = await recorder.step('native haproxy: up', ['native'], () => sh(NODE, [LAB, 'up'], env))
@@ -216,7 +219,15 @@ async function haproxyPart(recorder: Recorder): Promise<void> {
  * then the end-to-end, browser and k6 suites again; `down --volumes` at the end, whatever happened.
  */
 export async function dockerPart(recorder: Recorder): Promise<void> {
-  const suites = ['docker: images', 'docker: up', 'docker: e2e', 'docker: browser', 'docker: k6']
+  const suites = [
+    'docker: images',
+    'docker: up',
+    'docker: e2e',
+    'docker: browser',
+    'docker: k6',
+    'docker haproxy: up',
+    'docker haproxy: e2e',
+  ]
   let host = ''
   const engine = await recorder.step(
     'docker: engine',
@@ -276,6 +287,19 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
     await recorder.step('docker: k6', ['docker', 'k6'], () =>
       nodeTests('docker-k6', ['test/k6/k6.test.ts', 'test/k6/rollout.test.ts'], env),
     )
+    // HAProxy in nginx's place on the same stack: what the engine changes in Docker mode is its
+    // wiring (compose.yaml's profile, the rendered volume, signals, its log on stdout, Prometheus's
+    // job), which these suites cross; what HAProxy itself does ran natively (ENGINE_SUITES).
+    const haproxy = { ...env, LB_ENGINE: 'haproxy' }
+    if (await recorder.step('docker haproxy: up', ['docker'], () => sh(NODE, [LAB, 'up'], haproxy)))
+      await recorder.step('docker haproxy: e2e', ['docker'], () =>
+        nodeTests(
+          'docker-haproxy-e2e',
+          DOCKER_ENGINE_SUITES.map((name) => `test/e2e/${name}.test.ts`),
+          haproxy,
+        ),
+      )
+    else await recorder.blocked(['docker haproxy: e2e'], ['docker'], 'HAProxy did not come up in Docker mode')
   } finally {
     if (!recorder.plan) {
       if (started) await sh(NODE, [LAB, 'reset'], env)

@@ -2,7 +2,7 @@
 // (as JSON, through json-errors.conf) and both replica sets see the same limits: Node's parser
 // and Gunicorn's refuse a control character in a header value, and Gunicorn more than 100
 // header fields (nginx adds 7 of its own). nginx itself bounds each line and the total size
-// (large_client_header_buffers). Plain ES5: Debian bookworm's njs (0.7) has no destructuring.
+// (large_client_header_buffers).
 
 // C0 controls but tab, and DEL: RFC 9110 5.5 (obs-text above 0x7f stays allowed).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point

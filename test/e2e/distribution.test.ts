@@ -132,6 +132,27 @@ for (const { name, base, replicas } of TARGETS) {
       }
     })
 
+    it('sticky_cookie keeps each client on the replica its cookie names, and spreads new clients', async () => {
+      await useStrategy('sticky_cookie')
+      const route = `lb_route_${base ? 'py' : 'app'}`
+      // Twelve clients with no cookie of the app's: the balancer's own cookie is what binds them.
+      const clients = Array.from({ length: 12 }, () => new SessionClient())
+      const seen = await Promise.all(
+        clients.map(async (client) => {
+          const replicasOfOne = new Set<string>()
+          for (let i = 0; i < 10; i++) {
+            const { status, body } = await client.send(`${base}/api/whoami`)
+            assert.equal(status, 200)
+            replicasOfOne.add(body.replica)
+          }
+          assert.ok(client.jar.has(route), `no ${route} cookie: ${client.cookie}`)
+          return [...replicasOfOne]
+        }),
+      )
+      for (const replicasOfOne of seen) assert.equal(replicasOfOne.length, 1, JSON.stringify(seen))
+      assert.ok(new Set(seen.flat()).size > 1, `every client on one replica: ${JSON.stringify(seen)}`)
+    })
+
     it('ip_hash pins one client to one replica', async () => {
       await useStrategy('ip_hash')
       const hits = await measure(100, 4)

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { REPLICA_ENV } from '../../tools/lab/src/contract.ts'
+import { HAPROXY_VERSION } from '../../tools/lab/src/engines/haproxy/index.ts'
+import { ENGINES } from '../../tools/lab/src/engines/index.ts'
+import { NGINX_VERSION } from '../../tools/lab/src/engines/nginx/config.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { consoleOrigins, consoleService } from '../../tools/lab/src/modes/native/services/console.ts'
 import { replica, services } from '../../tools/lab/src/modes/native/services/index.ts'
@@ -128,7 +131,7 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     }
   })
 
-  it('publishes the ports .env.example names, nginx on all interfaces, the rest on 127.0.0.1 only', () => {
+  it('publishes the ports .env.example names, the balancer on all interfaces, the rest on 127.0.0.1 only', () => {
     const raw = composeRaw()
     const published: Record<string, string[]> = {}
     for (const [name, service] of Object.entries<{ ports?: string[] }>(raw.services)) {
@@ -142,6 +145,7 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
     }
     assert.deepEqual(published, {
       nginx: ['all', 'all'],
+      haproxy: ['all', 'all'],
       prometheus: ['loopback'],
       grafana: ['loopback'],
     })
@@ -174,9 +178,22 @@ describe('compose.yaml (Docker mode, checked without Docker)', () => {
       if (!ONE_SHOT.has(name) && name !== 'nginx-exporter')
         assert.ok(service.healthcheck?.test, `${name}: no healthcheck`)
     }
-    for (const name of ['app', 'py', 'nginx', 'redis']) {
+    for (const name of ['app', 'py', 'nginx', 'haproxy', 'redis']) {
       assert.equal(project.services[name].init, true, `${name}: init: true, so signals reach the process`)
     }
+  })
+
+  it('runs each balancer engine as its own profile, of the version native mode runs, at the same addresses', async () => {
+    const project = await composeProject()
+    const natively = { nginx: NGINX_VERSION, haproxy: HAPROXY_VERSION }
+    for (const [name, version] of Object.entries(natively)) {
+      const service = project.services[name]
+      assert.equal(service.image, `${name}:${version}`, `${name}: the image of the version native mode runs`)
+      assert.deepEqual(service.profiles, [name], `${name}: its own profile, so one engine runs at a time`)
+      assert.deepEqual(service.networks, project.services.nginx.networks, `${name}: the balancer's addresses`)
+    }
+    assert.deepEqual(Object.keys(natively).sort(), Object.keys(ENGINES).sort())
+    assert.equal(project.services['nginx-exporter'].profiles?.[0], 'nginx')
   })
 
   it("caps every container's log: json-file, LOG_MAX_SIZE per file, three files", async () => {

@@ -5,17 +5,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { dockerPlacement } from '../../tools/lab/src/engines/nginx/config.ts'
 import { nginxEngine } from '../../tools/lab/src/engines/nginx/index.ts'
+import { dockerPlacement } from '../../tools/lab/src/engines/placement.ts'
 import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { which } from '../../tools/lab/src/system.ts'
 import { stageNginx } from '../lib/nginx.ts'
 
 const run = promisify(execFile)
 
 // Docker mode's rendering is also run for real (make test's Docker part); this checks it where
-// no engine runs, with the machine's own nginx, paths moved into a scratch folder.
+// no engine runs, with the nginx native mode runs (the image's), paths moved into a scratch folder.
 describe("nginx's config as Docker mode renders it", () => {
   it('passes nginx -t, proxying to the addresses Docker gave the replicas', async () => {
     const env = loadLabEnv({})
@@ -29,6 +28,7 @@ describe("nginx's config as Docker mode renders it", () => {
     try {
       const placement = {
         ...dockerPlacement(env, replicas, 'test_tag'),
+        engineRoot: nginxEngine.nativeRoot?.() ?? '',
         confDir: dir,
         tlsCert: join(dir, 'tls/cert.pem'),
         tlsKey: join(dir, 'tls/key.pem'),
@@ -41,9 +41,7 @@ describe("nginx's config as Docker mode renders it", () => {
       assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.130:3000 .*# app1`))
       assert.match(files.get('lb.conf') ?? '', new RegExp(`server ${backend}\\.131:8000 .*# py1`))
 
-      const nginx = which('nginx')
-      assert.ok(nginx, 'nginx not installed')
-      await run(nginx, nginxEngine.testArgs(dir, dir))
+      await run(nginxEngine.nativeBinary(), nginxEngine.testArgs(dir, dir))
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

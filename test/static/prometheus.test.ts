@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
+import { loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { dockerPrometheus, renderPrometheus } from '../../tools/lab/src/prometheus-config.ts'
 import { which } from '../../tools/lab/src/system.ts'
@@ -26,7 +27,10 @@ describe('Prometheus configuration', () => {
         app: [{ name: 'app1', address: '172.30.57.130:3000' }],
         py: [{ name: 'py1', address: '172.30.57.131:8000' }],
       }
-      const placement = { ...dockerPrometheus(replicas), rulesDir: join(repoRoot, 'prometheus/rules') }
+      const placement = {
+        ...dockerPrometheus(loadLabEnv({}), replicas),
+        rulesDir: join(repoRoot, 'prometheus/rules'),
+      }
       writeFileSync(config, renderPrometheus(placement))
       const { stdout } = await promtool('check', 'config', config)
       assert.match(stdout, /SUCCESS: 2 rule files found/)

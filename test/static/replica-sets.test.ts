@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { nativePlacement } from '../../tools/lab/src/engines/nginx/config.ts'
 import { nginxEngine } from '../../tools/lab/src/engines/nginx/index.ts'
+import { nativePlacement } from '../../tools/lab/src/engines/placement.ts'
 import { LabEnv, loadLabEnv } from '../../tools/lab/src/env.ts'
 import { nativePrometheus, renderPrometheus } from '../../tools/lab/src/prometheus-config.ts'
 import { which } from '../../tools/lab/src/system.ts'
@@ -49,7 +49,7 @@ describe('a third replica set is one row: the renderers serve and scrape it unch
     const goAddress = `127.0.0.1:${(go1.address() as AddressInfo).port}`
 
     const [http, https, status] = [await freePort(), await freePort(), await freePort()]
-    const placement = nativePlacement(env, dir, dir, 'test_tag')
+    const placement = nativePlacement(env, 'nginx', dir, dir, 'test_tag', nginxEngine.nativeRoot?.())
     placement.httpListen = `127.0.0.1:${http}`
     placement.httpsListen = `127.0.0.1:${https}`
     placement.statusListen = `127.0.0.1:${status}`
@@ -59,8 +59,7 @@ describe('a third replica set is one row: the renderers serve and scrape it unch
     placement.sets = [...placement.sets, { set: GO, servers: [{ name: 'go1', address: goAddress }] }]
     files = await stageNginx(dir, env, placement)
 
-    const binary = which('nginx')
-    assert.ok(binary, 'nginx not installed')
+    const binary = nginxEngine.nativeBinary()
     await run(binary, nginxEngine.testArgs(dir, dir))
     nginx = spawn(binary, nginxEngine.runArgs(dir, dir), { stdio: 'ignore' })
     base = `http://127.0.0.1:${http}`

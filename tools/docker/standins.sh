@@ -58,6 +58,9 @@ context() { # name version dir
     fi
     cp -r "$pkg" "$3/node"
     ;;
+  haproxy)
+    cp "$(LAB_CACHE_DIR=$cache "$root/haproxy/build.sh" "$2")" "$3/haproxy"
+    ;;
   seaweedfs)
     cp "$(LAB_CACHE_DIR=$cache "$root/services/objectstore/fetch-weed.sh" "$2")" "$3/weed"
     ;;

@@ -45,12 +45,19 @@ export function nativePrometheus(env: LabEnv): PrometheusPlacement {
   }
 }
 
-/** Docker mode: the replicas at the addresses nginx proxies to (modes/docker/replicas.ts). */
-export function dockerPrometheus(replicas: Record<string, ReplicaAddress[]>): PrometheusPlacement {
+/** Docker mode: the replicas at the addresses the balancer proxies to (modes/docker/replicas.ts). */
+export function dockerPrometheus(
+  env: LabEnv,
+  replicas: Record<string, ReplicaAddress[]>,
+): PrometheusPlacement {
   return {
     self: 'localhost:9090',
     sets: SET_NAMES.map((name) => ({ name, replicas: replicas[name] ?? [] })),
-    balancer: { job: 'nginx', target: 'nginx-exporter:9113' },
+    // HAProxy's own endpoint on its status port (the placement's statusListen).
+    balancer:
+      env.get('LB_ENGINE') === 'nginx'
+        ? { job: 'nginx', target: 'nginx-exporter:9113' }
+        : { job: env.get('LB_ENGINE'), target: `${env.get('LB_ENGINE')}:8081` },
     redisExporter: 'redis-exporter:9121',
     postgresExporter: 'postgres-exporter:9187',
     objectstore: 'objectstore:9327',

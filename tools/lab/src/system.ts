@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { NJS_MODULE } from './engines/nginx/config.ts'
 
 /** Debian's Postgres keeps its server binaries out of PATH, under /usr/lib/postgresql/<major>/bin. */
 function postgresBinDirs(): string[] {
@@ -16,7 +15,7 @@ function postgresBinDirs(): string[] {
 }
 
 function searchPath(): string[] {
-  // sbin holds nginx on Debian and is often missing from a non-root PATH.
+  // sbin is often missing from a non-root PATH.
   return [...postgresBinDirs(), ...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin']
 }
 
@@ -47,8 +46,6 @@ export const PACKAGES: Record<string, string> = {
   pg_basebackup: 'postgresql',
   pg_isready: 'postgresql',
   psql: 'postgresql',
-  nginx: 'nginx',
-  [NJS_MODULE]: 'libnginx-mod-http-js',
   prometheus: 'prometheus',
   promtool: 'prometheus',
   openssl: 'openssl',

@@ -11,6 +11,11 @@ export interface BalancerEngine {
   /** Where its own binary is natively (found on the path, or built once). */
   nativeBinary(): string
   /**
+   * Natively, the folder its package is unpacked into, that its config loads files from (nginx's
+   * modules and MIME types); absent for an engine that is one binary.
+   */
+  nativeRoot?(): string
+  /**
    * Its config for a placement: file name to content, and the version its health path reports
    * once it runs that config. A replica in LB_DRAINED is rendered out of rotation (drained):
    * rollouts and scale-ins drain that way.
@@ -29,6 +34,8 @@ export interface BalancerEngine {
    * the lab waits, bounded, for it to exit).
    */
   retiringTitle?: string
+  /** Docker mode: the Compose services of its profile besides its own (named as the engine). */
+  dockerCompanions?: string[]
   /** The path, on its HTTP port, that answers `ok <version>` with the version of the config it runs. */
   healthPath: string
 }

@@ -1,5 +1,21 @@
+// Where things are for a balancer engine, per run mode: the same placement for nginx and HAProxy.
+import { dirname, join } from 'node:path'
+import type { LabEnv } from '../env.ts'
+import { devCertificate, logFile, repoRoot } from '../paths.ts'
 import type { RoutedSet } from '../sets/index.ts'
-import type { ReplicaAddress } from '../topology.ts'
+import {
+  CONSOLE_CONTAINER_PORT,
+  CONSOLE_CONTAINER_SYSLOG_PORT,
+  DOCKER_FRONTEND_HOSTS,
+  dockerAddress,
+  dockerBackendAddress,
+  LOCALHOST,
+  nativeReplicas,
+  OBJECTSTORE_CONTAINER_PORT,
+  type ReplicaAddress,
+  replicaSet,
+  SET_NAMES,
+} from '../topology.ts'
 
 /** A replica set as the balancer serves it: its row (the part rendering needs) and its replicas. */
 export interface SetServers {
@@ -13,6 +29,8 @@ export interface SetServers {
  */
 export interface Placement {
   httpListen: string
+  /** Where the engine's own files are (its modules, MIME types): natively its unpacked package, '' in its image. */
+  engineRoot: string
   httpsListen: string
   statusListen: string
   /** Who may read its status page on statusListen (the exporter's address, or `all` on a private network). */
@@ -41,4 +59,80 @@ export interface Placement {
   consoleSyslog: string
   /** The tag the console knows nginx's own access log lines by (ensureSyslogTag). */
   consoleSyslogTag: string
+}
+
+/** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
+export function nativePlacement(
+  env: LabEnv,
+  engine: string,
+  stateDir: string,
+  confDir: string,
+  consoleSyslogTag: string,
+  engineRoot = '',
+): Placement {
+  return {
+    engineRoot,
+    httpListen: `${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
+    httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
+    statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
+    statusAllow: LOCALHOST,
+    sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: nativeReplicas(env, name) })),
+    confDir,
+    // The file the engine's own log (its stderr) goes to, as both go to one stream in Docker
+    // mode: `lab logs nginx` shows them interleaved, and the log-keeper caps one file.
+    accessLog: logFile(engine),
+    accessLogSyslog: `${LOCALHOST}:${env.port('LOG_KEEPER_SYSLOG_PORT')}`,
+    tlsCert: devCertificate(),
+    tlsKey: join(dirname(devCertificate()), 'key.pem'),
+    staticRoot: join(repoRoot, 'static'),
+    pidFile: join(stateDir, 'nginx.pid'),
+    tempDir: join(stateDir, 'tmp'),
+    rateLimitExempt: env.list('RATE_LIMIT_EXEMPT'),
+    objectStore: `${LOCALHOST}:${env.port('OBJECTSTORE_S3_PORT')}`,
+    console: `${LOCALHOST}:${env.port('CONSOLE_PORT')}`,
+    consoleSyslog: `${LOCALHOST}:${env.port('CONSOLE_SYSLOG_PORT')}`,
+    consoleSyslogTag,
+  }
+}
+
+/** Docker mode: where the balancer's container mounts the config service's volume. */
+export const DOCKER_BALANCER_DIR = '/etc/lab/balancer'
+/**
+ * Docker mode: fixed addresses on Compose's networks (see topology.ts), the replicas where
+ * Docker's DNS says they are (modes/docker/replicas.ts), the paths compose.yaml mounts.
+ */
+export function dockerPlacement(
+  env: LabEnv,
+  replicas: Record<string, ReplicaAddress[]>,
+  consoleSyslogTag: string,
+): Placement {
+  const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
+  return {
+    engineRoot: '',
+    httpListen: '*:8080',
+    httpsListen: '*:8443',
+    // Reachable on the backend network only (never published); the exporter is there.
+    statusListen: '*:8081',
+    statusAllow: 'all',
+    sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: replicas[name] ?? [] })),
+    confDir: DOCKER_BALANCER_DIR,
+    accessLog: '/var/log/nginx/access.log',
+    tlsCert: `${DOCKER_BALANCER_DIR}/tls/cert.pem`,
+    tlsKey: `${DOCKER_BALANCER_DIR}/tls/key.pem`,
+    staticRoot: '/srv/static',
+    pidFile: '/tmp/balancer.pid',
+    tempDir: '/tmp',
+    // This machine's own clients reach the published ports through Docker's gateway; k6 runs
+    // in its container, the console's load generator in its own. RATE_LIMIT_EXEMPT (127.0.0.1)
+    // means nothing on a Docker network.
+    rateLimitExempt: [
+      frontend(DOCKER_FRONTEND_HOSTS.gateway),
+      frontend(DOCKER_FRONTEND_HOSTS.k6),
+      `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}/32`,
+    ],
+    objectStore: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'objectstore')}:${OBJECTSTORE_CONTAINER_PORT}`,
+    console: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_PORT}`,
+    consoleSyslog: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_SYSLOG_PORT}`,
+    consoleSyslogTag,
+  }
 }

@@ -77,7 +77,8 @@ export function renderHaproxy(
   placement: Placement,
 ): { files: Map<string, string>; version: string } {
   const strategy = env.strategy()
-  const strategyText = readFileSync(join(HAPROXY, 'strategies', `${strategy}.conf`), 'utf8')
+  const strategyFile = join(HAPROXY, 'strategies', `${strategy}.conf`)
+  const strategyText = readFileSync(strategyFile, 'utf8')
   const root = placement.sets.filter(({ set }) => set.prefix === '')
   if (root.length !== 1)
     throw new Error(`exactly one replica set is served at the balancer's root, not ${root.length}`)
@@ -149,11 +150,16 @@ export function renderHaproxy(
         SET_PREFIX_RULES:
           set.prefix && template === 'backend.template' ? block('prefix.template', { set, servers }) : '',
         SET_COOKIE_NAME: env.get(set.cookieKey),
-        STRATEGY: strategyText.trim().split('\n').join('\n  '),
+        // With the set's name in it: a sticky cookie is the set's own.
+        STRATEGY: renderTemplate(strategyText, { SET: set.name }, strategyFile)
+          .trim()
+          .split('\n')
+          .join('\n  '),
         SET_SERVERS: servers
           .map(
             ({ name, address }, i) =>
-              `server ${name} ${address} weight ${weights[i]}${drained.includes(name) ? ' disabled' : ''}`,
+              // `cookie`: its value when the strategy sets a sticky cookie (unused otherwise).
+              `server ${name} ${address} weight ${weights[i]} cookie ${name}${drained.includes(name) ? ' disabled' : ''}`,
           )
           .join('\n  '),
       },

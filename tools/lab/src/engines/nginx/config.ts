@@ -1,108 +1,31 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import type { LabEnv } from '../../env.ts'
-import { devCertificate, logFile, repoRoot } from '../../paths.ts'
+import { repoRoot } from '../../paths.ts'
 import { fingerprint, renderTemplate } from '../../render.ts'
 import type { RoutedSet } from '../../sets/index.ts'
-import {
-  CONSOLE_CONTAINER_PORT,
-  CONSOLE_CONTAINER_SYSLOG_PORT,
-  DOCKER_FRONTEND_HOSTS,
-  dockerAddress,
-  dockerBackendAddress,
-  LOCALHOST,
-  nativeReplicas,
-  OBJECTSTORE_CONTAINER_PORT,
-  type ReplicaAddress,
-  replicaSet,
-  SET_NAMES,
-} from '../../topology.ts'
+import type { ReplicaAddress } from '../../topology.ts'
 import { consoleState } from '../console-state.ts'
 import type { Placement, SetServers } from '../placement.ts'
 
 const TEMPLATES = join(repoRoot, 'nginx/templates')
 /** The blocks rendered once per replica set, into the templates above. */
 const SET_TEMPLATES = join(TEMPLATES, 'sets')
-/** nginx's njs module (njs/edge.js): where Debian's package and the official image both keep it. */
-export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so'
-/** The folders of nginx/ its config includes as they are, placed beside the rendered files. */
-export const NGINX_SHARED_DIRS = ['snippets', 'strategies', 'njs'] as const
-
-/** Native mode: every service on 127.0.0.1, files under the lab's state folder. */
-export function nativePlacement(
-  env: LabEnv,
-  stateDir: string,
-  confDir: string,
-  consoleSyslogTag: string,
-): Placement {
-  return {
-    httpListen: `${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}`,
-    httpsListen: `${LOCALHOST}:${env.port('NGINX_HTTPS_PORT')}`,
-    statusListen: `${LOCALHOST}:${env.port('NGINX_STATUS_PORT')}`,
-    statusAllow: LOCALHOST,
-    sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: nativeReplicas(env, name) })),
-    confDir,
-    // The file nginx's own log (its stderr) goes to, as both go to one stream in Docker mode:
-    // `lab logs nginx` shows them interleaved, and the log-keeper caps one file.
-    accessLog: logFile('nginx'),
-    accessLogSyslog: `${LOCALHOST}:${env.port('LOG_KEEPER_SYSLOG_PORT')}`,
-    tlsCert: devCertificate(),
-    tlsKey: join(dirname(devCertificate()), 'key.pem'),
-    staticRoot: join(repoRoot, 'static'),
-    pidFile: join(stateDir, 'nginx.pid'),
-    tempDir: join(stateDir, 'tmp'),
-    rateLimitExempt: env.list('RATE_LIMIT_EXEMPT'),
-    objectStore: `${LOCALHOST}:${env.port('OBJECTSTORE_S3_PORT')}`,
-    console: `${LOCALHOST}:${env.port('CONSOLE_PORT')}`,
-    consoleSyslog: `${LOCALHOST}:${env.port('CONSOLE_SYSLOG_PORT')}`,
-    consoleSyslogTag,
-  }
-}
-
 /**
- * Docker mode: fixed addresses on Compose's networks (see topology.ts), the replicas where
- * Docker's DNS says they are (modes/docker/replicas.ts), the image's paths.
+ * nginx's release, in both modes: Debian's package (unstable, fetched natively by nginx/fetch.sh)
+ * and the image compose.yaml pins. 1.30 is the stable branch: sticky and drain (1.29.6) are in
+ * it, least_time (1.31 mainline) is not, and no Debian suite has a mainline nginx.
  */
-export const DOCKER_NGINX_DIR = '/etc/nginx/lab'
-export function dockerPlacement(
-  env: LabEnv,
-  replicas: Record<string, ReplicaAddress[]>,
-  consoleSyslogTag: string,
-): Placement {
-  const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
-  return {
-    httpListen: '8080',
-    httpsListen: '8443',
-    // Reachable on the backend network only (never published); the exporter is there.
-    statusListen: '8081',
-    statusAllow: 'all',
-    sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: replicas[name] ?? [] })),
-    confDir: DOCKER_NGINX_DIR,
-    accessLog: '/var/log/nginx/access.log',
-    tlsCert: `${DOCKER_NGINX_DIR}/tls/cert.pem`,
-    tlsKey: `${DOCKER_NGINX_DIR}/tls/key.pem`,
-    staticRoot: '/usr/share/nginx/static',
-    pidFile: '/tmp/nginx.pid',
-    tempDir: '/var/cache/nginx',
-    // This machine's own clients reach the published ports through Docker's gateway; k6 runs
-    // in its container, the console's load generator in its own. RATE_LIMIT_EXEMPT (127.0.0.1)
-    // means nothing on a Docker network.
-    rateLimitExempt: [
-      frontend(DOCKER_FRONTEND_HOSTS.gateway),
-      frontend(DOCKER_FRONTEND_HOSTS.k6),
-      `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}/32`,
-    ],
-    objectStore: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'objectstore')}:${OBJECTSTORE_CONTAINER_PORT}`,
-    console: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_PORT}`,
-    consoleSyslog: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_SYSLOG_PORT}`,
-    consoleSyslogTag,
-  }
-}
+export const NGINX_VERSION = '1.30.6'
+/** The folders of nginx/ its config includes as they are, placed beside the rendered files. */
+export const NGINX_SHARED_DIRS = ['snippets', 'njs'] as const
 
 export function nginxVars(env: LabEnv, placement: Placement): Record<string, string | number> {
   const vars: Record<string, string | number> = {
     LB_STRATEGY: env.strategy(),
-    NJS_MODULE,
+    // Where Debian's package and the official image both keep them, under the engine's root.
+    NJS_MODULE: `${placement.engineRoot}/usr/lib/nginx/modules/ngx_http_js_module.so`,
+    MIME_TYPES: `${placement.engineRoot}/etc/nginx/mime.types`,
     SESSION_COOKIE_NAME: env.get('SESSION_COOKIE_NAME'),
     PY_SESSION_COOKIE_NAME: env.get('PY_SESSION_COOKIE_NAME'),
     NGINX_HTTPS_PORT: env.port('NGINX_HTTPS_PORT'),
@@ -173,6 +96,12 @@ function setVars(
       })
       .join('\n  ')
   }
+  // The strategy's snippet, inlined into each set's upstream with the set's name in it (a sticky
+  // cookie is the set's own: the sets' upstreams would otherwise overwrite each other's).
+  const strategy = (name: string) => {
+    const file = join(repoRoot, 'nginx/strategies', `${shared.LB_STRATEGY}.conf`)
+    return renderTemplate(readFileSync(file, 'utf8'), { SET: name }, file).trim().replaceAll('\n', '\n  ')
+  }
   const block = (template: string, { set, servers: upstreams }: SetServers) =>
     renderTemplate(
       readFileSync(join(SET_TEMPLATES, template), 'utf8'),
@@ -183,6 +112,7 @@ function setVars(
         SET_PREFIX: set.prefix,
         SET_COOKIE_NAME: env.get(set.cookieKey),
         SET_SERVERS: servers(upstreams),
+        SET_STRATEGY: strategy(set.name),
       },
       join(SET_TEMPLATES, template),
     )
@@ -215,7 +145,7 @@ export function renderNginx(
     .filter((f) => f.endsWith('.template'))
     .sort()
     .map((f) => [f, readFileSync(join(TEMPLATES, f), 'utf8')] as const)
-  // Every input nginx reads, the included snippets, strategies and scripts too: editing any of
+  // Every input nginx reads, the included snippets and scripts too (the strategy is in vars): editing any of
   // them changes the version, so the rendered files change and `up` reloads nginx.
   const included = NGINX_SHARED_DIRS.flatMap((dir) =>
     readdirSync(join(repoRoot, 'nginx', dir))

@@ -1,9 +1,23 @@
 // nginx as the lab's balancer engine (engines/engine.ts): its templates are nginx/templates, its
-// renderer config.ts.
-import { join } from 'node:path'
-import { which } from '../../system.ts'
+// renderer config.ts. Natively, Debian's package of NGINX_VERSION, unpacked once (nginx/fetch.sh).
+import { spawnSync } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { repoRoot } from '../../paths.ts'
 import type { BalancerEngine } from '../engine.ts'
-import { NGINX_SHARED_DIRS, NJS_MODULE, renderNginx } from './config.ts'
+import { NGINX_SHARED_DIRS, NGINX_VERSION, renderNginx } from './config.ts'
+
+let fetched = ''
+/** The folder Debian's packages are unpacked into (fetched on first use). */
+function nativeRoot(): string {
+  if (fetched) return fetched
+  const run = spawnSync('sh', [join(repoRoot, 'nginx/fetch.sh'), NGINX_VERSION], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  })
+  if (run.status !== 0) throw new Error(`nginx/fetch.sh ${NGINX_VERSION} failed (exit ${run.status})`)
+  fetched = join(dirname(run.stdout.trim().split('\n').at(-1) ?? ''), 'root')
+  return fetched
+}
 
 /** nginx on the config in `confDir`, with `prefix` for its relative paths, its own log on stderr. */
 const onConfig = (prefix: string, confDir: string) => [
@@ -17,12 +31,9 @@ const onConfig = (prefix: string, confDir: string) => [
 
 export const nginxEngine: BalancerEngine = {
   name: 'nginx',
-  binaries: ['nginx', 'openssl', NJS_MODULE],
-  nativeBinary: () => {
-    const path = which('nginx')
-    if (!path) throw new Error('nginx not found')
-    return path
-  },
+  binaries: ['openssl', 'curl', 'python3'],
+  nativeBinary: () => join(nativeRoot(), 'usr/sbin/nginx'),
+  nativeRoot,
   render: renderNginx,
   sharedDirs: NGINX_SHARED_DIRS,
   testArgs: (prefix, confDir) => ['-t', '-q', ...onConfig(prefix, confDir)],
@@ -34,4 +45,6 @@ export const nginxEngine: BalancerEngine = {
   // Set as an old worker closes its listening sockets (ngx_worker_process_cycle).
   retiringTitle: 'worker process is shutting down',
   healthPath: '/nginx-health',
+  // stub_status, for Prometheus (HAProxy serves its metrics itself).
+  dockerCompanions: ['nginx-exporter'],
 }

@@ -2,9 +2,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DOCKER_NGINX_DIR } from '../../engines/nginx/config.ts'
-import { nginxEngine } from '../../engines/nginx/index.ts'
-import { loadLabEnv } from '../../env.ts'
+import { ENGINES, engineOf } from '../../engines/index.ts'
+import { DOCKER_BALANCER_DIR } from '../../engines/placement.ts'
+import { type LabEnv, loadLabEnv } from '../../env.ts'
 import { devCertificate, repoRoot } from '../../paths.ts'
 import {
   COMPOSE_PROJECT,
@@ -35,7 +35,8 @@ function composeCommand(): string[] {
  * The environment Compose runs with. Image builds trust an extra CA when the machine names one
  * (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy), as the build secret build-ca.
  * The replica counts are the lab's (the one `make scale` remembered, too): compose.yaml's
- * `deploy.replicas` reads them.
+ * `deploy.replicas` reads them. The engine is too: its services are the Compose profile named
+ * as it (nginx's exporter comes with nginx).
  */
 function composeEnv(): NodeJS.ProcessEnv {
   const ca = [process.env.BUILD_CA_FILE, process.env.SSL_CERT_FILE, process.env.NODE_EXTRA_CA_CERTS].find(
@@ -43,7 +44,13 @@ function composeEnv(): NodeJS.ProcessEnv {
   )
   const env = loadLabEnv()
   const counts = Object.values(REPLICA_SETS).map(({ countKey }) => [countKey, env.get(countKey)])
-  return { ...process.env, ...Object.fromEntries(counts), ...(ca ? { BUILD_CA_FILE: ca } : {}) }
+  return {
+    ...process.env,
+    ...Object.fromEntries(counts),
+    LB_ENGINE: env.get('LB_ENGINE'),
+    COMPOSE_PROFILES: env.get('LB_ENGINE'),
+    ...(ca ? { BUILD_CA_FILE: ca } : {}),
+  }
 }
 
 /**
@@ -153,6 +160,7 @@ export class ComposeStack {
       // Still "unhealthy" until its next check, which `up --wait` would take for a failure.
       await waitHealthy(this, target)
     }
+    await this.retireOtherEngines(loadLabEnv())
     const { names, missing } = await this.startable()
     await this.run(['up', '--detach', '--build', '--wait', '--wait-timeout', '300', ...names]).catch(
       async (err: Error) => {
@@ -163,23 +171,58 @@ export class ComposeStack {
     await this.reconfigure()
     // The certificate the config service made, where native mode keeps its own (curl --cacert).
     mkdirSync(dirname(devCertificate('docker')), { recursive: true })
-    await this.run(['cp', `nginx:${DOCKER_NGINX_DIR}/tls/cert.pem`, devCertificate('docker')], {
+    await this.run(['cp', `${this.engine}:${DOCKER_BALANCER_DIR}/tls/cert.pem`, devCertificate('docker')], {
       capture: true,
     })
     return missing
   }
 
+  /** The Compose service of the balancer that runs (LB_ENGINE, as `up` remembered it). */
+  get engine(): string {
+    return engineOf(loadLabEnv()).name
+  }
+
   /**
-   * Re-renders nginx's and Prometheus's config (the config service, which finds the replicas in
-   * Docker's DNS) and reloads both in place (SIGHUP: old nginx workers finish their requests)
-   * when nginx does not already run what it rendered. Compose alone would restart nginx,
+   * Stops and removes the services of every engine but `env`'s: both balancers take the same
+   * addresses and ports, and Compose leaves a service whose profile is off as it is.
+   */
+  private async retireOtherEngines(env: LabEnv): Promise<void> {
+    const chosen = engineOf(env).name
+    const others = Object.values(ENGINES)
+      .filter((engine) => engine.name !== chosen)
+      .flatMap((engine) => [engine.name, ...(engine.dockerCompanions ?? [])])
+    for (const service of others) {
+      const ids = (
+        await dockerCli([
+          'ps',
+          '--all',
+          '--quiet',
+          '--filter',
+          `label=com.docker.compose.project=${COMPOSE_PROJECT}`,
+          '--filter',
+          `label=com.docker.compose.service=${service}`,
+        ])
+      )
+        .split('\n')
+        .filter(Boolean)
+      if (ids.length === 0) continue
+      console.log(`lab: stopping ${service} (LB_ENGINE=${chosen})`)
+      await dockerCli(['stop', ...ids])
+      await dockerCli(['rm', ...ids])
+    }
+  }
+
+  /**
+   * Re-renders the balancer's and Prometheus's config (the config service, which finds the
+   * replicas in Docker's DNS) and reloads both in place (old workers finish their requests) when
+   * the balancer does not already run what it rendered. Compose alone would restart it,
    * refusing connections meanwhile.
    */
   async reconfigure(overrides: Record<string, string> = {}): Promise<void> {
     await this.reload(await this.render(overrides))
   }
 
-  /** Renders (the config service); resolves with the version nginx reports once it loads it. */
+  /** Renders (the config service); resolves with the version the balancer reports once it loads it. */
   async render(overrides: Record<string, string> = {}): Promise<string> {
     const set = Object.entries(overrides).flatMap(([key, value]) => ['-e', `${key}=${value}`])
     const output = await this.run(['run', '--rm', '--no-deps', ...set, 'config'], { capture: true })
@@ -189,9 +232,11 @@ export class ComposeStack {
     return version
   }
 
-  /** Reloads nginx and Prometheus, unless nginx already runs `version`; waits until it does. */
+  /** Reloads Prometheus, and the balancer unless it already runs `version`; waits until it does. */
   async reload(version: string): Promise<void> {
-    const health = `http://${LOCALHOST}:${loadLabEnv().port('NGINX_HTTP_PORT')}${nginxEngine.healthPath}`
+    const env = loadLabEnv()
+    const engine = engineOf(env)
+    const health = `http://${LOCALHOST}:${env.port('NGINX_HTTP_PORT')}${engine.healthPath}`
     const running = async () => {
       try {
         return (await (await fetch(health, { signal: AbortSignal.timeout(1000) })).text()).trim()
@@ -200,22 +245,24 @@ export class ComposeStack {
       }
     }
     const expected = `ok ${version}`
+    // Prometheus always (a balancer that has just started runs the new config already, but
+    // Prometheus may still scrape the engine that ran before); both load a changed config in place.
+    await this.run(['kill', '--signal', 'SIGHUP', 'prometheus'], { capture: true })
     if ((await running()) === expected) return
-    // The balancer and Prometheus both load a changed config on SIGHUP, in place.
-    await this.run(['kill', '--signal', nginxEngine.reloadSignal, 'nginx', 'prometheus'], { capture: true })
+    await this.run(['kill', '--signal', engine.reloadSignal, engine.name], { capture: true })
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline) {
       if ((await running()) === expected) return
       await sleep(100)
     }
     throw new Error(
-      `nginx did not load the new config within 15 s (expected "${expected}", got "${await running()}"); see make logs s=nginx`,
+      `${engine.name} did not load the new config within 15 s (expected "${expected}", got "${await running()}"); see make logs s=${engine.name}`,
     )
   }
 
   /**
    * A Compose verb on one service, or the docker CLI's on one replica's container (app3 is
-   * lb-lab-app-3). A replica that starts may come back at another address: nginx is re-rendered.
+   * lb-lab-app-3). A replica that starts may come back at another address: the balancer is re-rendered.
    */
   async act(
     verb: 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause',

@@ -25,11 +25,6 @@ export const dockerMode: RunMode = {
 
   async up() {
     const chosen = loadLabEnv()
-    // compose.yaml runs nginx; HAProxy's image and service are not in it yet.
-    if (chosen.get('LB_ENGINE') !== 'nginx')
-      throw new Error(
-        `LB_ENGINE=${chosen.get('LB_ENGINE')}: Docker mode runs nginx only so far; HAProxy runs natively (MODE=native)`,
-      )
     rememberCounts(chosen)
     // Postgres and Redis keep the passwords their data was first made with: fresh secrets would
     // lock every replica out (migrate: "password authentication failed"), so say it first.

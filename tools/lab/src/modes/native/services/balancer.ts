@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { BalancerEngine } from '../../../engines/engine.ts'
 import { engineOf } from '../../../engines/index.ts'
-import { nativePlacement } from '../../../engines/nginx/config.ts'
+import { nativePlacement } from '../../../engines/placement.ts'
 import type { LabEnv } from '../../../env.ts'
 import { consoleStateFile, edgeTlsDir, repoRoot, serviceDir } from '../../../paths.ts'
 import { ensureDevCertificate, ensureSyslogTag } from '../../../tls.ts'
@@ -51,7 +51,10 @@ export function balancer(env: LabEnv, engine: BalancerEngine = engineOf(env)): S
       const link = join(into, shared)
       if (!existsSync(link)) symlinkSync(join(repoRoot, engine.name, shared), link)
     }
-    const rendered = engine.render(env, nativePlacement(env, dir, into, ensureSyslogTag(edgeTlsDir)))
+    const rendered = engine.render(
+      env,
+      nativePlacement(env, engine.name, dir, into, ensureSyslogTag(edgeTlsDir), engine.nativeRoot?.()),
+    )
     version = rendered.version
     let changed = false
     // Readable by the lab's user only: they hold the console's syslog tag.
