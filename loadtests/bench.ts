@@ -1,5 +1,6 @@
-// make bench: the balancer path, scaling, strategies and overload benchmarks, then docs/results.md (and the
-// scaling plot, docs/scaling.svg) with the figures of this run and the machine they came from.
+// make bench: the balancer path, the engines compared (engines-bench.ts), scaling, strategies and
+// overload benchmarks, then docs/results.md (and its plots, docs/scaling.svg and docs/engines.svg)
+// with the figures of this run and the machine they came from.
 // Changes the running stack's replica count and strategy, and puts both back (three replicas,
 // least_conn) at the end.
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -12,6 +13,7 @@ import { loadLabEnv } from '../tools/lab/src/env.ts'
 import { chooseMode } from '../tools/lab/src/mode.ts'
 import { installPackages, missingPackages } from '../tools/lab/src/system.ts'
 import { LOCALHOST, replicaCount, replicaPort } from '../tools/lab/src/topology.ts'
+import { compareEngines } from './engines-bench.ts'
 import { type WrkRun, wrk } from './lib/wrk.ts'
 import { lineChart } from './plot.ts'
 
@@ -36,7 +38,15 @@ const CAPACITY = REPLICAS * SLOTS * (1000 / OVERLOAD_MS)
  * run writes files of its own. */
 const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim()
 // Its own output files do not count: the figures of the last run are always there to replace.
-const changed = git(['status', '--porcelain', '--', '.', ':!docs/results.md', ':!docs/scaling.svg'])
+const changed = git([
+  'status',
+  '--porcelain',
+  '--',
+  '.',
+  ':!docs/results.md',
+  ':!docs/scaling.svg',
+  ':!docs/engines.svg',
+])
 const commit = `${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${changed ? ' (with uncommitted changes)' : ''}`
 const lab = (env: Record<string, string>, args = ['up']) =>
   execFileSync(process.execPath, ['tools/lab/src/cli.ts', ...args], {
@@ -78,7 +88,7 @@ const range = (runs: WrkRun[], pick: (run: WrkRun) => number, format: (n: number
 const micros = (n: number) => (n < 1 ? `${Math.round(n * 1000)} µs` : `${n.toFixed(1)} ms`)
 const thousands = (n: number) => `${(n / 1000).toFixed(1)}k`
 
-/** "nginx 1.22.1", "HAProxy 3.2.23": the binary each engine runs natively. */
+/** "nginx 1.30.6", "HAProxy 3.2.23": the binary each engine runs natively. */
 function engineVersion(name: string): string {
   const engine = ENGINES[name]
   if (!engine) return name
@@ -112,6 +122,9 @@ try {
     ),
   ]
   const measured = paths(targets)
+  // Failures, a rollout and a slowed replica, under each engine in turn.
+  const engines = compareEngines({ root, lab, k6, label: engineVersion }, Object.keys(ENGINES))
+  writeFileSync(join(root, 'docs/engines.svg'), engines.svg)
   // The rest runs on the engine the stack had.
   lab({ LB_ENGINE: env.get('LB_ENGINE'), LB_STRATEGY: 'least_conn', LB_DRAINED: '' })
 
@@ -204,6 +217,7 @@ try {
       return `| ${name} | ${range(c1, (r) => r.p50, micros)} | ${range(c1, (r) => r.p99, micros)} | ${range(c32, (r) => r.requestsPerSecond, thousands)} | ${failed} |`
     }),
     '',
+    ...engines.lines,
     '## Scaling out: 1 to 6 replicas (make scale), 10 s each',
     '',
     '![Work done per second by replicas in rotation](scaling.svg)',

@@ -1,5 +1,5 @@
-// A line chart as a standalone SVG, for the figures make bench writes (docs/scaling.svg): no
-// plotting dependency for two lines and their axes.
+// Charts as standalone SVG, for the figures make bench writes (docs/scaling.svg, docs/engines.svg):
+// no plotting dependency for a few lines or bars and their axes.
 
 export interface Series {
   name: string
@@ -56,6 +56,62 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     out.push(
       `<line x1="${width - right + 15}" x2="${width - right + 35}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2.5"/>`,
       `<text x="${width - right + 40}" y="${ly + 4}">${xmlText(s.name)}</text>`,
+    )
+  })
+  out.push('</svg>')
+  return `${out.join('\n')}\n`
+}
+
+export interface BarGroup {
+  name: string
+  bars: Array<{ name: string; value: number }>
+}
+
+/** Grouped bars as a standalone SVG: one group per x label, one bar per series, colors in order. */
+export function barChart(title: string, yLabel: string, groups: BarGroup[], colors: string[]): string {
+  const [width, height, left, right, top, bottom] = [640, 400, 70, 150, 40, 50]
+  const names = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.name)))]
+  const values = groups.flatMap((g) => g.bars.map((b) => b.value))
+  const yStep = step(Math.max(...values, 1), 5)
+  const yMax = Math.ceil(Math.max(...values, 1) / yStep) * yStep
+  const py = (y: number) => height - bottom - (y / yMax) * (height - top - bottom)
+  const groupWidth = (width - left - right) / Math.max(groups.length, 1)
+  const barWidth = (groupWidth * 0.7) / Math.max(names.length, 1)
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-labelledby="chart-title">`,
+    `<title id="chart-title">${xmlText(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${xmlText(title)}</text>`,
+  ]
+  for (let y = 0; y <= yMax; y += yStep) {
+    out.push(
+      `<line x1="${left}" x2="${width - right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`,
+      `<text x="${left - 8}" y="${py(y) + 4}" text-anchor="end">${y}</text>`,
+    )
+  }
+  groups.forEach((group, g) => {
+    const x0 = left + g * groupWidth + groupWidth * 0.15
+    group.bars.forEach((bar) => {
+      const i = names.indexOf(bar.name)
+      const x = x0 + i * barWidth
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${py(bar.value).toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${(height - bottom - py(bar.value)).toFixed(1)}" fill="${colors[i % colors.length]}"/>`,
+      )
+    })
+    out.push(
+      `<text x="${(left + (g + 0.5) * groupWidth).toFixed(1)}" y="${height - bottom + 18}" text-anchor="middle">${xmlText(group.name)}</text>`,
+    )
+  })
+  out.push(
+    `<text transform="translate(18 ${(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">${xmlText(yLabel)}</text>`,
+    `<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="black"/>`,
+    `<line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="black"/>`,
+  )
+  names.forEach((name, i) => {
+    const ly = top + 10 + i * 20
+    out.push(
+      `<rect x="${width - right + 15}" y="${ly - 6}" width="20" height="12" fill="${colors[i % colors.length]}"/>`,
+      `<text x="${width - right + 40}" y="${ly + 4}">${xmlText(name)}</text>`,
     )
   })
   out.push('</svg>')

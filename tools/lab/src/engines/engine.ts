@@ -34,6 +34,16 @@ export interface BalancerEngine {
    * the lab waits, bounded, for it to exit).
    */
   retiringTitle?: string
+  /**
+   * Its runtime API, where it has one: the commands that take replicas of a set out of rotation
+   * at once (new requests go elsewhere, the ones they hold finish), without a reload; and where
+   * the API listens for a placement (natively a Unix socket; in a container, a port on its own
+   * loopback). Without it, the lab drains by reloading with LB_DRAINED.
+   */
+  runtimeDrain?: {
+    commands(set: string, replicas: string[]): string[]
+    socket(placement: Placement): { path: string } | { port: number }
+  }
   /** Docker mode: the Compose services of its profile besides its own (named as the engine). */
   dockerCompanions?: string[]
   /** The path, on its HTTP port, that answers `ok <version>` with the version of the config it runs. */

@@ -50,6 +50,8 @@ export interface Placement {
   staticRoot: string
   pidFile: string
   tempDir: string
+  /** Where the engine's own tools in its container reach its runtime API (none natively: a socket in tempDir). */
+  runtimeLoopbackPort?: number
   /** The object store's S3 address, which /media/ reads (through the balancer's cache). */
   objectStore: string
   /** Clients never rate-limited: the lab's own load generators and tests. */
@@ -122,6 +124,7 @@ export function dockerPlacement(
     staticRoot: '/srv/static',
     pidFile: '/tmp/balancer.pid',
     tempDir: '/tmp',
+    runtimeLoopbackPort: 9999,
     // This machine's own clients reach the published ports through Docker's gateway; k6 runs
     // in its container, the console's load generator in its own. RATE_LIMIT_EXEMPT (127.0.0.1)
     // means nothing on a Docker network.

@@ -72,6 +72,9 @@ function windows(name: string, rate: string, burst: string, span: number): Recor
   }
 }
 
+/** The runtime API's Unix socket, in the placement's temporary folder. */
+export const runtimeSocket = (placement: Placement) => join(placement.tempDir, 'haproxy.sock')
+
 export function renderHaproxy(
   env: LabEnv,
   placement: Placement,
@@ -93,7 +96,11 @@ export function renderHaproxy(
     STATUS_BIND: placement.statusListen,
     HTTPS_PORT: env.port('NGINX_HTTPS_PORT'),
     HEALTH_PATH: HAPROXY_HEALTH_PATH,
-    RUNTIME_SOCKET: join(placement.tempDir, 'haproxy.sock'),
+    RUNTIME_SOCKET: runtimeSocket(placement),
+    // In a container also on its own loopback, which `docker compose exec` reaches with bash alone.
+    RUNTIME_LOOPBACK: placement.runtimeLoopbackPort
+      ? `\n  stats socket ipv4@127.0.0.1:${placement.runtimeLoopbackPort} level admin`
+      : '',
     CONSOLE_SYSLOG: placement.consoleSyslog,
     CONSOLE_SYSLOG_TAG: placement.consoleSyslogTag,
     CONSOLE_ADDRESS: placement.console,

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { repoRoot } from '../../paths.ts'
 import type { BalancerEngine } from '../engine.ts'
-import { HAPROXY_HEALTH_PATH, renderHaproxy } from './config.ts'
+import { HAPROXY_HEALTH_PATH, renderHaproxy, runtimeSocket } from './config.ts'
 
 export const HAPROXY_VERSION = '3.2.23'
 
@@ -34,4 +34,12 @@ export const haproxyEngine: BalancerEngine = {
   // Graceful: stop listening, finish the requests in progress (the official image's STOPSIGNAL).
   stopSignal: 'SIGUSR1',
   healthPath: HAPROXY_HEALTH_PATH,
+  // `drain`: no new requests but those a sticky cookie binds to it; its checks go on.
+  runtimeDrain: {
+    commands: (set, replicas) => replicas.map((name) => `set server ${set}_backend/${name} state drain`),
+    socket: (placement) =>
+      placement.runtimeLoopbackPort
+        ? { port: placement.runtimeLoopbackPort }
+        : { path: runtimeSocket(placement) },
+  },
 }

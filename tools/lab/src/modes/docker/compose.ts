@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ENGINES, engineOf } from '../../engines/index.ts'
-import { DOCKER_BALANCER_DIR } from '../../engines/placement.ts'
+import { DOCKER_BALANCER_DIR, dockerPlacement } from '../../engines/placement.ts'
 import { type LabEnv, loadLabEnv } from '../../env.ts'
 import { devCertificate, repoRoot } from '../../paths.ts'
 import {
@@ -258,6 +258,27 @@ export class ComposeStack {
     throw new Error(
       `${engine.name} did not load the new config within 15 s (expected "${expected}", got "${await running()}"); see make logs s=${engine.name}`,
     )
+  }
+
+  /**
+   * Takes replicas out of rotation through the engine's runtime API, on the loopback of its
+   * container (bash's /dev/tcp: its image has no other client); false when it has none.
+   */
+  async runtimeDrain(set: string, replicas: string[]): Promise<boolean> {
+    const env = loadLabEnv()
+    const engine = engineOf(env)
+    if (!engine.runtimeDrain) return false
+    const socket = engine.runtimeDrain.socket(dockerPlacement(env, {}, ''))
+    if (!('port' in socket)) throw new Error(`${engine.name}: in its container its runtime API is a port`)
+    const script = `exec 3<>/dev/tcp/127.0.0.1/${socket.port} && printf '%s\\n' "$1" >&3 && cat <&3`
+    const commands = engine.runtimeDrain.commands(set, replicas).join(';')
+    const answer = await this.run(['exec', '-T', engine.name, 'bash', '-c', script, 'drain', commands], {
+      capture: true,
+    })
+    if (answer.trim())
+      throw new Error(`${engine.name} refused the drain of ${replicas.join(', ')}: ${answer.trim()}`)
+    console.log(`scale: ${replicas.join(', ')} drained through ${engine.name}'s runtime API (no reload)`)
+    return true
   }
 
   /**

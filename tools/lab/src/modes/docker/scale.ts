@@ -6,8 +6,8 @@ import { dockerCli, waitReady } from './containers.ts'
 /**
  * Docker mode: the set is one Compose service. Out: `up --scale` creates the new containers,
  * the config service finds them in Docker's DNS while the lab waits until each one's
- * healthcheck passes, then nginx reloads. In: the leaving containers (the highest numbers, as
- * native mode's) are drained from nginx, stopped with their stop signal and grace period, and
+ * healthcheck passes, then the balancer reloads. In: the leaving containers (the highest numbers,
+ * as native mode's) are drained from the balancer (its runtime API, or a reload), stopped with their stop signal and grace period, and
  * removed; Compose's count follows from the containers left and the remembered count
  * (compose.yaml's deploy.replicas).
  */
@@ -33,7 +33,9 @@ export async function scaleDocker(compose: ComposeStack, set: ReplicaSet, count:
     console.log(`scale: ${set} ${current.length} -> ${count} (started ${added.join(', ')})`)
   } else if (count < current.length) {
     const leaving = current.filter((name) => !wanted.includes(name))
-    await compose.reconfigure({ LB_DRAINED: leaving.join(',') })
+    // Through the engine's runtime API where it has one (no reload), else a reload with them drained.
+    if (!(await compose.runtimeDrain(set, leaving)))
+      await compose.reconfigure({ LB_DRAINED: leaving.join(',') })
     await Promise.all(leaving.map((name) => dockerCli(['stop', containerName(name)])))
     await dockerCli(['rm', ...leaving.map(containerName)])
     rememberCount(set, count)
