@@ -100,7 +100,7 @@ loadtest: deps ## Run the non-destructive k6 scripts (smoke, distribution) again
 rollout: deps ## Restart every app replica (s=py: the Python sample's) one at a time under load with POSTs
 	@$(NODE) loadtests/run.ts rollout $(s)
 
-bench: deps bin/k6 ## Native mode: the balancer path (wrk), scaling (1-6 replicas, I/O and CPU bound, plotted), strategies, overload (2-10x); writes docs/results.md
+bench: deps bin/k6 ## Native mode: the balancer path (wrk), the engines compared (failures, rollout, slowed replica; plotted), scaling (1-6 replicas, plotted), strategies, overload (2-10x); writes docs/results.md
 	@$(NODE) loadtests/bench.ts
 
 images: deps bin/compose-check ## Docker mode without a registry: build stand-ins for images that cannot be pulled
