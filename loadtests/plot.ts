@@ -16,15 +16,16 @@ function step(max: number, ticks: number): number {
   return ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude
 }
 
-export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[]): string {
-  const [width, height, left, right, top, bottom] = [640, 400, 70, 150, 40, 50]
-  const xs = series.flatMap((s) => s.points.map(([x]) => x))
-  const ys = series.flatMap((s) => s.points.map(([, y]) => y))
-  const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)]
-  const yStep = step(Math.max(...ys, 1), 5)
-  const yMax = Math.ceil(Math.max(...ys, 1) / yStep) * yStep
-  const px = (x: number) => left + ((x - xMin) / Math.max(xMax - xMin, 1)) * (width - left - right)
-  const py = (y: number) => height - bottom - (y / yMax) * (height - top - bottom)
+const [width, height, left, right, top, bottom] = [640, 400, 70, 150, 40, 50]
+
+/** A y axis from 0 past the largest value, in round steps. */
+function yScale(values: number[]): { yStep: number; yMax: number } {
+  const yStep = step(Math.max(...values, 1), 5)
+  return { yStep, yMax: Math.ceil(Math.max(...values, 1) / yStep) * yStep }
+}
+
+/** The picture every chart starts with: its title and the y axis's grid lines and labels. */
+function frame(title: string, yMax: number, yStep: number, py: (y: number) => number): string[] {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-labelledby="chart-title">`,
     `<title id="chart-title">${xmlText(title)}</title>`,
@@ -37,6 +38,17 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
       `<text x="${left - 8}" y="${py(y) + 4}" text-anchor="end">${y}</text>`,
     )
   }
+  return out
+}
+
+export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[]): string {
+  const xs = series.flatMap((s) => s.points.map(([x]) => x))
+  const ys = series.flatMap((s) => s.points.map(([, y]) => y))
+  const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)]
+  const { yStep, yMax } = yScale(ys)
+  const px = (x: number) => left + ((x - xMin) / Math.max(xMax - xMin, 1)) * (width - left - right)
+  const py = (y: number) => height - bottom - (y / yMax) * (height - top - bottom)
+  const out = frame(title, yMax, yStep, py)
   for (let x = xMin; x <= xMax; x++) {
     out.push(`<text x="${px(x)}" y="${height - bottom + 18}" text-anchor="middle">${x}</text>`)
   }
@@ -69,26 +81,13 @@ export interface BarGroup {
 
 /** Grouped bars as a standalone SVG: one group per x label, one bar per series, colors in order. */
 export function barChart(title: string, yLabel: string, groups: BarGroup[], colors: string[]): string {
-  const [width, height, left, right, top, bottom] = [640, 400, 70, 150, 40, 50]
   const names = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.name)))]
   const values = groups.flatMap((g) => g.bars.map((b) => b.value))
-  const yStep = step(Math.max(...values, 1), 5)
-  const yMax = Math.ceil(Math.max(...values, 1) / yStep) * yStep
+  const { yStep, yMax } = yScale(values)
   const py = (y: number) => height - bottom - (y / yMax) * (height - top - bottom)
   const groupWidth = (width - left - right) / Math.max(groups.length, 1)
   const barWidth = (groupWidth * 0.7) / Math.max(names.length, 1)
-  const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-labelledby="chart-title">`,
-    `<title id="chart-title">${xmlText(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${xmlText(title)}</text>`,
-  ]
-  for (let y = 0; y <= yMax; y += yStep) {
-    out.push(
-      `<line x1="${left}" x2="${width - right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`,
-      `<text x="${left - 8}" y="${py(y) + 4}" text-anchor="end">${y}</text>`,
-    )
-  }
+  const out = frame(title, yMax, yStep, py)
   groups.forEach((group, g) => {
     const x0 = left + g * groupWidth + groupWidth * 0.15
     group.bars.forEach((bar) => {
