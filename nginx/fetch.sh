@@ -10,6 +10,11 @@ cache=${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lb-lab}
 dir=$cache/nginx-$version
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -x "$dir/nginx" ]; then
+  # The loader's and the libraries' paths below are amd64's.
+  if [ "$(dpkg --print-architecture)" != amd64 ]; then
+    echo "nginx: fetch.sh unpacks Debian's amd64 packages; this machine is $(dpkg --print-architecture)" >&2
+    exit 2
+  fi
   if ! command -v patchelf >/dev/null; then
     if [ "$(id -u)" != 0 ]; then
       echo "nginx: running Debian unstable's build here needs patchelf: sudo apt-get install patchelf" >&2
