@@ -64,6 +64,15 @@ context() { # name version dir
   seaweedfs)
     cp "$(LAB_CACHE_DIR=$cache "$root/services/objectstore/fetch-weed.sh" "$2")" "$3/weed"
     ;;
+  pause)
+    gcc -Os -static -o "$3/pause" "$root/k8s/cluster/pause/pause.c"
+    ;;
+  coredns)
+    # The module pins the version (go.mod): the image's tag must be the same.
+    grep -q "coredns/coredns v$2\$" "$root/k8s/cluster/coredns/go.mod" ||
+      { echo "standins: k8s/cluster/coredns/go.mod does not pin coredns v$2" >&2; exit 1; }
+    (cd "$root/k8s/cluster/coredns" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$3/coredns" .)
+    ;;
   k6)
     local bin=$cache/standins/k6-v$2
     [ -x "$bin/k6" ] || CGO_ENABLED=0 GOBIN=$bin go install "go.k6.io/k6@v$2"
@@ -79,6 +88,9 @@ images=$(
       node_modules/.bin/node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
         for (const svc of Object.values(JSON.parse(s).services)) console.log(svc.image) })'
     awk '$1 == "FROM" {print $2}' services/*/Dockerfile
+    # The lab's own Kubernetes cluster: its sandbox image and its DNS.
+    awk -F'"' '/^ *sandbox_image/ {print $2}' k8s/cluster/config/containerd.toml
+    awk '$1 == "image:" {print $2}' k8s/cluster/coredns.yaml
   } | grep -v '^lb-lab/' | sort -u
 )
 report=()
@@ -99,7 +111,7 @@ for image in $images; do
     report+=("$image: pulled")
   elif [ -f "$recipe" ]; then
     base
-    echo "standins: building $image from Debian packages" >&2
+    echo "standins: building $image (standins/$name.Dockerfile)" >&2
     ctx=$(mktemp -d)
     cp "$recipe" "$ctx/Dockerfile"
     context "$name" "$version" "$ctx"

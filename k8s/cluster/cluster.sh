@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# The lab's own single-node Kubernetes cluster, for Kubernetes mode where no cluster answers
+# (CI, or this machine). A person with kind, k3d or minikube never needs it: the lab uses the
+# current kubeconfig.
+#   k8s/cluster/cluster.sh start   builds what is missing (build.sh), starts containerd and the
+#                                  control plane as processes of this machine, and prints the
+#                                  KUBECONFIG to use
+#   k8s/cluster/cluster.sh stop    stops it and removes what it left: pods, iptables chains,
+#                                  the bridge, cgroups, mounts, and the kernel settings it changed
+#   k8s/cluster/cluster.sh check   exits 0 when start can run here, else 3 with the reason
+# Root only, on Linux with cgroup v1 or v2: the kubelet manages cgroups, mounts and iptables.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lb-lab}/k8s
+export RUN=/run/lb-lab-k8s CACHE=$cache PKI=/run/lb-lab-k8s/pki
+export NODE_NAME=lb-lab BRIDGE=lab-k8s0 NODE_IP=10.244.0.1 POD_CIDR=10.244.0.0/24
+export SERVICE_CIDR=10.96.0.0/16 SERVICE_IP=10.96.0.1 DNS_IP=10.96.0.10
+# The sysctls the kubelet sets on a node it starts on (vm.overcommit_memory, kernel.panic, ...):
+# saved before, put back by stop.
+tunables="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
+
+available() {
+  if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ]; then
+    echo "the lab's own cluster runs as root on Linux (the kubelet manages cgroups, mounts and iptables); with kind, k3d or minikube, point kubectl at that cluster instead" >&2
+    exit 3
+  fi
+}
+
+kubectl() { "$bin/kube" kubectl --kubeconfig "$PKI/admin.kubeconfig" "$@"; }
+
+# launch NAME COMMAND...: in the background, detached, its log in $RUN/logs/NAME.log.
+launch() {
+  local name=$1
+  shift
+  setsid "$@" >"$RUN/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+# wait_for WHAT SECONDS COMMAND...: polls COMMAND until it succeeds, at most SECONDS.
+wait_for() {
+  local what=$1 seconds=$2 deadline=$((SECONDS + $2))
+  shift 2
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.25
+  done
+  echo "cluster: $what not within $seconds s; the logs are in $RUN/logs" >&2
+  exit 1
+}
+
+render() { envsubst '${RUN} ${CACHE} ${PKI} ${NODE_NAME} ${BRIDGE} ${NODE_IP} ${POD_CIDR} ${DNS_IP}' <"$here/config/$1" >"$RUN/$1"; }
+
+start() {
+  available
+  bin=$("$here/build.sh")
+  if kubectl get --raw /readyz >/dev/null 2>&1; then
+    echo "$PKI/admin.kubeconfig"
+    return
+  fi
+  mkdir -p "$RUN/logs" "$RUN/cni" "$cache/containerd"
+  for t in $tunables; do sysctl -n "$t"; done >"$RUN/tunables"
+  # The node's address is the bridge's: the API server listens there before any pod exists, and
+  # pods reach it there (the kubernetes Service's endpoint). Nothing listens beyond this machine.
+  ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
+  ip addr replace "$NODE_IP/24" dev "$BRIDGE"
+  ip link set "$BRIDGE" up
+  sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
+  "$here/pki.sh" "$PKI" "$NODE_NAME" "$NODE_IP" "$SERVICE_IP"
+  for f in containerd.toml kubelet.yaml proxy.yaml; do render "$f"; done
+  render cni.conflist
+  mv "$RUN/cni.conflist" "$RUN/cni/10-lb-lab.conflist"
+
+  launch containerd containerd --config "$RUN/containerd.toml"
+  launch etcd "$bin/kube" etcd --name "$NODE_NAME" --data-dir "$RUN/etcd" \
+    --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+    --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+    --initial-cluster "$NODE_NAME=http://127.0.0.1:2380" --listen-metrics-urls http://127.0.0.1:2381 \
+    --unsafe-no-fsync
+  wait_for "containerd" 30 ctr --address "$RUN/containerd/containerd.sock" version
+  "$here/images.sh" "$RUN/containerd/containerd.sock" \
+    "$(awk -F'"' '/^ *sandbox_image/ {print $2}' "$here/config/containerd.toml")" \
+    "$(awk '$1 == "image:" {print $2}' "$here/coredns.yaml")"
+  launch apiserver "$bin/kube" apiserver --etcd-servers http://127.0.0.1:2379 \
+    --bind-address "$NODE_IP" --advertise-address "$NODE_IP" --secure-port 6443 \
+    --service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode Node,RBAC \
+    --enable-admission-plugins NodeRestriction --client-ca-file "$PKI/ca.crt" \
+    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
+    --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$PKI/service-account.pub" \
+    --service-account-signing-key-file "$PKI/service-account.key" \
+    --requestheader-client-ca-file "$PKI/front-proxy-ca.crt" \
+    --requestheader-allowed-names front-proxy-client --requestheader-username-headers X-Remote-User \
+    --requestheader-group-headers X-Remote-Group --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$PKI/front-proxy-client.crt" \
+    --proxy-client-key-file "$PKI/front-proxy-client.key" --enable-aggregator-routing \
+    --profiling=false
+  wait_for "the API server" 60 kubectl get --raw /readyz
+  launch controller-manager "$bin/kube" controller-manager \
+    --kubeconfig "$PKI/controller-manager.kubeconfig" \
+    --authentication-kubeconfig "$PKI/controller-manager.kubeconfig" \
+    --authorization-kubeconfig "$PKI/controller-manager.kubeconfig" --bind-address 127.0.0.1 \
+    --service-account-private-key-file "$PKI/service-account.key" --root-ca-file "$PKI/ca.crt" \
+    --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
+    --use-service-account-credentials --leader-elect=false --profiling=false
+  launch scheduler "$bin/kube" scheduler --kubeconfig "$PKI/scheduler.kubeconfig" \
+    --authentication-kubeconfig "$PKI/scheduler.kubeconfig" \
+    --authorization-kubeconfig "$PKI/scheduler.kubeconfig" --bind-address 127.0.0.1 \
+    --leader-elect=false --profiling=false
+  launch kubelet "$bin/kube" kubelet --config "$RUN/kubelet.yaml" \
+    --kubeconfig "$PKI/kubelet.kubeconfig" --root-dir "$RUN/kubelet" \
+    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
+  launch proxy "$bin/kube" proxy --config "$RUN/proxy.yaml"
+  wait_for "the node to be Ready" 60 kubectl wait --for condition=Ready "node/$NODE_NAME" --timeout 1s
+  kubectl apply --server-side -f "$here/coredns.yaml" >/dev/null
+  wait_for "cluster DNS" 60 kubectl -n kube-system rollout status deployment/coredns --timeout 1s
+  echo "$PKI/admin.kubeconfig"
+}
+
+stop() {
+  [ -d "$RUN" ] || return 0
+  bin=$("$here/build.sh" --no-build) || bin=
+  for name in proxy kubelet scheduler controller-manager apiserver etcd; do
+    [ -f "$RUN/$name.pid" ] && kill "$(cat "$RUN/$name.pid")" 2>/dev/null || true
+  done
+  # The kubelet leaves its pods running: end them in containerd, then containerd itself.
+  local ctr="ctr --address $RUN/containerd/containerd.sock -n k8s.io"
+  if $ctr version >/dev/null 2>&1; then
+    for task in $($ctr tasks ls -q 2>/dev/null); do $ctr tasks kill -s SIGKILL "$task" 2>/dev/null || true; done
+    sleep 1
+    for c in $($ctr containers ls -q 2>/dev/null); do
+      $ctr tasks delete -f "$c" >/dev/null 2>&1 || true
+      $ctr containers delete "$c" >/dev/null 2>&1 || true
+    done
+  fi
+  [ -f "$RUN/containerd.pid" ] && kill "$(cat "$RUN/containerd.pid")" 2>/dev/null || true
+  for name in proxy kubelet scheduler controller-manager apiserver etcd containerd; do
+    [ -f "$RUN/$name.pid" ] || continue
+    local pid
+    pid=$(cat "$RUN/$name.pid")
+    for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  # What the processes set up and nobody took down: the kubelet's, kube-proxy's and the CNI
+  # plugins' iptables chains, pod mounts, cgroups, the bridge, the kernel settings.
+  [ -n "$bin" ] && "$bin/kube" proxy --cleanup >/dev/null 2>&1 || true
+  for table in filter nat mangle; do
+    for chain in $(iptables -t "$table" -S | awk '$1 == "-N" && $2 ~ /^(KUBE|CNI)-/ {print $2}'); do
+      iptables -t "$table" -S | awk -v c="$chain" '$1 == "-A" && $0 ~ "-j " c "( |$)" {$1 = "-D"; print}' |
+        while read -r rule; do eval "iptables -t $table $rule" || true; done
+      iptables -t "$table" -F "$chain" 2>/dev/null || true
+    done
+    for chain in $(iptables -t "$table" -S | awk '$1 == "-N" && $2 ~ /^(KUBE|CNI)-/ {print $2}'); do
+      iptables -t "$table" -X "$chain" 2>/dev/null || true
+    done
+  done
+  grep -o " $RUN[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+  # A pod's cgroup can be removed once its last process has been reaped: a few tries.
+  for _ in 1 2 3 4 5 6 7 8; do
+    for c in /sys/fs/cgroup/*/kubepods; do
+      [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    compgen -G '/sys/fs/cgroup/*/kubepods' >/dev/null || break
+    sleep 0.5
+  done
+  ip link delete "$BRIDGE" 2>/dev/null || true
+  if [ -f "$RUN/tunables" ]; then
+    paste -d= <(tr ' ' '\n' <<<"$tunables") "$RUN/tunables" | xargs sysctl -qw || true
+  fi
+  rm -rf "$RUN"
+}
+
+case ${1:-} in
+check) available ;;
+start) start ;;
+stop) stop ;;
+*)
+  echo "usage: $0 start|stop|check" >&2
+  exit 2
+  ;;
+esac
