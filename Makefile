@@ -122,9 +122,9 @@ screenshots: deps browser ## Regenerate docs/console.png: the browser suite agai
 	@cp test/results/console-app2-slow-least-conn.png docs/console.png && echo 'wrote docs/console.png'
 
 # test/run.ts runs the parts in order, times each, and ends with a table naming every part that
-# did not run and why; a part not run fails the run unless asked for (SKIP=docker,browser,k6),
+# did not run and why; a part not run fails the run unless asked for (SKIP=docker,k8s,browser,k6),
 # and under CI=true always.
-test: deps ## Lint, type-check, then every suite on a native stack and on a Docker one (SKIP=docker,browser,k6 to leave parts out)
+test: deps ## Lint, type-check, then every suite on a native stack, a Docker one, the lab's Kubernetes cluster (SKIP=docker,k8s,browser,k6 to leave parts out)
 	@rm -f loadtests/results/report-*.txt
 	@$(NODE) test/run.ts all
 

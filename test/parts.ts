@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path'
 import { repoRoot } from '../tools/lab/src/paths.ts'
 import { chromium } from './lib/chromium.ts'
+import { kubernetesPart } from './parts-k8s.ts'
 import { type Outcome, outputTail, type Recorder } from './recorder.ts'
 
 const NODE = join(repoRoot, 'node_modules/.bin/node')
@@ -43,7 +44,7 @@ export function sh(command: string, args: string[], env: Record<string, string> 
 }
 
 /** The same, keeping what it prints on stdout (stderr still on the terminal). */
-function capture(
+export function capture(
   command: string,
   args: string[],
   env: Record<string, string> = {},
@@ -79,7 +80,11 @@ export function skippedIn(junit: string): string[] {
 }
 
 /** node --test over some files, one at a time, each test bounded; skips read back from JUnit. */
-async function nodeTests(name: string, files: string[], env: Record<string, string> = {}): Promise<Outcome> {
+export async function nodeTests(
+  name: string,
+  files: string[],
+  env: Record<string, string> = {},
+): Promise<Outcome> {
   mkdirSync(RESULTS, { recursive: true })
   const junit = join(RESULTS, `junit-${name}.xml`)
   rmSync(junit, { force: true })
@@ -257,7 +262,10 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
       return check.code === 0 ? undefined : check.stderr || `tools/docker/engine.sh check: exit ${check.code}`
     },
   )
-  if (!engine) return recorder.blocked(suites, ['docker'], 'no Docker engine')
+  if (!engine) {
+    await recorder.blocked(suites, ['docker'], 'no Docker engine')
+    return kubernetesPart(recorder, undefined)
+  }
   const env: Record<string, string> = { MODE: 'docker', ...(host ? { DOCKER_HOST: host } : {}) }
   // A .env this part writes (fresh secrets) must not outlive it: native mode reads .env too.
   const wroteEnv = !existsSync(join(repoRoot, '.env'))
@@ -325,8 +333,10 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
     if (!recorder.plan) {
       if (started) await sh(NODE, [LAB, 'reset'], env)
       if (wroteEnv) rmSync(join(repoRoot, '.env'), { force: true })
-      await sh(join(repoRoot, 'tools/docker/engine.sh'), ['stop'])
     }
+    // On the engine's images, with the Docker stack gone (its memory and processors free).
+    await kubernetesPart(recorder, env)
+    if (!recorder.plan) await sh(join(repoRoot, 'tools/docker/engine.sh'), ['stop'])
   }
 }
 

@@ -75,7 +75,7 @@ export function skipRequest(value: string | undefined): Set<string> {
   )
 }
 
-const TAGS = ['native', 'docker', 'browser', 'k6']
+const TAGS = ['native', 'docker', 'k8s', 'browser', 'k6']
 
 export class Recorder {
   readonly entries: Entry[] = []
@@ -181,7 +181,7 @@ export class Recorder {
     }
     console.log(`\nmake test did not pass:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     if (notRun.length > 0 && !this.ci) {
-      console.log('  (to leave a part out on purpose: make test SKIP=docker, SKIP=browser or SKIP=k6)')
+      console.log('  (to leave a part out on purpose: make test SKIP=docker, SKIP=k8s, SKIP=browser or SKIP=k6)')
     }
     return 1
   }

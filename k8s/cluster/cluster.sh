@@ -7,12 +7,16 @@
 #                                  KUBECONFIG to use
 #   k8s/cluster/cluster.sh stop    stops it and removes what it left: pods, iptables chains,
 #                                  the bridge, cgroups, mounts, and the kernel settings it changed
+#   k8s/cluster/cluster.sh load IMAGE...
+#                                  copies images from the Docker engine into it (images.sh)
 #   k8s/cluster/cluster.sh check   exits 0 when start can run here, else 3 with the reason
-# Root only, on Linux with cgroup v1 or v2: the kubelet manages cgroups, mounts and iptables.
+# Root only, on Debian (its containerd, runc and CNI plugins, installed when missing): the kubelet
+# manages cgroups, mounts and iptables.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lb-lab}/k8s
 export RUN=/run/lb-lab-k8s CACHE=$cache PKI=/run/lb-lab-k8s/pki
+SOCK=$RUN/containerd/containerd.sock
 export NODE_NAME=lb-lab BRIDGE=lab-k8s0 NODE_IP=10.244.0.1 POD_CIDR=10.244.0.0/24
 export SERVICE_CIDR=10.96.0.0/16 SERVICE_IP=10.96.0.1 DNS_IP=10.96.0.10
 # The sysctls the kubelet sets on a node it starts on (vm.overcommit_memory, kernel.panic, ...):
@@ -20,8 +24,8 @@ export SERVICE_CIDR=10.96.0.0/16 SERVICE_IP=10.96.0.1 DNS_IP=10.96.0.10
 tunables="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
 
 available() {
-  if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ]; then
-    echo "the lab's own cluster runs as root on Linux (the kubelet manages cgroups, mounts and iptables); with kind, k3d or minikube, point kubectl at that cluster instead" >&2
+  if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ] || ! command -v apt-get >/dev/null; then
+    echo "the lab's own cluster runs as root on Debian (the kubelet manages cgroups, mounts and iptables; its runtime is Debian's containerd); with kind, k3d or minikube, point kubectl at that cluster instead" >&2
     exit 3
   fi
 }
@@ -50,8 +54,20 @@ wait_for() {
 
 render() { envsubst '${RUN} ${CACHE} ${PKI} ${NODE_NAME} ${BRIDGE} ${NODE_IP} ${POD_CIDR} ${DNS_IP}' <"$here/config/$1" >"$RUN/$1"; }
 
+# Debian's packages the cluster runs on, installed when missing (as root, which start needs).
+PACKAGES="containerd runc containernetworking-plugins iptables openssl gettext-base"
+
 start() {
   available
+  local missing=""
+  for pkg in $PACKAGES; do
+    [ "$(dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing="$missing $pkg"
+  done
+  if [ -n "$missing" ]; then
+    echo "cluster: installing$missing (apt-get)" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+  fi
   bin=$("$here/build.sh")
   if kubectl get --raw /readyz >/dev/null 2>&1; then
     echo "$PKI/admin.kubeconfig"
@@ -76,8 +92,8 @@ start() {
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
     --initial-cluster "$NODE_NAME=http://127.0.0.1:2380" --listen-metrics-urls http://127.0.0.1:2381 \
     --unsafe-no-fsync
-  wait_for "containerd" 30 ctr --address "$RUN/containerd/containerd.sock" version
-  "$here/images.sh" "$RUN/containerd/containerd.sock" \
+  wait_for "containerd" 30 ctr --address "$SOCK" version
+  "$here/images.sh" "$SOCK" \
     "$(awk -F'"' '/^ *sandbox_image/ {print $2}' "$here/config/containerd.toml")" \
     "$(awk '$1 == "image:" {print $2}' "$here/coredns.yaml")"
   launch apiserver "$bin/kube" apiserver --etcd-servers http://127.0.0.1:2379 \
@@ -120,13 +136,13 @@ start() {
 }
 
 stop() {
-  [ -d "$RUN" ] || return 0
+  [ -d "$RUN" ] || { leftovers; return; }
   bin=$("$here/build.sh" --no-build) || bin=
   for name in proxy kubelet scheduler controller-manager apiserver etcd; do
     [ -f "$RUN/$name.pid" ] && kill "$(cat "$RUN/$name.pid")" 2>/dev/null || true
   done
   # The kubelet leaves its pods running: end them in containerd, then containerd itself.
-  local ctr="ctr --address $RUN/containerd/containerd.sock -n k8s.io"
+  local ctr="ctr --address $SOCK -n k8s.io"
   if $ctr version >/dev/null 2>&1; then
     for task in $($ctr tasks ls -q 2>/dev/null); do $ctr tasks kill -s SIGKILL "$task" 2>/dev/null || true; done
     sleep 1
@@ -170,14 +186,36 @@ stop() {
     paste -d= <(tr ' ' '\n' <<<"$tunables") "$RUN/tunables" | xargs sysctl -qw || true
   fi
   rm -rf "$RUN"
+  leftovers
+}
+
+# What a stopped cluster must not leave; names each thing it finds, and fails.
+leftovers() {
+  local found=()
+  pgrep -f "^$cache/kube-[^ ]*/kube " >/dev/null && found+=("processes: $(pgrep -f "^$cache/kube-[^ ]*/kube " | tr '\n' ' ')")
+  pgrep -f "^containerd --config $RUN/" >/dev/null && found+=("the cluster's containerd")
+  ip link show "$BRIDGE" >/dev/null 2>&1 && found+=("the bridge $BRIDGE")
+  local chains
+  chains=$(for t in filter nat mangle; do iptables -t "$t" -S; done | awk '$1 == "-N" && $2 ~ /^(KUBE|CNI)-/ {print $2}' | tr '\n' ' ')
+  [ -n "$chains" ] && found+=("iptables chains: $chains")
+  compgen -G '/sys/fs/cgroup/*/kubepods' >/dev/null && found+=("cgroups: $(compgen -G '/sys/fs/cgroup/*/kubepods' | tr '\n' ' ')")
+  grep -q " $RUN" /proc/mounts && found+=("mounts under $RUN")
+  [ "${#found[@]}" = 0 ] && return 0
+  printf 'cluster: stop left %s\n' "${found[@]}" >&2
+  return 1
 }
 
 case ${1:-} in
 check) available ;;
 start) start ;;
 stop) stop ;;
+load)
+  shift
+  [ -S "$SOCK" ] || { echo "cluster: not running (cluster.sh start)" >&2; exit 1; }
+  "$here/images.sh" "$SOCK" "$@"
+  ;;
 *)
-  echo "usage: $0 start|stop|check" >&2
+  echo "usage: $0 start|stop|load IMAGE...|check" >&2
   exit 2
   ;;
 esac
