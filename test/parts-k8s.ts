@@ -9,6 +9,8 @@ import type { Recorder } from './recorder.ts'
 const CLUSTER = join(repoRoot, 'k8s/cluster/cluster.sh')
 /** What the suites run in the cluster besides its own images: Docker mode's Node image. */
 const SUITE_IMAGES = ['node:24.21.0-bookworm-slim']
+/** It runs on the Docker engine's images: SKIP=docker leaves it out too. */
+const TAGS = ['docker', 'k8s']
 
 /** `docker`: the Docker part's environment (its DOCKER_HOST), or undefined when it had no engine. */
 export async function kubernetesPart(
@@ -17,12 +19,12 @@ export async function kubernetesPart(
 ): Promise<void> {
   const suites = ['k8s: suites', 'k8s: stop']
   if (!docker)
-    return recorder.blocked(['k8s: cluster', ...suites], ['k8s'], 'no Docker engine to take images from')
+    return recorder.blocked(['k8s: cluster', ...suites], TAGS, 'no Docker engine to take images from')
   let kubeconfig = ''
   let started = false
   const up = await recorder.step(
     'k8s: cluster',
-    ['k8s'],
+    TAGS,
     async () => {
       started = true
       const start = await capture(CLUSTER, ['start'], docker)
@@ -37,12 +39,12 @@ export async function kubernetesPart(
   )
   try {
     if (up)
-      await recorder.step('k8s: suites', ['k8s'], () =>
+      await recorder.step('k8s: suites', TAGS, () =>
         nodeTests('k8s', ['test/k8s/*.test.ts'], { KUBECONFIG: kubeconfig }),
       )
-    else await recorder.blocked(['k8s: suites'], ['k8s'], 'the cluster did not start')
+    else await recorder.blocked(['k8s: suites'], TAGS, 'the cluster did not start')
   } finally {
-    if (started) await recorder.step('k8s: stop', ['k8s'], () => sh(CLUSTER, ['stop']))
-    else if (recorder.plan) await recorder.step('k8s: stop', ['k8s'], async () => 0)
+    if (started) await recorder.step('k8s: stop', TAGS, () => sh(CLUSTER, ['stop']))
+    else if (recorder.plan) await recorder.step('k8s: stop', TAGS, async () => 0)
   }
 }
