@@ -181,7 +181,9 @@ export class Recorder {
     }
     console.log(`\nmake test did not pass:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     if (notRun.length > 0 && !this.ci) {
-      console.log('  (to leave a part out on purpose: make test SKIP=docker, SKIP=k8s, SKIP=browser or SKIP=k6)')
+      console.log(
+        '  (to leave a part out on purpose: make test SKIP=docker, SKIP=k8s, SKIP=browser or SKIP=k6)',
+      )
     }
     return 1
   }
