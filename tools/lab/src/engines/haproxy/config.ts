@@ -108,6 +108,7 @@ export function renderHaproxy(
     TLS_DIR: dirname(placement.tlsCert),
     LOG_FORMAT: logFormat(strategy),
     ACCESS_LOG: placement.accessLogSyslog ?? 'stdout',
+    STDOUT_LOG_THREADS: placement.accessLogSyslog ? '' : '\n  nbthread 1',
     ERROR_FILES: errors.lines,
     RATE_LIMIT_EXEMPT: placement.rateLimitExempt.join(' ') || '255.255.255.255/32',
     // Per second: a burst in one second, the rate over ten (haproxy.cfg.template's tables).
