@@ -87,6 +87,8 @@ start() {
   mv "$RUN/cni.conflist" "$RUN/cni/10-lb-lab.conflist"
 
   launch containerd containerd --config "$RUN/containerd.toml"
+  # etcd's data lives in /run and dies with the cluster: durability buys nothing, so no fsync
+  # holds up the control plane's writes.
   launch etcd "$bin/kube" etcd --name "$NODE_NAME" --data-dir "$RUN/etcd" \
     --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
