@@ -9,6 +9,8 @@
 #                                  the bridge, cgroups, mounts, and the kernel settings it changed
 #   k8s/cluster/cluster.sh load IMAGE...
 #                                  copies images from the Docker engine into it (images.sh)
+#   k8s/cluster/cluster.sh volumes makes every volume a deleted claim let go of empty and free
+#                                  again (the lab's `make reset` on this cluster)
 #   k8s/cluster/cluster.sh check   exits 0 when start can run here, else 3 with the reason
 # Root only, on Debian (its containerd, runc and CNI plugins, installed when missing): the kubelet
 # manages cgroups, mounts and iptables.
@@ -17,6 +19,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lb-lab}/k8s
 export RUN=/run/lb-lab-k8s CACHE=$cache PKI=/run/lb-lab-k8s/pki
 SOCK=$RUN/containerd/containerd.sock
+# The volumes' folders: on disk (not /run, which is memory), emptied at start and stop.
+VOLUMES=$cache/volumes VOLUME_COUNT=12
 export NODE_NAME=lb-lab BRIDGE=lab-k8s0 NODE_IP=10.244.0.1 POD_CIDR=10.244.0.0/24
 export SERVICE_CIDR=10.96.0.0/16 SERVICE_IP=10.96.0.1 DNS_IP=10.96.0.10
 # The sysctls the kubelet sets on a node it starts on (vm.overcommit_memory, kernel.panic, ...):
@@ -122,7 +126,9 @@ start() {
     --authorization-kubeconfig "$PKI/controller-manager.kubeconfig" --bind-address 127.0.0.1 \
     --service-account-private-key-file "$PKI/service-account.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
-    --use-service-account-credentials --leader-elect=false --profiling=false
+    --use-service-account-credentials --leader-elect=false --profiling=false \
+    --allocate-node-cidrs --cluster-cidr "$POD_CIDR" --node-cidr-mask-size 24 \
+    --service-cluster-ip-range "$SERVICE_CIDR"
   launch scheduler "$bin/kube" scheduler --kubeconfig "$PKI/scheduler.kubeconfig" \
     --authentication-kubeconfig "$PKI/scheduler.kubeconfig" \
     --authorization-kubeconfig "$PKI/scheduler.kubeconfig" --bind-address 127.0.0.1 \
@@ -134,7 +140,32 @@ start() {
   wait_for "the node to be Ready" 60 kubectl wait --for condition=Ready "node/$NODE_NAME" --timeout 1s
   kubectl apply --server-side -f "$here/coredns.yaml" >/dev/null
   wait_for "cluster DNS" 60 kubectl -n kube-system rollout status deployment/coredns --timeout 1s
+  storage
   echo "$PKI/admin.kubeconfig"
+}
+
+# No provisioner: a default StorageClass whose volumes are folders of this machine, made here
+# (the cluster's state dies with it, so they start empty each time). A claim takes a free one.
+storage() {
+  rm -rf "$VOLUMES"
+  {
+    cat "$here/storage.yaml"
+    for n in $(seq 1 "$VOLUME_COUNT"); do
+      mkdir -p "$VOLUMES/pv$n"
+      printf -- '---\napiVersion: v1\nkind: PersistentVolume\nmetadata: { name: lab-pv%s }\n' "$n"
+      printf 'spec:\n  storageClassName: lab-local\n  capacity: { storage: 10Gi }\n  accessModes: [ReadWriteOnce]\n'
+      printf '  persistentVolumeReclaimPolicy: Retain\n  hostPath: { path: %s, type: Directory }\n' "$VOLUMES/pv$n"
+    done
+  } | kubectl apply --server-side -f - >/dev/null
+}
+
+# A volume whose claim is gone (Released): its folder emptied, then free (Available) again.
+volumes() {
+  local pv
+  for pv in $(kubectl get pv -o jsonpath='{range .items[?(@.status.phase=="Released")]}{.metadata.name}{"\n"}{end}'); do
+    find "$VOLUMES/${pv#lab-}" -mindepth 1 -delete
+    kubectl patch pv "$pv" --type json -p '[{"op": "remove", "path": "/spec/claimRef"}]' >/dev/null
+  done
 }
 
 stop() {
@@ -187,7 +218,7 @@ stop() {
   if [ -f "$RUN/tunables" ]; then
     paste -d= <(tr ' ' '\n' <<<"$tunables") "$RUN/tunables" | xargs sysctl -qw || true
   fi
-  rm -rf "$RUN"
+  rm -rf "$RUN" "$VOLUMES"
   leftovers
 }
 
@@ -209,6 +240,10 @@ leftovers() {
 
 case ${1:-} in
 check) available ;;
+volumes)
+  bin=$("$here/build.sh" --no-build)
+  volumes
+  ;;
 start) start ;;
 stop) stop ;;
 load)
@@ -217,7 +252,7 @@ load)
   "$here/images.sh" "$SOCK" "$@"
   ;;
 *)
-  echo "usage: $0 start|stop|load IMAGE...|check" >&2
+  echo "usage: $0 start|stop|load IMAGE...|volumes|check" >&2
   exit 2
   ;;
 esac
