@@ -53,6 +53,11 @@ export function replicaPort(env: LabEnv, name: string): number {
 export interface ReplicaAddress {
   name: string
   address: string
+  /**
+   * A name standing for every ready replica of the set (Kubernetes: a headless Service), which
+   * the balancer resolves while it runs, so that each replica is still a server of its own.
+   */
+  resolve?: boolean
 }
 
 /** Native mode: each replica of a set on its own port of 127.0.0.1. */

@@ -37,6 +37,11 @@ export interface Placement {
   statusAllow: string
   /** Each replica set (sets/index.ts), with where its replicas are. */
   sets: SetServers[]
+  /**
+   * The DNS server the engine asks itself, again and again, for a set whose replicas come and go
+   * under one name (a server with `resolve`: Kubernetes). Absent: every address is fixed.
+   */
+  resolver?: string
   /** Where the rendered files live (lb.conf includes app-locations.inc from there). */
   confDir: string
   accessLog: string
@@ -137,5 +142,55 @@ export function dockerPlacement(
     console: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_PORT}`,
     consoleSyslog: `${dockerBackendAddress(env.get('DOCKER_BACKEND_NET'), 'console')}:${CONSOLE_CONTAINER_SYSLOG_PORT}`,
     consoleSyslogTag,
+  }
+}
+
+/** Kubernetes mode: what the lab learns from the cluster before it renders (modes/k8s/cluster.ts). */
+export interface ClusterFacts {
+  /** The cluster DNS Service's address (kube-system/kube-dns). */
+  dns: string
+  /** The cluster's DNS domain (cluster.local unless the cluster was made otherwise). */
+  domain: string
+  /** Where this machine's clients reach the balancer from, as the balancer sees them. */
+  clients: string[]
+}
+
+/**
+ * Kubernetes mode: the balancer's pod mounts its rendered files where Docker's container does;
+ * each set's replicas are its headless Service's addresses, resolved while nginx runs; every
+ * other service is its Service's name (a stable address of its own, unlike Docker's DNS names).
+ */
+export function k8sPlacement(namespace: string, cluster: ClusterFacts, consoleSyslogTag: string): Placement {
+  return {
+    engineRoot: '',
+    httpListen: '*:8080',
+    httpsListen: '*:8443',
+    statusListen: '*:8081',
+    statusAllow: 'all',
+    confDir: DOCKER_BALANCER_DIR,
+    accessLog: '/dev/stdout',
+    staticRoot: '/srv/static',
+    pidFile: '/tmp/balancer.pid',
+    tempDir: '/tmp',
+    runtimeLoopbackPort: 9999,
+    consoleSyslogTag,
+    resolver: cluster.dns,
+    sets: SET_NAMES.map((name) => ({
+      set: replicaSet(name),
+      servers: [
+        {
+          name: `${name} pods`,
+          address: `${name}-pods.${namespace}.svc.${cluster.domain}:${replicaSet(name).containerPort}`,
+          resolve: true,
+        },
+      ],
+    })),
+    tlsCert: '/etc/lab/tls/tls.crt',
+    tlsKey: '/etc/lab/tls/tls.key',
+    rateLimitExempt: cluster.clients.map((ip) => `${ip}/32`),
+    objectStore: `objectstore:${OBJECTSTORE_CONTAINER_PORT}`,
+    // The console runs beside nginx, in its pod.
+    console: `${LOCALHOST}:${CONSOLE_CONTAINER_PORT}`,
+    consoleSyslog: `${LOCALHOST}:${CONSOLE_CONTAINER_SYSLOG_PORT}`,
   }
 }

@@ -147,6 +147,9 @@ export function renderHaproxy(
     shared[key] = env.get(key)
 
   const block = (template: string, { set, servers }: SetServers): string => {
+    // A server-template with resolvers is its way; until it is written, say so.
+    if (servers.some(({ resolve }) => resolve))
+      throw new Error('HAProxy does not run on Kubernetes yet: use LB_ENGINE=nginx there')
     const weights = env.weights(servers.length)
     return renderTemplate(
       readFileSync(join(SET_TEMPLATES, template), 'utf8'),

@@ -46,6 +46,9 @@ export function nginxVars(env: LabEnv, placement: Placement): Record<string, str
     MEDIA_BODY_MAX: Number(env.get('MEDIA_MAX_BYTES')) + 16_384,
     CONSOLE_ADDRESS: placement.console,
     CONSOLE_SYSLOG: placement.consoleSyslog,
+    // Asked again every second (valid=1s): a replica that is no longer ready leaves the
+    // answer, and the upstream, within about that.
+    RESOLVER: placement.resolver ? `resolver ${placement.resolver} valid=1s ipv6=off;` : '',
     CONSOLE_SYSLOG_TAG: placement.consoleSyslogTag,
   }
   for (const key of [
@@ -90,9 +93,11 @@ function setVars(
   const servers = (upstreams: ReplicaAddress[]) => {
     const weights = env.weights(upstreams.length)
     return upstreams
-      .map(({ name, address }, i) => {
+      .map(({ name, address, resolve }, i) => {
         const down = drained.includes(name) ? ' down' : ''
-        return `server ${address} weight=${weights[i]} max_fails=${shared.UPSTREAM_MAX_FAILS} fail_timeout=${shared.UPSTREAM_FAIL_TIMEOUT}${down}; # ${name}`
+        // `resolve`: one line that becomes a server per address the name has, kept current.
+        const follow = resolve ? ' resolve' : ''
+        return `server ${address} weight=${weights[i]} max_fails=${shared.UPSTREAM_MAX_FAILS} fail_timeout=${shared.UPSTREAM_FAIL_TIMEOUT}${down}${follow}; # ${name}`
       })
       .join('\n  ')
   }
