@@ -6,14 +6,14 @@ SHELL := /bin/bash
 NODE := node_modules/.bin/node
 LAB := $(NODE) tools/lab/src/cli.ts
 s ?=
-# The lab picks the mode (`make mode` says which and why): MODE=native|docker, else the mode
+# The lab picks the mode (`make mode` says which and why): MODE=native|docker|k8s, else the mode
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
 .PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout bench lint typecheck test test-native test-docker test-plan images
 
 help: ## List the targets
-	@echo 'usage: make <target> [s=<service>] [LB_ENGINE=nginx|haproxy] [LB_STRATEGY=...] [MODE=native|docker]'
+	@echo 'usage: make <target> [s=<service>] [LB_ENGINE=nginx|haproxy] [LB_STRATEGY=...] [MODE=native|docker|k8s]'
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z -]*:.*## / { if (length($$1) > 10) printf "  %s\n  %-10s %s\n", $$1, "", $$2; else printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 # npm ci writes node_modules/.package-lock.json: reinstall only when the lockfile changed.
@@ -34,8 +34,8 @@ $(PY_VENV)/.installed: $(PY_DIR)/requirements.txt $(PY_DIR)/requirements-dev.txt
 	@touch $@
 py-venv: $(PY_VENV)/.installed ## Build the Python sample's virtualenv (services/py-sample/.venv)
 
-# Every verb works in both modes, with Compose's names: the lab runs the native processes or
-# docker compose (tools/lab/src/cli.ts).
+# Every verb works in every mode, with Compose's names: the lab runs the native processes,
+# docker compose or kubectl (tools/lab/src/cli.ts); one Kubernetes does its own way says so (k8s/README.md).
 mode: deps ## Say which mode the verbs act on, and why
 	@$(LAB) mode
 

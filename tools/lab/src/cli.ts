@@ -13,6 +13,7 @@ import { type RunMode, SERVICE_VERBS, type ServiceVerb } from './modes/run-mode.
 import { displayPath, logFile, stateRoot } from './paths.ts'
 import { rollout, rolloutTargets } from './rollout.ts'
 import { scaleRequest } from './scale.ts'
+import { ROOT_SET, SET_NAMES } from './topology.ts'
 import { needTarget, tailOf } from './verb-output.ts'
 
 const HELP = `usage: lab <verb> [service]
@@ -41,8 +42,8 @@ const HELP = `usage: lab <verb> [service]
   env <svc>           native: the environment a service starts with (JSON; secrets included)
   render <dir>        Docker mode's config service: render nginx's and Prometheus's config into <dir>
 
-The mode: MODE=native|docker; else the one the last \`up\` started; else Docker when an engine
-answers. Configuration: .env.example, then .env, then the environment (LB_STRATEGY=ip_hash lab up).`
+The mode: MODE=native|docker|k8s; else the one the last \`up\` started; else Docker when an engine
+answers (k8s/README.md: Kubernetes mode, on the lab's own cluster or yours). Configuration: .env.example, then .env, then the environment (LB_STRATEGY=ip_hash lab up).`
 
 interface Args {
   verb: string
@@ -81,7 +82,10 @@ const VERBS: Record<
     locked: true,
     run: (m, a) => {
       const env = loadLabEnv()
-      return rollout(env, rolloutTargets(env, a.target), (replica) => m.act('restart', replica))
+      const targets = rolloutTargets(env, a.target)
+      const set = a.target ?? ROOT_SET
+      if (m.rolloutSet && SET_NAMES.includes(set)) return m.rolloutSet(set)
+      return rollout(env, targets, (replica) => m.act('restart', replica))
     },
   },
   reclone: { locked: true, run: (m) => m.reclone() },

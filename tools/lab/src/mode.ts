@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path'
 import { stateRoot } from './paths.ts'
 
-export const MODES = ['native', 'docker'] as const
+export const MODES = ['native', 'docker', 'k8s'] as const
 export type Mode = (typeof MODES)[number]
 
 /** Where `up` records the mode it started, so every later verb acts on that stack. */
@@ -39,7 +39,7 @@ export async function chooseMode(
 ): Promise<{ mode: Mode; why: string }> {
   if (requested) {
     if (!(MODES as readonly string[]).includes(requested)) {
-      throw new Error(`MODE=${requested}: use MODE=native or MODE=docker`)
+      throw new Error(`MODE=${requested}: use MODE=native, MODE=docker or MODE=k8s`)
     }
     return { mode: requested as Mode, why: 'MODE' }
   }

@@ -28,10 +28,18 @@ export const consoleStateFile = join(stateRoot, 'balancer.json')
 
 /**
  * The development TLS certificate the balancer serves (self-signed; clients trust it explicitly). Native
- * mode makes it here; Docker mode's lives in a volume and `up` copies it out beside (not over) it.
+ * mode makes it here; Docker mode's lives in a volume and `up` copies it out beside (not over) it;
+ * Kubernetes mode's is made here too and becomes a Secret.
  */
-export const devCertificate = (mode: 'native' | 'docker' = 'native') =>
-  mode === 'native' ? join(edgeTlsDir, 'cert.pem') : join(stateRoot, 'docker', 'cert.pem')
+export const devCertificate = (mode: 'native' | 'docker' | 'k8s' = 'native') =>
+  ({
+    native: join(edgeTlsDir, 'cert.pem'),
+    docker: join(stateRoot, 'docker', 'cert.pem'),
+    k8s: join(k8sTlsDir, 'cert.pem'),
+  })[mode]
+
+/** Kubernetes mode: the edge's certificate and key and the console's tag, kept across `up`s. */
+export const k8sTlsDir = join(stateRoot, 'k8s', 'tls')
 
 /** A path as a person reads it: relative to the repository when inside it. */
 export function displayPath(path: string): string {

@@ -36,6 +36,11 @@ export interface RunMode {
   k6(args: string[]): Promise<number>
   /** Where this machine reaches a replica's own port (its fault switch, its metrics). */
   replicaUrl(replica: string): Promise<string>
+  /**
+   * A rolling restart of a whole set, where the mode has its own (Kubernetes' Deployment); the
+   * others restart one replica after another (rollout.ts).
+   */
+  rolloutSet?(set: string): Promise<void>
   /** A service's environment, as JSON (the Python sample's tests build their app from py1's). */
   env?(target: string): Promise<void>
 }

@@ -9,6 +9,7 @@ export const app: ReplicaSetRow = {
   countKey: 'APP_REPLICAS',
   portBaseKey: 'APP_PORT_BASE',
   containerPort: 3000,
+  image: 'lb-lab/app:dev',
   prefix: '',
   cookieKey: 'SESSION_COOKIE_NAME',
   process: (contract) => ({

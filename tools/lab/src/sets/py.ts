@@ -13,6 +13,12 @@ export const py: ReplicaSetRow = {
   countKey: 'PY_REPLICAS',
   portBaseKey: 'PY_PORT_BASE',
   containerPort: 8000,
+  image: 'lb-lab/py-sample:dev',
+  containerEnv: (env) => ({
+    GUNICORN_WORKERS: env.get('GUNICORN_WORKERS'),
+    GUNICORN_THREADS: env.get('GUNICORN_THREADS'),
+    PROMETHEUS_MULTIPROC_DIR: '/tmp/lb-metrics',
+  }),
   prefix: '/py',
   cookieKey: 'PY_SESSION_COOKIE_NAME',
   prepare() {

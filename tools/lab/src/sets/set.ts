@@ -22,6 +22,10 @@ export interface ReplicaSetRow {
   portBaseKey: string
   /** The port a replica listens on in its container. */
   containerPort: number
+  /** The image Docker mode builds for it (compose.yaml), which Kubernetes runs too. */
+  image: string
+  /** In a container: what it reads beyond the contract (Gunicorn's settings), from .env. */
+  containerEnv?(env: LabEnv): Record<string, string>
   /** Where nginx serves it: '' at the root (exactly one set), else a prefix nginx strips (/py). */
   prefix: string
   /** The setting that names its session cookie (hash_cookie keys on it; the replicas set it). */

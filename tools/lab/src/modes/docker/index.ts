@@ -76,7 +76,7 @@ export const dockerMode: RunMode = {
 
   reclone: () => timed('reclone: pg-replica cloned again and running', () => recloneDocker(compose())),
 
-  k6: (args) => compose().k6(k6Args(loadLabEnv(), args)),
+  k6: (args) => compose().k6(k6Args(loadLabEnv(), args, 'docker')),
 
   async replicaUrl(replica) {
     const parsed = parseReplica(replica)

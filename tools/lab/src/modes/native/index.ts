@@ -102,7 +102,7 @@ export const nativeMode: RunMode = {
   async k6(args) {
     const bin = `${repoRoot}/bin/k6`
     if (!existsSync(bin)) spawnSync('make', ['-s', 'bin/k6'], { cwd: repoRoot, stdio: 'inherit' })
-    const k6 = spawn(bin, k6Args(loadLabEnv(), args), { cwd: repoRoot, stdio: 'inherit' })
+    const k6 = spawn(bin, k6Args(loadLabEnv(), args, 'native'), { cwd: repoRoot, stdio: 'inherit' })
     return await new Promise<number>((resolve) => k6.on('close', (code) => resolve(code ?? 1)))
   },
 

@@ -1,0 +1,177 @@
+// Kubernetes mode: the lab's manifests (k8s/base, and the overlay the lab renders over it:
+// overlay.ts) applied to a cluster with kubectl (kubectl.ts: the lab's own cluster or yours).
+// The verbs of modes/run-mode.ts; where Kubernetes does a thing its own way, the verb says so.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadLabEnv } from '../../env.ts'
+import { k6Args } from '../../k6-args.ts'
+import { repoRoot } from '../../paths.ts'
+import { rememberCount, rememberCounts } from '../../scale.ts'
+import { parseReplica, replicaSet, SET_NAMES } from '../../topology.ts'
+import { timed } from '../../verb-output.ts'
+import { ensureDotEnv } from '../docker/dotenv.ts'
+import type { RunMode, ServiceVerb } from '../run-mode.ts'
+import { askCluster } from './cluster.ts'
+import { buildSetImages, clusterScript, imagesOf } from './images.ts'
+import { kubectl, kubectlOk, labCluster, NAMESPACE } from './kubectl.ts'
+import { writeOverlay } from './overlay.ts'
+
+/** The data services, ready before the migration and the replicas (StatefulSets, one pod each). */
+const DATA = ['redis', 'pg-primary', 'pg-replica', 'objectstore']
+const WAIT = '300s'
+
+interface Pod {
+  metadata: { name: string; creationTimestamp: string; deletionTimestamp?: string }
+  status: { phase: string }
+}
+
+/** A pod by what people call it: its own name, `<set><n>` (the set's n-th pod, oldest first), or a data service. */
+async function podOf(target: string): Promise<string> {
+  if (DATA.includes(target)) return `${target}-0`
+  const replica = parseReplica(target)
+  const set = replica ? replica.set : [...SET_NAMES, 'balancer'].includes(target) ? target : undefined
+  if (!set) return target
+  const pods = (
+    JSON.parse(await kubectlOk(['get', 'pods', '-l', `app.kubernetes.io/name=${set}`, '-o', 'json'])) as {
+      items: Pod[]
+    }
+  ).items
+    .filter((pod) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp)
+    .sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp))
+  const pod = pods[(replica?.n ?? 1) - 1]
+  if (!pod) throw new Error(`${target}: ${set} has ${pods.length} running pods`)
+  return pod.metadata.name
+}
+
+async function waitReady(): Promise<void> {
+  for (const name of DATA) await kubectlOk(['rollout', 'status', `statefulset/${name}`, `--timeout=${WAIT}`])
+  await kubectlOk(['wait', '--for=condition=complete', 'job/migrate', `--timeout=${WAIT}`])
+  for (const name of [...SET_NAMES, 'balancer'])
+    await kubectlOk(['rollout', 'status', `deployment/${name}`, `--timeout=${WAIT}`])
+}
+
+export const k8sMode: RunMode = {
+  async running() {
+    return (await kubectl(['get', 'namespace', NAMESPACE], { timeoutMs: 10_000 })).code === 0
+  },
+
+  async up() {
+    const generated = ensureDotEnv()
+    if (generated.length > 0) console.log(`lab: .env: freshly generated ${generated.join(', ')}`)
+    const env = loadLabEnv()
+    rememberCounts(env)
+    const started = performance.now()
+    const cluster = await askCluster()
+    const { dir } = await writeOverlay(env, cluster)
+    if (labCluster()) {
+      await buildSetImages()
+      await clusterScript(['load', ...(await imagesOf(dir))])
+    }
+    // A Job's pod template cannot change: the finished migration goes, the new one runs.
+    await kubectlOk(['delete', 'job', 'migrate', '--ignore-not-found'])
+    await kubectlOk(['apply', '-k', dir])
+    await waitReady()
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    const http = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+    console.log(`lb-lab is up (k8s mode, namespace ${NAMESPACE}, LB_STRATEGY=${env.strategy()}) in ${seconds} s
+  through nginx   ${http}/api/whoami   https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}/api/whoami
+  (on your own cluster: kubectl -n ${NAMESPACE} port-forward service/balancer ${env.port('NGINX_HTTP_PORT')}:8080)
+  then try        make ps · make kill s=app2 · make scale n=5 · make down`)
+  },
+
+  async down() {
+    // The workloads go, their pods stopped before this returns (foreground); the namespace, its
+    // volumes (and so the data) and the secrets stay.
+    await kubectlOk([
+      'delete',
+      'deployments,statefulsets,jobs,services',
+      '--all',
+      '--cascade=foreground',
+      '--timeout=120s',
+    ])
+  },
+
+  async reset() {
+    await kubectlOk(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=180s'])
+    // The volumes the claims held: emptied and free again (on your cluster, its provisioner's job).
+    if (labCluster()) await clusterScript(['volumes'])
+  },
+
+  async ps() {
+    await kubectl(['get', 'pods,services', '-o', 'wide'], { inherit: true })
+  },
+
+  async logs(target, follow) {
+    const args = target
+      ? [await podOf(target), '--all-containers', '--prefix']
+      : ['-l', 'app.kubernetes.io/part-of=lb-lab', '--all-containers', '--prefix', '--max-log-requests=20']
+    await kubectl(['logs', ...args, ...(follow ? ['--follow', '--tail=20'] : ['--tail=200'])], {
+      inherit: true,
+      timeoutMs: follow ? 24 * 3600_000 : 60_000,
+    })
+  },
+
+  async act(verb: ServiceVerb, target: string) {
+    const pod = await podOf(target)
+    switch (verb) {
+      case 'kill':
+        // Kubernetes' nearest to a crash: the pod deleted with no grace period (the kubelet still
+        // gives its processes its minimum, 2 s, before SIGKILL); its controller makes another.
+        await kubectlOk(['delete', 'pod', pod, '--grace-period=0', '--force', '--wait=false'])
+        console.log(`kill: ${pod} deleted with no grace period; its controller starts a replacement`)
+        return
+      case 'stop':
+      case 'restart':
+        await kubectlOk(['delete', 'pod', pod, '--wait=true', '--timeout=120s'])
+        console.log(`${verb}: ${pod} stopped gracefully; its controller starts a replacement`)
+        if (verb === 'restart') await waitReady()
+        return
+      case 'start':
+        throw new Error(`start: on Kubernetes a controller starts pods (make scale changes how many)`)
+      default:
+        throw new Error(
+          `${verb}: Kubernetes cannot freeze a pod; to make one stop answering: make fault s=${target} latency=5s`,
+        )
+    }
+  },
+
+  // The Deployment's count; a pod that goes leaves the balancer's DNS answer before it drains.
+  // Remembered, as in the other modes, so that the next `up` keeps it.
+  scale: (set, count) =>
+    timed('scale: done', async () => {
+      await kubectlOk(['scale', `deployment/${set}`, `--replicas=${count}`])
+      await kubectlOk(['rollout', 'status', `deployment/${set}`, `--timeout=${WAIT}`])
+      rememberCount(set, count)
+    }),
+
+  // The Deployment's own rolling update: a new pod ready before an old one goes (maxSurge 1,
+  // maxUnavailable 0), each old one leaving the balancer before it drains (its preStop).
+  rolloutSet: (set) =>
+    timed(`rollout: ${set} restarted`, async () => {
+      await kubectlOk(['rollout', 'restart', `deployment/${set}`])
+      await kubectlOk(['rollout', 'status', `deployment/${set}`, `--timeout=${WAIT}`])
+    }),
+
+  async reclone() {
+    throw new Error(
+      'reclone: not in k8s mode yet: make reset MODE=k8s, then make up, starts both servers afresh',
+    )
+  },
+
+  async k6(args) {
+    // From this machine, against the balancer's host port, as in native mode.
+    const bin = join(repoRoot, 'bin/k6')
+    if (!existsSync(bin)) spawnSync('make', ['-s', 'bin/k6'], { cwd: repoRoot, stdio: 'inherit' })
+    const k6 = spawn(bin, k6Args(loadLabEnv(), args, 'k8s'), { cwd: repoRoot, stdio: 'inherit' })
+    return await new Promise<number>((resolve) => k6.on('close', (code) => resolve(code ?? 1)))
+  },
+
+  async replicaUrl(replica) {
+    const pod = await podOf(replica)
+    const ip = (await kubectlOk(['get', 'pod', pod, '-o', 'jsonpath={.status.podIP}'])).trim()
+    const set = SET_NAMES.find((name) => pod.startsWith(`${name}-`))
+    if (!set || !ip) throw new Error(`${replica}: not a running replica`)
+    return `http://${ip}:${replicaSet(set).containerPort}`
+  },
+}
