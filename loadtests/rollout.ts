@@ -8,8 +8,8 @@ import http from 'k6/http'
 import {
   API,
   checkSaying,
+  isReplica,
   NOTHING_FAILS,
-  REPLICAS,
   replicaOf,
   requireStack,
   TREND_STATS,
@@ -36,7 +36,7 @@ export function setup() {
 const json = { headers: { 'content-type': 'application/json' } }
 
 export default function () {
-  const served = (r: http.RefinedResponse<'text'>) => REPLICAS.includes(replicaOf(r))
+  const served = (r: http.RefinedResponse<'text'>) => isReplica(replicaOf(r))
   const note = http.post(`${API}/api/notes`, JSON.stringify({ text: `rollout ${__VU}-${__ITER}` }), json)
   if (!checkSaying(note, 'note written', (r) => r.status === 201 && served(r))) return
   checkSaying(http.post(`${API}/api/visits`), 'visit counted', (r) => r.status === 200 && served(r))

@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { loadLabEnv } from '../tools/lab/src/env.ts'
-import { replicaSet, replicasOf } from '../tools/lab/src/topology.ts'
+import { replicaNamesFor } from '../tools/lab/src/k6-args.ts'
+import { chooseMode, type Mode } from '../tools/lab/src/mode.ts'
+import { replicaSet } from '../tools/lab/src/topology.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // k6 through the lab: bin/k6 natively, the k6 container in Docker mode.
@@ -22,6 +24,8 @@ interface Plan {
    * `#2` is the target set's second replica: app2, or py2 for `media py`). */
   events: Array<[verb: string, at: number, service?: string]>
   seconds: number
+  /** Where a mode's verbs take much less than `seconds` allows for (the slowest mode's). */
+  secondsIn?: Partial<Record<Mode, number>>
   /** Verbs run at the end whatever happened (on `service`, else on the target). */
   restore: Array<[verb: string, service?: string]>
 }
@@ -48,6 +52,8 @@ const PLANS: Record<string, Plan> = {
     target: 'app',
     events: [['rollout', 3]],
     seconds: 65,
+    // A Deployment's rolling update of three pods: 11-13 s here.
+    secondsIn: { k8s: 30 },
     restore: [],
   },
   // The contrast to `rollout`: the same load, the replicas restarted back to back, without
@@ -114,10 +120,10 @@ const replicaOfTarget = (service: string, target: string) =>
   service.startsWith('#') ? `${target}${service.slice(1)}` : service
 
 /** Where the load goes: the set at nginx's root by default, or another by name (py). */
-function targetSet(set: string | undefined): string[] {
+function targetSet(mode: Mode, set: string | undefined): string[] {
   if (set === undefined) return []
   const { prefix } = replicaSet(set) // refuses a name that is no set's, naming the sets
-  const replicas = replicasOf(loadLabEnv(), set).join(',')
+  const replicas = replicaNamesFor(mode, loadLabEnv(), set).join(',')
   return ['-e', `BASE_PATH=${prefix}`, '-e', `REPLICAS=${replicas}`]
 }
 
@@ -128,9 +134,19 @@ async function main(name: string | undefined, set: string | undefined): Promise<
   // k6 needs a moment to start; events are absolute times both sides agree on.
   const start = Date.now() + 2000
   const at = (seconds: number) => start + seconds * 1000
-  const loadEnds = at(plan.seconds + 2)
+  const { mode } = await chooseMode(process.env.MODE)
+  const seconds = plan.secondsIn?.[mode] ?? plan.seconds
+  const loadEnds = at(seconds + 2)
   const target = plan.target === 'app' ? (set ?? 'app') : plan.target
-  const args = ['run', '-q', '-e', `TARGET=${target}`, '-e', `SECONDS=${plan.seconds + 2}`, ...targetSet(set)]
+  const args = [
+    'run',
+    '-q',
+    '-e',
+    `TARGET=${target}`,
+    '-e',
+    `SECONDS=${seconds + 2}`,
+    ...targetSet(mode, set),
+  ]
   // The scripts that tag phases (failover) read these; events of one name share a phase, and
   // AT_<event>_<service> tells them apart (AT_scale_5).
   for (const [event, seconds, service] of plan.events) {

@@ -1,12 +1,15 @@
 // The Kubernetes part of `make test`: the lab's own cluster (k8s/cluster), built and started by
 // the project's scripts on this machine, its images taken from the Docker engine the Docker part
-// used, the cluster suites run against it, and stopped: `stop` fails if it left anything behind.
+// used; the lab brought up on it (`lab up`, MODE=k8s: the same verb a person runs), the cluster
+// and Kubernetes-mode suites run against it, the lab reset, and the cluster stopped: `stop`
+// fails if it left anything behind.
 import { join } from 'node:path'
 import { repoRoot } from '../tools/lab/src/paths.ts'
 import { capture, nodeTests, sh } from './parts.ts'
 import type { Recorder } from './recorder.ts'
 
 const CLUSTER = join(repoRoot, 'k8s/cluster/cluster.sh')
+const LAB = join(repoRoot, 'tools/lab/src/cli.ts')
 /** What the suites run in the cluster besides its own images: Docker mode's Node image. */
 const SUITE_IMAGES = ['node:24.21.0-bookworm-slim']
 /** It runs on the Docker engine's images: SKIP=docker leaves it out too. */
@@ -17,10 +20,10 @@ export async function kubernetesPart(
   recorder: Recorder,
   docker: Record<string, string> | undefined,
 ): Promise<void> {
-  const suites = ['k8s: suites', 'k8s: stop']
+  const later = ['k8s: up', 'k8s: suites', 'k8s: reset', 'k8s: stop']
   if (!docker)
-    return recorder.blocked(['k8s: cluster', ...suites], TAGS, 'no Docker engine to take images from')
-  let kubeconfig = ''
+    return recorder.blocked(['k8s: cluster', ...later], TAGS, 'no Docker engine to take images from')
+  let cluster: Record<string, string> = {}
   let started = false
   const up = await recorder.step(
     'k8s: cluster',
@@ -28,7 +31,7 @@ export async function kubernetesPart(
     async () => {
       started = true
       const start = await capture(CLUSTER, ['start'], docker)
-      kubeconfig = start.stdout.split('\n').at(-1) ?? ''
+      cluster = { ...docker, KUBECONFIG: start.stdout.split('\n').at(-1) ?? '', MODE: 'k8s' }
       if (start.code !== 0) return start.code
       return sh(CLUSTER, ['load', ...SUITE_IMAGES], docker)
     },
@@ -38,11 +41,16 @@ export async function kubernetesPart(
     },
   )
   try {
-    if (up)
-      await recorder.step('k8s: suites', TAGS, () =>
-        nodeTests('k8s', ['test/k8s/*.test.ts'], { KUBECONFIG: kubeconfig }),
+    const lab = up && (await recorder.step('k8s: up', TAGS, () => sh(process.execPath, [LAB, 'up'], cluster)))
+    if (lab) await recorder.step('k8s: suites', TAGS, () => nodeTests('k8s', ['test/k8s/*.test.ts'], cluster))
+    else
+      await recorder.blocked(
+        ['k8s: suites'],
+        TAGS,
+        up ? 'the lab did not come up' : 'the cluster did not start',
       )
-    else await recorder.blocked(['k8s: suites'], TAGS, 'the cluster did not start')
+    if (up) await recorder.step('k8s: reset', TAGS, () => sh(process.execPath, [LAB, 'reset'], cluster))
+    else await recorder.blocked(['k8s: reset'], TAGS, 'the cluster did not start')
   } finally {
     if (started) await recorder.step('k8s: stop', TAGS, () => sh(CLUSTER, ['stop']))
     else if (recorder.plan) await recorder.step('k8s: stop', TAGS, async () => 0)

@@ -10,6 +10,14 @@ export const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080'
 export const BASE_PATH = __ENV.BASE_PATH || ''
 export const API = `${BASE_URL}${BASE_PATH}`
 export const REPLICAS = (__ENV.REPLICAS || 'app1,app2,app3').split(',')
+/**
+ * Whether a replica of the target set answered. On Kubernetes a replica is a pod, named after
+ * its Deployment and new with each rollout: there the lab passes REPLICAS=app-* (a prefix).
+ */
+export const isReplica = (name: string): boolean =>
+  REPLICAS.some((replica) =>
+    replica.endsWith('*') ? name.startsWith(replica.slice(0, -1)) : replica === name,
+  )
 // The address nginx sees k6's requests come from: 127.0.0.1 natively; in Docker mode the k6
 // container's fixed address (compose.yaml sets it).
 export const CLIENT_IP = __ENV.CLIENT_IP || '127.0.0.1'

@@ -1,0 +1,94 @@
+// The lab on Kubernetes (`make up MODE=k8s`), proven as in the other modes: each replica is a
+// pod, and the balancer's upstream follows the pods of each set through its headless Service.
+// make test runs this after `lab up` on the lab's own cluster (test/parts-k8s.ts).
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { kubectlOk } from '../../tools/lab/src/modes/k8s/kubectl.ts'
+import { burst, lab, MODE, SessionClient, shares, stream, TARGETS, until } from '../lib/stack.ts'
+
+assert.equal(MODE, 'k8s', 'this suite runs against MODE=k8s')
+
+interface Pod {
+  metadata: { name: string; deletionTimestamp?: string }
+  status: { conditions?: { type: string; status: string }[] }
+}
+
+/** The set's pods that are ready and not being deleted, by name. */
+async function pods(set: string): Promise<string[]> {
+  const list = JSON.parse(
+    await kubectlOk(['get', 'pods', '-l', `app.kubernetes.io/name=${set}`, '-o', 'json']),
+  )
+  return (list.items as Pod[])
+    .filter((pod) => !pod.metadata.deletionTimestamp)
+    .filter((pod) => pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((pod) => pod.metadata.name)
+    .sort()
+}
+
+for (const { name, base } of TARGETS) {
+  const set = base ? 'py' : 'app'
+
+  describe(`the lab on Kubernetes (${name} replicas)`, () => {
+    it('least_conn spreads 150 requests over every pod of the set, none above 50%', async () => {
+      const expected = await pods(set)
+      assert.equal(expected.length, 3, `pods: ${expected}`)
+      const hits = await burst(`${base}/api/whoami`, 150, 6)
+      assert.deepEqual(
+        hits.filter((h) => h.status !== 200),
+        [],
+      )
+      const share = shares(hits)
+      assert.deepEqual(Object.keys(share).sort(), expected, JSON.stringify(share))
+      for (const [pod, part] of Object.entries(share)) assert.ok(part <= 0.5, `${pod}: ${part}`)
+    })
+
+    it('a session lives in Redis: 60 visits counted exactly, served by more than one pod', async () => {
+      const client = new SessionClient()
+      for (let i = 0; i < 60; i++) assert.equal((await client.post(`${base}/api/visits`)).status, 200)
+      const final = await client.send(`${base}/api/visits`)
+      assert.equal(final.body.visits, 60)
+      assert.ok(final.body.replicasSeen.length >= 2, JSON.stringify(final.body.replicasSeen))
+    })
+
+    it('read-your-writes: 100 notes each read back at once in its session', async () => {
+      const client = new SessionClient()
+      let misses = 0
+      for (let i = 0; i < 100; i++) {
+        const text = `k8s ryw ${name} ${i}`
+        const written = await client.post(`${base}/api/notes`, { text })
+        assert.equal(written.status, 201, JSON.stringify(written.body))
+        const read = await client.send(`${base}/api/notes/${written.body.id}`)
+        if (read.status !== 200 || read.body.note.text !== text) misses++
+      }
+      assert.equal(misses, 0)
+    })
+
+    it('a pod deleted without grace in the middle of a stream of GETs costs none of them; its replacement takes traffic once ready', async (t) => {
+      const before = await pods(set)
+      const victim = before[1] as string
+      const traffic = stream(`${base}/api/whoami`, 4)
+      await until('traffic flowing', async () => traffic.hits.length > 50)
+      await lab(['kill', victim])
+      const replaced = await until(
+        `a pod in place of ${victim}, ready`,
+        async () => {
+          const now = await pods(set)
+          return now.length === before.length && !now.includes(victim)
+        },
+        60_000,
+      )
+      const newcomer = (await pods(set)).find((pod) => !before.includes(pod)) as string
+      const served = await until(`${newcomer} answering through the balancer`, async () =>
+        traffic.hits.slice(-40).some((h) => h.replica === newcomer),
+      )
+      const hits = await traffic.stop()
+      t.diagnostic(
+        `${hits.length} GETs; replacement ready ${replaced.toFixed(1)} s after the kill, served ${served.toFixed(1)} s later`,
+      )
+      assert.deepEqual(
+        hits.filter((h) => h.status !== 200).map((h) => `${h.status} from ${h.replica}`),
+        [],
+      )
+    })
+  })
+}
