@@ -3,6 +3,7 @@
 // used; the lab brought up on it (`lab up`, MODE=k8s: the same verb a person runs), the cluster
 // and Kubernetes-mode suites run against it, the lab reset, and the cluster stopped: `stop`
 // fails if it left anything behind.
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot } from '../tools/lab/src/paths.ts'
 import { capture, nodeTests, sh } from './parts.ts'
@@ -40,6 +41,8 @@ export async function kubernetesPart(
       return check.code === 0 ? undefined : check.stderr || `k8s/cluster/cluster.sh check: exit ${check.code}`
     },
   )
+  // A .env `up` writes (fresh secrets) must not outlive this part, as the Docker part's does not.
+  const wroteEnv = !existsSync(join(repoRoot, '.env'))
   try {
     const lab = up && (await recorder.step('k8s: up', TAGS, () => sh(process.execPath, [LAB, 'up'], cluster)))
     if (lab) await recorder.step('k8s: suites', TAGS, () => nodeTests('k8s', ['test/k8s/*.test.ts'], cluster))
@@ -52,6 +55,7 @@ export async function kubernetesPart(
     if (up) await recorder.step('k8s: reset', TAGS, () => sh(process.execPath, [LAB, 'reset'], cluster))
     else await recorder.blocked(['k8s: reset'], TAGS, 'the cluster did not start')
   } finally {
+    if (wroteEnv && !recorder.plan) rmSync(join(repoRoot, '.env'), { force: true })
     if (started) await recorder.step('k8s: stop', TAGS, () => sh(CLUSTER, ['stop']))
     else if (recorder.plan) await recorder.step('k8s: stop', TAGS, async () => 0)
   }

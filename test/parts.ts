@@ -194,12 +194,16 @@ const e2eFiles = () =>
     .map((name) => `test/e2e/${name}`)
 
 /**
- * The end-to-end suites Docker mode would only repeat: what they measure is the engine's
- * choice among replicas (run natively under both engines), and the one thing Docker mode changes
- * for them, a strategy switched through the config service, the Docker browser suite does too
- * (its round_robin and least_conn). distribution took 326 s of the Docker part's 899 (CI run 22).
+ * The end-to-end suites Docker mode would only repeat. distribution: what it measures is the
+ * engine's choice among replicas (run natively under both engines), and the one thing Docker
+ * mode changes for it, a strategy switched through the config service, the Docker browser suite
+ * does too (its round_robin and least_conn); it took 326 s of the Docker part's 899 (CI run 22).
+ * adversarial, bounds, headers, hostile: what a request may be, decided by the engine's config
+ * and the replicas' code alone, the same files and the same nginx (1.30.6) in both modes; no
+ * address, path or signal of a mode takes part (security, which limits by client address, and
+ * tls, whose certificate Docker mode places, still run there).
  */
-const NATIVE_ONLY_SUITES = ['distribution']
+const NATIVE_ONLY_SUITES = ['adversarial', 'bounds', 'distribution', 'headers', 'hostile']
 
 /** What crosses an engine's Docker wiring: its ports, TLS, console, logs, failover, metrics, runtime API. */
 const DOCKER_ENGINE_SUITES = ['console', 'edge', 'failover', 'observability', 'scale', 'tls']
