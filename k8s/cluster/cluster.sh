@@ -101,7 +101,7 @@ start() {
   wait_for "containerd" 30 ctr --address "$SOCK" version
   "$here/images.sh" "$SOCK" \
     "$(awk -F'"' '/^ *sandbox_image/ {print $2}' "$here/config/containerd.toml")" \
-    "$(awk '$1 == "image:" {print $2}' "$here/coredns.yaml")"
+    $(awk '$1 == "image:" {print $2}' "$here/coredns.yaml" "$here/metrics-server.yaml")
   launch apiserver "$bin/kube" apiserver --etcd-servers http://127.0.0.1:2379 \
     --bind-address "$NODE_IP" --advertise-address "$NODE_IP" --secure-port 6443 \
     --service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode Node,RBAC \
@@ -138,8 +138,9 @@ start() {
     --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
   launch proxy "$bin/kube" proxy --config "$RUN/proxy.yaml"
   wait_for "the node to be Ready" 60 kubectl wait --for condition=Ready "node/$NODE_NAME" --timeout 1s
-  kubectl apply --server-side -f "$here/coredns.yaml" >/dev/null
+  kubectl apply --server-side -f "$here/coredns.yaml" -f "$here/metrics-server.yaml" >/dev/null
   wait_for "cluster DNS" 60 kubectl -n kube-system rollout status deployment/coredns --timeout 1s
+  wait_for "resource metrics" 60 kubectl -n kube-system rollout status deployment/metrics-server --timeout 1s
   storage
   echo "$PKI/admin.kubeconfig"
 }

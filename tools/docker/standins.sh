@@ -73,6 +73,12 @@ context() { # name version dir
       { echo "standins: k8s/cluster/coredns/go.mod does not pin coredns v$2" >&2; exit 1; }
     (cd "$root/k8s/cluster/coredns" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$3/coredns" .)
     ;;
+  metrics-server)
+    grep -Eq "sigs.k8s.io/metrics-server v$2( |\$)" "$root/k8s/cluster/metrics-server/go.mod" ||
+      { echo "standins: k8s/cluster/metrics-server/go.mod does not pin metrics-server v$2" >&2; exit 1; }
+    (cd "$root/k8s/cluster/metrics-server" &&
+      CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$3/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server)
+    ;;
   k6)
     local bin=$cache/standins/k6-v$2
     [ -x "$bin/k6" ] || CGO_ENABLED=0 GOBIN=$bin go install "go.k6.io/k6@v$2"
@@ -88,9 +94,9 @@ images=$(
       node_modules/.bin/node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
         for (const svc of Object.values(JSON.parse(s).services)) console.log(svc.image) })'
     awk '$1 == "FROM" {print $2}' services/*/Dockerfile
-    # The lab's own Kubernetes cluster: its sandbox image and its DNS.
+    # The lab's own Kubernetes cluster: its sandbox image, its DNS and its resource metrics.
     awk -F'"' '/^ *sandbox_image/ {print $2}' k8s/cluster/config/containerd.toml
-    awk '$1 == "image:" {print $2}' k8s/cluster/coredns.yaml
+    awk '$1 == "image:" {print $2}' k8s/cluster/coredns.yaml k8s/cluster/metrics-server.yaml
   } | grep -v '^lb-lab/' | sort -u
 )
 report=()
