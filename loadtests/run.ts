@@ -52,8 +52,8 @@ const PLANS: Record<string, Plan> = {
     target: 'app',
     events: [['rollout', 3]],
     seconds: 65,
-    // A Deployment's rolling update of three pods: 11-13 s here.
-    secondsIn: { k8s: 30 },
+    // A Deployment's rolling update of three pods: 7-21 s here.
+    secondsIn: { k8s: 40 },
     restore: [],
   },
   // The contrast to `rollout`: the same load, the replicas restarted back to back, without

@@ -29,16 +29,21 @@ for (const { name, base } of TARGETS) {
   const set = base ? 'py' : 'app'
 
   describe(`the lab on Kubernetes (${name} replicas)`, () => {
+    // The autoscaler may add a pod meanwhile (this suite's own load is CPU): every ready pod counts.
     it('least_conn spreads 150 requests over every pod of the set, none above 50%', async () => {
       const expected = await pods(set)
-      assert.equal(expected.length, 3, `pods: ${expected}`)
+      assert.ok(expected.length >= 3, `pods: ${expected}`)
       const hits = await burst(`${base}/api/whoami`, 150, 6)
       assert.deepEqual(
         hits.filter((h) => h.status !== 200),
         [],
       )
       const share = shares(hits)
-      assert.deepEqual(Object.keys(share).sort(), expected, JSON.stringify(share))
+      // Every pod ready throughout got a share, and only the set's pods answered.
+      const now = await pods(set)
+      for (const pod of expected.filter((p) => now.includes(p)))
+        assert.ok(share[pod], `${pod}: ${JSON.stringify(share)}`)
+      for (const pod of Object.keys(share)) assert.ok(pod.startsWith(`${set}-`), JSON.stringify(share))
       for (const [pod, part] of Object.entries(share)) assert.ok(part <= 0.5, `${pod}: ${part}`)
     })
 
@@ -71,10 +76,7 @@ for (const { name, base } of TARGETS) {
       await lab(['kill', victim])
       const replaced = await until(
         `a pod in place of ${victim}, ready`,
-        async () => {
-          const now = await pods(set)
-          return now.length === before.length && !now.includes(victim)
-        },
+        async () => (await pods(set)).some((pod) => !before.includes(pod)),
         60_000,
       )
       const newcomer = (await pods(set)).find((pod) => !before.includes(pod)) as string

@@ -15,7 +15,7 @@ import type { RunMode, ServiceVerb } from '../run-mode.ts'
 import { askCluster } from './cluster.ts'
 import { buildSetImages, clusterScript, imagesOf } from './images.ts'
 import { kubectl, kubectlOk, labCluster, NAMESPACE } from './kubectl.ts'
-import { writeOverlay } from './overlay.ts'
+import { maxReplicas, writeOverlay } from './overlay.ts'
 
 /** The data services, ready before the migration and the replicas (StatefulSets, one pod each). */
 const DATA = ['redis', 'pg-primary', 'pg-replica', 'objectstore']
@@ -136,10 +136,13 @@ export const k8sMode: RunMode = {
     }
   },
 
-  // The Deployment's count; a pod that goes leaves the balancer's DNS answer before it drains.
-  // Remembered, as in the other modes, so that the next `up` keeps it.
+  // The Deployment's count, and the autoscaler's floor and ceiling with it (else it would undo
+  // the change); a pod that goes leaves the balancer's DNS answer before it drains. Remembered,
+  // as in the other modes, so that the next `up` keeps it.
   scale: (set, count) =>
     timed('scale: done', async () => {
+      const limits = { spec: { minReplicas: count, maxReplicas: maxReplicas(count) } }
+      await kubectlOk(['patch', `hpa/${set}`, '--type=merge', '-p', JSON.stringify(limits)])
       await kubectlOk(['scale', `deployment/${set}`, `--replicas=${count}`])
       await kubectlOk(['rollout', 'status', `deployment/${set}`, `--timeout=${WAIT}`])
       rememberCount(set, count)

@@ -14,7 +14,7 @@ import type { LabEnv } from '../../env.ts'
 import { k8sTlsDir, repoRoot, stateRoot } from '../../paths.ts'
 import { renderFile } from '../../render.ts'
 import { ensureDevCertificate, ensureSyslogTag } from '../../tls.ts'
-import { replicaCount, replicaSet, SET_NAMES } from '../../topology.ts'
+import { MAX_REPLICAS, replicaCount, replicaSet, SET_NAMES } from '../../topology.ts'
 import type { Cluster } from './cluster.ts'
 import { NAMESPACE } from './kubectl.ts'
 
@@ -131,6 +131,7 @@ export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir
       SET_LABEL: set.label,
       PORT: set.containerPort,
       REPLICAS: replicaCount(env, set.name),
+      MAX_REPLICAS: maxReplicas(replicaCount(env, set.name)),
       IMAGE: set.image,
       SESSION_COOKIE_NAME: env.get(set.cookieKey),
       SET_ENV: extra.map(([k, v]) => `\n            - { name: ${k}, value: "${v}" }`).join(''),
@@ -219,6 +220,9 @@ export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir
   write('kustomization.yaml', `${JSON.stringify(kustomization, null, 2)}\n`)
   return { dir, version }
 }
+
+/** The autoscaler's ceiling for a set that runs `count` pods when idle. */
+export const maxReplicas = (count: number) => Math.min(MAX_REPLICAS, 2 * count)
 
 /** How long a stopping replica still takes requests: the balancer's DNS answer lasts 1 s. */
 const PRESTOP_SECONDS = 3

@@ -1,0 +1,51 @@
+// The autoscaler on Kubernetes: CPU-bound requests (/api/work?cpu=) make the TypeScript set's
+// HorizontalPodAutoscaler add pods, which the balancer takes into rotation as they become
+// ready; once the load stops it takes them away again, to the count `make up` chose. No request
+// fails either way. Its pace (metrics every 10 s, the autoscaler every 15 s, 30 s of quiet
+// before scaling in) is reported, not asserted.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { kubectlOk } from '../../tools/lab/src/modes/k8s/kubectl.ts'
+import { replicaCount } from '../../tools/lab/src/topology.ts'
+import { env, type Hit, MODE, stream, until } from '../lib/stack.ts'
+
+assert.equal(MODE, 'k8s', 'this suite runs against MODE=k8s')
+
+const readyPods = async () =>
+  Number((await kubectlOk(['get', 'deployment/app', '-o', 'jsonpath={.status.readyReplicas}'])) || 0)
+
+describe('the autoscaler on Kubernetes', () => {
+  it('adds app pods under CPU load, serves from each, and takes them away once the load stops; no request fails', async (t) => {
+    const floor = replicaCount(env, 'app')
+    // From the floor: after another suite's load the autoscaler may still be scaling in.
+    await until(`${floor} app pods`, async () => (await readyPods()) === floor, 180_000)
+    const load = stream('/api/work?cpu=20', 6)
+    let hits: Hit[] = []
+    let out = 0
+    let ready = 0
+    try {
+      out = await until(
+        'more app pods than the floor, ready',
+        async () => (await readyPods()) > floor,
+        180_000,
+      )
+      ready = await readyPods()
+      // The balancer asks for the set's pods every second: each ready one takes requests soon.
+      await until(
+        `requests served by ${ready} pods`,
+        async () => new Set(load.hits.slice(-300).map((h) => h.replica)).size >= ready,
+        30_000,
+      )
+    } finally {
+      hits = await load.stop()
+    }
+    const back = await until('the floor again', async () => (await readyPods()) === floor, 180_000)
+    t.diagnostic(
+      `${hits.length} requests; ${ready} pods ready ${out.toFixed(0)} s after the load began, each serving; back to ${floor} ${back.toFixed(0)} s after it ended`,
+    )
+    assert.deepEqual(
+      hits.filter((h) => h.status !== 200).map((h) => `${h.status} from ${h.replica}`),
+      [],
+    )
+  })
+})
