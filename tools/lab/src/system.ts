@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
@@ -101,4 +101,44 @@ export function postgresUser(): { uid: number; gid: number } | undefined {
     )
   }
   return { uid: Number(uid), gid: Number(gid) }
+}
+
+export interface Collected {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs a command to its end and collects what it printed (`inherit`: it prints to this terminal
+ * instead, and nothing is collected). Rejects only when it cannot start; past `timeoutMs` it is
+ * killed, and its exit code says so.
+ */
+export function collect(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; inherit?: boolean; timeoutMs?: number } = {},
+): Promise<Collected> {
+  const stdio = options.inherit ? 'inherit' : 'pipe'
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', stdio, stdio],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout?.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code: code ?? 1, stdout, stderr })
+    })
+  })
 }

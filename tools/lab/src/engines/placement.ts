@@ -104,6 +104,22 @@ export function nativePlacement(
 
 /** Docker mode: where the balancer's container mounts the config service's volume. */
 export const DOCKER_BALANCER_DIR = '/etc/lab/balancer'
+
+/** In the balancer's container, in Docker mode and on Kubernetes alike. */
+const IN_CONTAINER = {
+  engineRoot: '',
+  httpListen: '*:8080',
+  httpsListen: '*:8443',
+  // Reachable inside the lab's network only (never published); the exporter is there.
+  statusListen: '*:8081',
+  statusAllow: 'all',
+  confDir: DOCKER_BALANCER_DIR,
+  staticRoot: '/srv/static',
+  pidFile: '/tmp/balancer.pid',
+  tempDir: '/tmp',
+  runtimeLoopbackPort: 9999,
+} as const
+
 /**
  * Docker mode: fixed addresses on Compose's networks (see topology.ts), the replicas where
  * Docker's DNS says they are (modes/docker/replicas.ts), the paths compose.yaml mounts.
@@ -115,21 +131,11 @@ export function dockerPlacement(
 ): Placement {
   const frontend = (host: number) => `${dockerAddress(env.get('DOCKER_FRONTEND_NET'), host)}/32`
   return {
-    engineRoot: '',
-    httpListen: '*:8080',
-    httpsListen: '*:8443',
-    // Reachable on the backend network only (never published); the exporter is there.
-    statusListen: '*:8081',
-    statusAllow: 'all',
+    ...IN_CONTAINER,
     sets: SET_NAMES.map((name) => ({ set: replicaSet(name), servers: replicas[name] ?? [] })),
-    confDir: DOCKER_BALANCER_DIR,
     accessLog: '/var/log/nginx/access.log',
     tlsCert: `${DOCKER_BALANCER_DIR}/tls/cert.pem`,
     tlsKey: `${DOCKER_BALANCER_DIR}/tls/key.pem`,
-    staticRoot: '/srv/static',
-    pidFile: '/tmp/balancer.pid',
-    tempDir: '/tmp',
-    runtimeLoopbackPort: 9999,
     // This machine's own clients reach the published ports through Docker's gateway; k6 runs
     // in its container, the console's load generator in its own. RATE_LIMIT_EXEMPT (127.0.0.1)
     // means nothing on a Docker network.
@@ -162,17 +168,8 @@ export interface ClusterFacts {
  */
 export function k8sPlacement(namespace: string, cluster: ClusterFacts, consoleSyslogTag: string): Placement {
   return {
-    engineRoot: '',
-    httpListen: '*:8080',
-    httpsListen: '*:8443',
-    statusListen: '*:8081',
-    statusAllow: 'all',
-    confDir: DOCKER_BALANCER_DIR,
+    ...IN_CONTAINER,
     accessLog: '/dev/stdout',
-    staticRoot: '/srv/static',
-    pidFile: '/tmp/balancer.pid',
-    tempDir: '/tmp',
-    runtimeLoopbackPort: 9999,
     consoleSyslogTag,
     resolver: cluster.dns,
     sets: SET_NAMES.map((name) => ({

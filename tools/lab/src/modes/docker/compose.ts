@@ -6,6 +6,7 @@ import { ENGINES, engineOf } from '../../engines/index.ts'
 import { DOCKER_BALANCER_DIR, dockerPlacement } from '../../engines/placement.ts'
 import { type LabEnv, loadLabEnv } from '../../env.ts'
 import { devCertificate, repoRoot } from '../../paths.ts'
+import { collect } from '../../system.ts'
 import {
   COMPOSE_PROJECT,
   containerName,
@@ -73,30 +74,16 @@ export class ComposeStack {
    * this resolves with (warnings on standard error are kept for the error message). Rejects when
    * compose fails.
    */
-  run(args: string[], options: { capture?: boolean } = {}): Promise<string> {
+  async run(args: string[], options: { capture?: boolean } = {}): Promise<string> {
     const [bin, ...base] = composeCli() as [string, ...string[]]
-    const stdio = options.capture ? 'pipe' : 'inherit'
-    return new Promise((resolve, reject) => {
-      const child = spawn(bin, [...base, ...args], {
-        cwd: repoRoot,
-        env: composeEnv(),
-        stdio: ['ignore', stdio, stdio],
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout?.on('data', (chunk) => {
-        stdout += chunk
-      })
-      child.stderr?.on('data', (chunk) => {
-        stderr += chunk
-      })
-      child.on('error', reject)
-      child.on('close', (code) =>
-        code === 0
-          ? resolve(stdout)
-          : reject(new Error(`docker compose ${args.join(' ')} failed (exit ${code})\n${stdout}${stderr}`)),
-      )
+    const { code, stdout, stderr } = await collect(bin, [...base, ...args], {
+      cwd: repoRoot,
+      env: composeEnv(),
+      inherit: !options.capture,
     })
+    if (code !== 0)
+      throw new Error(`docker compose ${args.join(' ')} failed (exit ${code})\n${stdout}${stderr}`)
+    return stdout
   }
 
   /** The project's named volumes (Postgres's and Redis's data among them), whatever their containers. */

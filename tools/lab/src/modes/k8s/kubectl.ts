@@ -1,11 +1,11 @@
 // kubectl, for Kubernetes mode: the one on PATH (a user's own, for kind, k3d, minikube or a real
 // cluster), else the lab cluster's own `kube kubectl` (k8s/cluster/build.sh). The cluster: the
 // KUBECONFIG a user set, else the lab's own when it runs, else kubectl's default (~/.kube/config).
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot } from '../../paths.ts'
-import { which } from '../../system.ts'
+import { type Collected, collect, which } from '../../system.ts'
 
 /** Where k8s/cluster/cluster.sh writes the lab cluster's admin kubeconfig. */
 export const LAB_KUBECONFIG = '/run/lb-lab-k8s/pki/admin.kubeconfig'
@@ -39,12 +39,6 @@ function command(): string[] {
   return found
 }
 
-export interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
-
 /**
  * kubectl with these arguments (in the lab's namespace unless they name one). `inherit`: its
  * output goes to this terminal (and `stdout` is empty). Bounded: a cluster that stops answering
@@ -53,7 +47,7 @@ export interface Result {
 export function kubectl(
   args: string[],
   { inherit = false, timeoutMs = 300_000 }: { inherit?: boolean; timeoutMs?: number } = {},
-): Promise<Result> {
+): Promise<Collected> {
   const [bin, ...pre] = command()
   const config = kubeconfig()
   const namespaced = args.some((a) => a === '-n' || a.startsWith('--namespace') || a === '-A')
@@ -63,25 +57,7 @@ export function kubectl(
     ...(namespaced ? [] : ['-n', NAMESPACE]),
     ...args,
   ]
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin as string, full, {
-      stdio: ['ignore', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout?.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code: code ?? 1, stdout, stderr })
-    })
-  })
+  return collect(bin as string, full, { inherit, timeoutMs })
 }
 
 /** kubectl that must succeed: its stdout, or an error with what it said. */
