@@ -10,7 +10,7 @@ s ?=
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
-.PHONY: help deps py-venv pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout bench lint typecheck test test-native test-docker test-plan images
+.PHONY: help deps py-venv k8s-validate pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout bench lint typecheck test test-native test-docker test-plan images
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_ENGINE=nginx|haproxy] [LB_STRATEGY=...] [MODE=native|docker|k8s]'
@@ -33,6 +33,16 @@ $(PY_VENV)/.installed: $(PY_DIR)/requirements.txt $(PY_DIR)/requirements-dev.txt
 	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check --require-virtualenv -r $(PY_DIR)/requirements-dev.txt
 	@touch $@
 py-venv: $(PY_VENV)/.installed ## Build the Python sample's virtualenv (services/py-sample/.venv)
+
+# kubernetes-validate, for the offline schema checks of the Kubernetes manifests (k8s/validate).
+K8S_VALIDATE_VENV := k8s/validate/.venv
+$(K8S_VALIDATE_VENV)/.installed: k8s/validate/requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo 'k8s-validate: $(PYTHON) not found (Python 3.11+ with venv)'; exit 2; }
+	rm -rf $(K8S_VALIDATE_VENV)
+	$(PYTHON) -m venv $(K8S_VALIDATE_VENV)
+	$(K8S_VALIDATE_VENV)/bin/pip install --quiet --disable-pip-version-check --require-virtualenv -r k8s/validate/requirements.txt
+	@touch $@
+k8s-validate: $(K8S_VALIDATE_VENV)/.installed ## Install kubernetes-validate (k8s/validate/.venv) for the manifests' schema checks
 
 # Every verb works in every mode, with Compose's names: the lab runs the native processes,
 # docker compose or kubectl (tools/lab/src/cli.ts); one Kubernetes does its own way says so (k8s/README.md).

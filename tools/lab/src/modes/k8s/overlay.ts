@@ -121,25 +121,7 @@ export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir
     ...copy('services/console/page', 'console/page'),
   ]
 
-  // Each replica set from its row: one template, no copy per set.
-  const sets = SET_NAMES.map((name) => {
-    const set = replicaSet(name)
-    const extra = Object.entries(set.containerEnv?.(env) ?? {})
-    const drainMs = Number(env.get('SHUTDOWN_DELAY_MS')) + Number(env.get('SHUTDOWN_TIMEOUT_MS'))
-    return renderFile(join(repoRoot, 'k8s/templates/replica-set.yaml.template'), {
-      SET: set.name,
-      SET_LABEL: set.label,
-      PORT: set.containerPort,
-      REPLICAS: replicaCount(env, set.name),
-      MAX_REPLICAS: maxReplicas(replicaCount(env, set.name)),
-      IMAGE: set.image,
-      SESSION_COOKIE_NAME: env.get(set.cookieKey),
-      SET_ENV: extra.map(([k, v]) => `\n            - { name: ${k}, value: "${v}" }`).join(''),
-      PRESTOP_SECONDS: PRESTOP_SECONDS,
-      GRACE_SECONDS: PRESTOP_SECONDS + Math.ceil(drainMs / 1000) + 5,
-    })
-  })
-  write('sets.yaml', sets.join('---\n'))
+  write('sets.yaml', renderSets(env))
 
   // Keys of a ConfigMap are file names; this puts each back at its path in the pod.
   const items = (paths: string[], under: string) =>
@@ -219,6 +201,27 @@ export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir
   // JSON is YAML: kustomize reads it as it is.
   write('kustomization.yaml', `${JSON.stringify(kustomization, null, 2)}\n`)
   return { dir, version }
+}
+
+/** Each replica set's Deployment, Services, PodDisruptionBudget and autoscaler, from its row: one template, no copy per set. */
+export function renderSets(env: LabEnv): string {
+  return SET_NAMES.map((name) => {
+    const set = replicaSet(name)
+    const extra = Object.entries(set.containerEnv?.(env) ?? {})
+    const drainMs = Number(env.get('SHUTDOWN_DELAY_MS')) + Number(env.get('SHUTDOWN_TIMEOUT_MS'))
+    return renderFile(join(repoRoot, 'k8s/templates/replica-set.yaml.template'), {
+      SET: set.name,
+      SET_LABEL: set.label,
+      PORT: set.containerPort,
+      REPLICAS: replicaCount(env, set.name),
+      MAX_REPLICAS: maxReplicas(replicaCount(env, set.name)),
+      IMAGE: set.image,
+      SESSION_COOKIE_NAME: env.get(set.cookieKey),
+      SET_ENV: extra.map(([k, v]) => `\n            - { name: ${k}, value: "${v}" }`).join(''),
+      PRESTOP_SECONDS: PRESTOP_SECONDS,
+      GRACE_SECONDS: PRESTOP_SECONDS + Math.ceil(drainMs / 1000) + 5,
+    })
+  }).join('---\n')
 }
 
 /** The autoscaler's ceiling for a set that runs `count` pods when idle. */
