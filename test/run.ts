@@ -31,7 +31,15 @@ async function main(what: string): Promise<number> {
     await recorder.step('typecheck', [], async () => sh('make', ['-s', '--no-print-directory', 'typecheck']))
     // The tools the suites need; what one leaves missing, the part that needs it reports.
     await recorder.step('tools', [], async () =>
-      sh('make', ['-s', '--no-print-directory', 'bin/compose-check', 'bin/k6', 'py-venv', 'k8s-validate', 'browser']),
+      sh('make', [
+        '-s',
+        '--no-print-directory',
+        'bin/compose-check',
+        'bin/k6',
+        'py-venv',
+        'k8s-validate',
+        'browser',
+      ]),
     )
   }
   if (what !== 'docker') await nativePart(recorder)

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { exampleEnv } from '../../tools/lab/src/env.ts'
+import { exampleEnv, LabEnv } from '../../tools/lab/src/env.ts'
 import { renderSets } from '../../tools/lab/src/modes/k8s/overlay.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 
@@ -31,7 +31,7 @@ function validate(files: string[]): Promise<{ code: number; output: string }> {
 const scratch = mkdtempSync(join(tmpdir(), 'lb-lab-k8s-'))
 after(() => rmSync(scratch, { recursive: true, force: true }))
 const sets = join(scratch, 'sets.yaml')
-writeFileSync(sets, renderSets(exampleEnv()))
+writeFileSync(sets, renderSets(new LabEnv(exampleEnv())))
 const manifests = [
   ...readdirSync(join(repoRoot, 'k8s/base'))
     .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
