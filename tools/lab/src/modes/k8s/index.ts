@@ -2,9 +2,10 @@
 // overlay.ts) applied to a cluster with kubectl (kubectl.ts: the lab's own cluster or yours).
 // The verbs of modes/run-mode.ts; where Kubernetes does a thing its own way, the verb says so.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadLabEnv } from '../../env.ts'
+import { ENGINES } from '../../engines/index.ts'
+import { loadLabEnv, scaleFile } from '../../env.ts'
 import { k6Args } from '../../k6-args.ts'
 import { repoRoot } from '../../paths.ts'
 import { rememberCount, rememberCounts } from '../../scale.ts'
@@ -26,11 +27,13 @@ interface Pod {
   status: { phase: string }
 }
 
-/** A pod by what people call it: its own name, `<set><n>` (the set's n-th pod, oldest first), or a data service. */
+/** A pod by what people call it: its own name, `<set><n>` (the set's n-th pod, oldest first), a data service, the balancer (nginx, haproxy, console). */
 async function podOf(target: string): Promise<string> {
   if (DATA.includes(target)) return `${target}-0`
   const replica = parseReplica(target)
-  const set = replica ? replica.set : [...SET_NAMES, 'balancer'].includes(target) ? target : undefined
+  // The engine and the console are the balancer's pod (its containers `balancer` and `console`).
+  const balancer = target === 'balancer' || target === 'console' || target in ENGINES
+  const set = replica ? replica.set : balancer ? 'balancer' : SET_NAMES.includes(target) ? target : undefined
   if (!set) return target
   const pods = (
     JSON.parse(await kubectlOk(['get', 'pods', '-l', `app.kubernetes.io/name=${set}`, '-o', 'json'])) as {
@@ -74,8 +77,9 @@ export const k8sMode: RunMode = {
     await waitReady()
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     const http = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
-    console.log(`lb-lab is up (k8s mode, namespace ${NAMESPACE}, LB_STRATEGY=${env.strategy()}) in ${seconds} s
-  through nginx   ${http}/api/whoami   https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}/api/whoami
+    const engine = env.get('LB_ENGINE')
+    console.log(`lb-lab is up (k8s mode, namespace ${NAMESPACE}, LB_ENGINE=${engine}, LB_STRATEGY=${env.strategy()}) in ${seconds} s
+  through ${engine.padEnd(8)}${http}/api/whoami   https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}/api/whoami
   (on your own cluster: kubectl -n ${NAMESPACE} port-forward service/balancer ${env.port('NGINX_HTTP_PORT')}:8080)
   then try        make ps · make kill s=app2 · make scale n=5 · make down`)
   },
@@ -96,6 +100,8 @@ export const k8sMode: RunMode = {
     await kubectlOk(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=180s'])
     // The volumes the claims held: emptied and free again (on your cluster, its provisioner's job).
     if (labCluster()) await clusterScript(['volumes'])
+    // And the counts and engine `scale` and `up` remembered, as the other modes forget them.
+    rmSync(scaleFile(), { force: true })
   },
 
   async ps() {

@@ -71,8 +71,9 @@ export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir
     mkdirSync(join(dir, name, '..'), { recursive: true })
     writeFileSync(join(dir, name), text, { mode })
   }
-  const copy = (from: string, to: string) => {
-    const files = readdirSync(join(repoRoot, from)).filter((f) => !f.endsWith('.md'))
+  // A folder's files (its README too, with `all`: static/ serves it), flat: a ConfigMap has no folders.
+  const copy = (from: string, to: string, all = false) => {
+    const files = readdirSync(join(repoRoot, from)).filter((f) => all || !f.endsWith('.md'))
     for (const file of files) cpSync(join(repoRoot, from, file), join(dir, to, file), { recursive: true })
     return files.map((file) => `${to}/${file}`)
   }
@@ -188,7 +189,7 @@ export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir
       { name: 'postgres-scripts', files: copy('services/postgres', 'postgres') },
       { name: 'objectstore-scripts', files: ['objectstore/start.sh'] },
       { name: 'balancer-config', files: balancerFiles },
-      { name: 'static-files', files: copy('static', 'static') },
+      { name: 'static-files', files: copy('static', 'static', true) },
       { name: 'console-source', files: consoleFiles },
     ],
     secretGenerator: [
