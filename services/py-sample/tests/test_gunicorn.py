@@ -90,6 +90,33 @@ def test_metrics_add_up_every_workers_requests(gunicorn):
     assert float(count.group(1)) == sent
 
 
+def test_uptime_is_the_replicas_whichever_worker_answers(gunicorn):
+    # The lab tells "the replica restarted" from "it did not" by its uptime (test/e2e's dependency
+    # stories); a worker Gunicorn replaces is not a restart of the replica.
+    process, base, _ = gunicorn
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+
+    def whoami(_: int) -> dict:
+        return json.loads(get(f"{base}/api/whoami")[1])
+
+    first = whoami(0)
+    while first["uptimeSeconds"] < 1:
+        time.sleep(0.2)
+        first = whoami(0)
+    workers = set(map(int, children.read_text().split()))
+    os.kill(first["pid"], signal.SIGKILL)
+    replacement = None
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for _ in range(30):  # until the worker Gunicorn forks in its place answers
+            answers = list(pool.map(whoami, range(30)))
+            replacement = next((a for a in answers if a["pid"] not in workers), None)
+            if replacement:
+                break
+            time.sleep(0.1)
+    assert replacement, "no new worker answered"
+    assert replacement["uptimeSeconds"] >= first["uptimeSeconds"]
+
+
 def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(gunicorn):
     process, base, _ = gunicorn
     with ThreadPoolExecutor(max_workers=3) as pool:

@@ -5,10 +5,10 @@ import time
 
 from flask import Blueprint, request
 
+from .. import shared
 from ..context import replica
 
 blueprint = Blueprint("whoami", __name__)
-_started = time.monotonic()
 
 
 @blueprint.get("/api/whoami")
@@ -17,7 +17,8 @@ def whoami() -> dict[str, object]:
         "replica": replica().config.replica_id,
         # The worker process that answered: a replica is several (Gunicorn's workers).
         "pid": os.getpid(),
-        "uptimeSeconds": round(time.monotonic() - _started, 1),
+        # The replica's, whichever worker answers (lbsample/shared.py).
+        "uptimeSeconds": round(time.monotonic() - shared.started, 1),
         # The caller's address: nginx's X-Forwarded-For, trusted only from the proxy.
         "clientIp": request.remote_addr,
     }
