@@ -85,6 +85,17 @@ start() {
   ip addr replace "$NODE_IP/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
+  # What a pod still sends to a Service address once kube-proxy's DNAT has passed (a Service with
+  # no ready endpoint) is refused. kube-proxy means to refuse it, but its rule comes after the CNI
+  # firewall plugin's, which accepts all a pod sends: it left by this machine's default route, and
+  # what answered there passed for the Service (the network's gateway answered Prometheus's scrape
+  # of a restarting object store with 404s, on a connection Prometheus then kept). The plugin's
+  # CNI-ADMIN chain, which it runs first and leaves alone, is for rules such as this one.
+  iptables -N CNI-ADMIN 2>/dev/null || true
+  for reject in "-p tcp -j REJECT --reject-with tcp-reset" "-j REJECT"; do
+    # shellcheck disable=SC2086 # each is several arguments
+    iptables -C CNI-ADMIN -d "$SERVICE_CIDR" $reject 2>/dev/null || iptables -A CNI-ADMIN -d "$SERVICE_CIDR" $reject
+  done
   "$here/pki.sh" "$PKI" "$NODE_NAME" "$NODE_IP" "$SERVICE_IP"
   for f in containerd.toml kubelet.yaml proxy.yaml; do render "$f"; done
   render cni.conflist

@@ -1,6 +1,6 @@
 // The lab's own cluster (k8s/cluster), as Kubernetes mode will use it: a Deployment behind a
 // Service, reached from this machine by its cluster address and found by its name in the
-// cluster's DNS; a pod deleted and replaced. Run by `make test` (test/parts-k8s.ts) on the
+// cluster's DNS; a Service with no pod refusing; a pod deleted and replaced. Run by `make test` (test/parts-k8s.ts) on the
 // cluster it starts, with KUBECONFIG pointing at it.
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
@@ -52,6 +52,13 @@ const manifest = {
       metadata: { name: 'echo', namespace: NS },
       spec: { selector: { app: 'echo' }, ports: [{ port: 80, targetPort: 8080 }] },
     },
+    // A Service no pod backs (a set's Service while its only pod restarts).
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'nobody', namespace: NS },
+      spec: { selector: { app: 'nobody' }, ports: [{ port: 80 }] },
+    },
   ],
 }
 
@@ -100,6 +107,17 @@ describe("the lab's own cluster", () => {
     const answers = new Set<string>()
     for (let i = 0; i < 40; i++) answers.add(await ask(clusterIp))
     assert.deepEqual([...answers].sort(), names.sort())
+  })
+
+  it("refuses a pod's connection to a Service with no ready pod, at once (it never leaves the machine)", async () => {
+    const nobody = await kubectl('get', 'service', 'nobody', '-o', 'jsonpath={.spec.clusterIP}')
+    const [pod] = await pods()
+    // Node in the pod says what became of one connection: refused, answered, or nothing in 3 s.
+    const connect = `require('node:net').connect(80, '${nobody}')
+      .on('connect', () => { console.log('connected'); process.exit() })
+      .on('error', (e) => { console.log(e.code); process.exit() })
+      .setTimeout(3000, () => { console.log('no answer'); process.exit() })`
+    assert.equal(await kubectl('exec', pod as string, '--', 'node', '-e', connect), 'ECONNREFUSED')
   })
 
   it('replaces a deleted pod, and the Service answers from the new one', async (t) => {
