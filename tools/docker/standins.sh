@@ -61,6 +61,9 @@ context() { # name version dir
   haproxy)
     cp "$(LAB_CACHE_DIR=$cache "$root/haproxy/build.sh" "$2")" "$3/haproxy"
     ;;
+  prometheus)
+    cp -r "$(LAB_CACHE_DIR=$cache "$root/prometheus/build.sh" "$2")" "$3/prometheus"
+    ;;
   seaweedfs)
     cp "$(LAB_CACHE_DIR=$cache "$root/services/objectstore/fetch-weed.sh" "$2")" "$3/weed"
     ;;
