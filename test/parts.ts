@@ -201,9 +201,10 @@ const e2eFiles = () =>
  * adversarial, bounds, headers, hostile: what a request may be, decided by the engine's config
  * and the replicas' code alone, the same files and the same nginx (1.30.6) in both modes; no
  * address, path or signal of a mode takes part (security, which limits by client address, and
- * tls, whose certificate Docker mode places, still run there).
+ * tls, whose certificate Docker mode places, still run there). alerts: Prometheus's rules and
+ * scrapes decide when an alert fires, not the engine or the mode (33 s a run).
  */
-const NATIVE_ONLY_SUITES = ['adversarial', 'bounds', 'distribution', 'headers', 'hostile']
+const NATIVE_ONLY_SUITES = ['adversarial', 'alerts', 'bounds', 'distribution', 'headers', 'hostile']
 
 /** What crosses an engine's Docker wiring: its ports, TLS, console, logs, failover, metrics, runtime API. */
 const DOCKER_ENGINE_SUITES = ['console', 'edge', 'failover', 'observability', 'scale', 'tls']
