@@ -13,6 +13,14 @@ const CLUSTER = join(repoRoot, 'k8s/cluster/cluster.sh')
 const LAB = join(repoRoot, 'tools/lab/src/cli.ts')
 /** What the suites run in the cluster besides its own images: Docker mode's Node image. */
 const SUITE_IMAGES = ['node:24.21.0-bookworm-slim']
+/**
+ * HAProxy in nginx's place on the same lab (`lab up` with LB_ENGINE=haproxy: the balancer's pod
+ * made again), then the lab's stories again: what the engine changes here is how it follows the
+ * pods (a server-template on the cluster's DNS). (The rolling update under k6 is not among them
+ * yet: one run in about eight here lost one read to a TypeScript replica's own 500, unexplained.)
+ */
+const HAPROXY_STEPS = ['k8s haproxy: up', 'k8s haproxy: suites']
+const HAPROXY_SUITES = ['test/k8s/lab.test.ts']
 /** It runs on the Docker engine's images: SKIP=docker leaves it out too. */
 const TAGS = ['docker', 'k8s']
 
@@ -21,7 +29,7 @@ export async function kubernetesPart(
   recorder: Recorder,
   docker: Record<string, string> | undefined,
 ): Promise<void> {
-  const later = ['k8s: up', 'k8s: suites', 'k8s: reset', 'k8s: stop']
+  const later = ['k8s: up', 'k8s: suites', ...HAPROXY_STEPS, 'k8s: reset', 'k8s: stop']
   if (!docker)
     return recorder.blocked(['k8s: cluster', ...later], TAGS, 'no Docker engine to take images from')
   let cluster: Record<string, string> = {}
@@ -45,10 +53,17 @@ export async function kubernetesPart(
   const wroteEnv = !existsSync(join(repoRoot, '.env'))
   try {
     const lab = up && (await recorder.step('k8s: up', TAGS, () => sh(process.execPath, [LAB, 'up'], cluster)))
-    if (lab) await recorder.step('k8s: suites', TAGS, () => nodeTests('k8s', ['test/k8s/*.test.ts'], cluster))
-    else
+    if (lab) {
+      await recorder.step('k8s: suites', TAGS, () => nodeTests('k8s', ['test/k8s/*.test.ts'], cluster))
+      const haproxy = { ...cluster, LB_ENGINE: 'haproxy' }
+      if (await recorder.step('k8s haproxy: up', TAGS, () => sh(process.execPath, [LAB, 'up'], haproxy)))
+        await recorder.step('k8s haproxy: suites', TAGS, () =>
+          nodeTests('k8s-haproxy', HAPROXY_SUITES, haproxy),
+        )
+      else await recorder.blocked(['k8s haproxy: suites'], TAGS, 'the lab did not come up with HAProxy')
+    } else
       await recorder.blocked(
-        ['k8s: suites'],
+        ['k8s: suites', ...HAPROXY_STEPS],
         TAGS,
         up ? 'the lab did not come up' : 'the cluster did not start',
       )

@@ -3,27 +3,10 @@
 // make test runs this after `lab up` on the lab's own cluster (test/parts-k8s.ts).
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { kubectlOk } from '../../tools/lab/src/modes/k8s/kubectl.ts'
 import { burst, lab, MODE, SessionClient, shares, stream, TARGETS, until } from '../lib/stack.ts'
+import { pods } from './pods.ts'
 
 assert.equal(MODE, 'k8s', 'this suite runs against MODE=k8s')
-
-interface Pod {
-  metadata: { name: string; deletionTimestamp?: string }
-  status: { conditions?: { type: string; status: string }[] }
-}
-
-/** The set's pods that are ready and not being deleted, by name. */
-async function pods(set: string): Promise<string[]> {
-  const list = JSON.parse(
-    await kubectlOk(['get', 'pods', '-l', `app.kubernetes.io/name=${set}`, '-o', 'json']),
-  )
-  return (list.items as Pod[])
-    .filter((pod) => !pod.metadata.deletionTimestamp)
-    .filter((pod) => pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-    .map((pod) => pod.metadata.name)
-    .sort()
-}
 
 for (const { name, base } of TARGETS) {
   const set = base ? 'py' : 'app'

@@ -1,7 +1,7 @@
 // The Kubernetes manifests, checked offline against the API schemas of the version the lab's
 // cluster runs (kubernetes-validate, strict: a field the API does not have, or of the wrong
-// type, fails): the base, each replica set as the lab renders it, and the lab cluster's own
-// add-ons. What the overlay generates (ConfigMaps, Secrets, the balancer's patch) meets the API
+// type, fails): the base, Grafana, each replica set as the lab renders it, and the lab cluster's
+// own add-ons. What the overlay generates (ConfigMaps, Secrets, the balancer's patch) meets the API
 // server itself at `make up` on the cluster (test/parts-k8s.ts).
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -36,13 +36,14 @@ const manifests = [
   ...readdirSync(join(repoRoot, 'k8s/base'))
     .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
     .map((f) => join(repoRoot, 'k8s/base', f)),
+  join(repoRoot, 'k8s/grafana/grafana.yaml'),
   sets,
   ...['coredns', 'metrics-server', 'storage'].map((f) => join(repoRoot, `k8s/cluster/${f}.yaml`)),
 ]
 const objects = manifests.flatMap((file) => readFileSync(file, 'utf8').match(/^kind: /gm) ?? [])
 
 describe('the Kubernetes manifests', () => {
-  it(`are Kubernetes ${VERSION} objects, strictly: the base, each replica set as rendered, the cluster's add-ons`, async () => {
+  it(`are Kubernetes ${VERSION} objects, strictly: the base, Grafana, each replica set as rendered, the cluster's add-ons`, async () => {
     const { code, output } = await validate(manifests)
     assert.equal(code, 0, output)
     assert.equal(output.match(/ passed for resource /g)?.length, objects.length, output)

@@ -13,11 +13,16 @@ import {
 
 const RULES = join(repoRoot, 'prometheus/rules')
 
+/** A replica set's replicas: listed (native, Docker), or found by asking Kubernetes for its pods. */
+export type SetTargets =
+  | { name: string; replicas: ReplicaAddress[] }
+  | { name: string; pods: { namespace: string; port: string } }
+
 /** Scrape targets and the rules folder: what differs between run modes. */
 export interface PrometheusPlacement {
   self: string
-  /** A job per replica set (sets/index.ts): its name, and where its replicas are. */
-  sets: Array<{ name: string; replicas: ReplicaAddress[] }>
+  /** A job per replica set (sets/index.ts). */
+  sets: SetTargets[]
   /** The balancer's metrics: the nginx exporter, or HAProxy's status port (job: the engine's name). */
   balancer: { job: string; target: string }
   redisExporter: string
@@ -66,6 +71,47 @@ export function dockerPrometheus(
   }
 }
 
+/** Kubernetes mode: each set's pods as Kubernetes lists them (kubernetes_sd), the rest by Service. */
+export function k8sPrometheus(env: LabEnv, namespace: string): PrometheusPlacement {
+  return {
+    self: 'localhost:9090',
+    sets: SET_NAMES.map((name) => ({ name, pods: { namespace, port: 'http' } })),
+    // The exporter beside nginx in the balancer's pod (k8s/base/balancer.yaml).
+    balancer:
+      env.get('LB_ENGINE') === 'nginx'
+        ? { job: 'nginx', target: 'balancer:9113' }
+        : { job: env.get('LB_ENGINE'), target: 'balancer:8081' },
+    redisExporter: 'redis:9121',
+    postgresExporter: 'pg-primary:9187',
+    objectstore: 'objectstore:9327',
+    console: `balancer:${CONSOLE_CONTAINER_PORT}`,
+    rulesDir: '/etc/prometheus/rules',
+  }
+}
+
+/** A set's scrape job: its listed replicas, or every running pod of the set, named by its pod. */
+function setJob(set: SetTargets): string {
+  if ('replicas' in set) {
+    const targets = set.replicas.map(
+      ({ name, address }) =>
+        `      - targets: ['${address}']\n        labels: { replica: ${name}, tier: replica }`,
+    )
+    return `- job_name: ${set.name}\n    static_configs:\n${targets.join('\n')}`
+  }
+  // A pod is watched, not polled: a new one is scraped from its first interval on, and one that
+  // goes stops being scraped (its series go stale, as a stopped process's do in the other modes).
+  return `- job_name: ${set.name}
+    kubernetes_sd_configs:
+      - role: pod
+        namespaces: { names: [${set.pods.namespace}] }
+        selectors: [{ role: pod, label: app.kubernetes.io/name=${set.name} }]
+    relabel_configs:
+      - { source_labels: [__meta_kubernetes_pod_container_port_name], regex: ${set.pods.port}, action: keep }
+      - { source_labels: [__meta_kubernetes_pod_phase], regex: Running, action: keep }
+      - { source_labels: [__meta_kubernetes_pod_name], target_label: replica }
+      - { target_label: tier, replacement: replica }`
+}
+
 export function renderPrometheus(placement: PrometheusPlacement): string {
   const vars: Record<string, string> = {
     PROMETHEUS_TARGET: placement.self,
@@ -84,15 +130,6 @@ export function renderPrometheus(placement: PrometheusPlacement): string {
         .map((f) => readFileSync(join(RULES, f), 'utf8')),
     ),
   }
-  const targets = (upstreams: ReplicaAddress[]) =>
-    upstreams
-      .map(
-        ({ name, address }) =>
-          `      - targets: ['${address}']\n        labels: { replica: ${name}, tier: replica }`,
-      )
-      .join('\n')
-  vars.REPLICA_JOBS = placement.sets
-    .map(({ name, replicas }) => `- job_name: ${name}\n    static_configs:\n${targets(replicas)}`)
-    .join('\n\n  ')
+  vars.REPLICA_JOBS = placement.sets.map(setJob).join('\n\n  ')
   return renderFile(join(repoRoot, 'prometheus/prometheus.yml.template'), vars)
 }

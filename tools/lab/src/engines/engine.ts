@@ -44,8 +44,16 @@ export interface BalancerEngine {
     commands(set: string, replicas: string[]): string[]
     socket(placement: Placement): { path: string } | { port: number }
   }
-  /** Docker mode: the Compose services of its profile besides its own (named as the engine). */
-  dockerCompanions?: string[]
+  /**
+   * Its helpers besides itself: Docker mode's Compose services of its profile, and the containers
+   * of the balancer's pod on Kubernetes (k8s/base/balancer.yaml), named alike (nginx's exporter).
+   */
+  companions?: string[]
+  /**
+   * In a container (Kubernetes mode; compose.yaml names the same image): its image, and the
+   * memory it may use: what it keeps in memory (a cache held there counts) and room to work.
+   */
+  container: { image: string; memoryLimit(env: LabEnv): string }
   /** The path, on its HTTP port, that answers `ok <version>` with the version of the config it runs. */
   healthPath: string
 }

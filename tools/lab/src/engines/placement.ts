@@ -163,7 +163,7 @@ export interface ClusterFacts {
 
 /**
  * Kubernetes mode: the balancer's pod mounts its rendered files where Docker's container does;
- * each set's replicas are its headless Service's addresses, resolved while nginx runs; every
+ * each set's replicas are its headless Service's addresses, resolved while the engine runs; every
  * other service is its Service's name (a stable address of its own, unlike Docker's DNS names).
  */
 export function k8sPlacement(namespace: string, cluster: ClusterFacts, consoleSyslogTag: string): Placement {
@@ -182,11 +182,12 @@ export function k8sPlacement(namespace: string, cluster: ClusterFacts, consoleSy
         },
       ],
     })),
-    tlsCert: '/etc/lab/tls/tls.crt',
-    tlsKey: '/etc/lab/tls/tls.key',
+    // The Secret's tls.crt and tls.key, mounted under the names both engines' configs load.
+    tlsCert: '/etc/lab/tls/cert.pem',
+    tlsKey: '/etc/lab/tls/key.pem',
     rateLimitExempt: cluster.clients.map((ip) => `${ip}/32`),
     objectStore: `objectstore:${OBJECTSTORE_CONTAINER_PORT}`,
-    // The console runs beside nginx, in its pod.
+    // The console runs beside the engine, in its pod.
     console: `${LOCALHOST}:${CONSOLE_CONTAINER_PORT}`,
     consoleSyslog: `${LOCALHOST}:${CONSOLE_CONTAINER_SYSLOG_PORT}`,
   }

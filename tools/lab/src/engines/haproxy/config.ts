@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import type { LabEnv } from '../../env.ts'
 import { repoRoot } from '../../paths.ts'
 import { fingerprint, renderTemplate } from '../../render.ts'
+import { MAX_REPLICAS } from '../../topology.ts'
 import { consoleState } from '../console-state.ts'
 import type { Placement, SetServers } from '../placement.ts'
 import { errorFiles } from './errors.ts'
@@ -73,6 +74,10 @@ function windows(name: string, rate: string, burst: string, span: number): Recor
 }
 
 /** The runtime API's Unix socket, in the placement's temporary folder. */
+/** The media cache's size in MiB, as HAProxy takes it (total-max-size: at most 4095). */
+export const mediaCacheMb = (env: LabEnv) =>
+  Math.min(4095, Math.floor(bytes(env.get('MEDIA_CACHE_MAX_SIZE')) / 1024 ** 2))
+
 export const runtimeSocket = (placement: Placement) => join(placement.tempDir, 'haproxy.sock')
 
 export function renderHaproxy(
@@ -106,6 +111,11 @@ export function renderHaproxy(
     CONSOLE_ADDRESS: placement.console,
     OBJECTSTORE_ADDRESS: placement.objectStore,
     TLS_DIR: dirname(placement.tlsCert),
+    // Kubernetes only: the cluster's DNS, asked every second for each set's pods (server-template),
+    // as nginx's resolver is; an answer of many pods needs more than DNS's classic 512 bytes.
+    RESOLVERS: placement.resolver
+      ? `\nresolvers cluster\n  nameserver dns ${placement.resolver}:53\n  accepted_payload_size 8192\n  hold valid 1s\n  hold obsolete 0s\n  timeout resolve 1s\n  timeout retry 1s\n`
+      : '',
     LOG_FORMAT: logFormat(strategy),
     ACCESS_LOG: placement.accessLogSyslog ?? 'stdout',
     STDOUT_LOG_THREADS: placement.accessLogSyslog ? '' : '\n  nbthread 1',
@@ -123,7 +133,7 @@ export function renderHaproxy(
       .join(' || !exempt METH_POST '),
     MEDIA_MAX_BYTES: env.get('MEDIA_MAX_BYTES'),
     MEDIA_BODY_MAX: Number(env.get('MEDIA_MAX_BYTES')) + 16_384,
-    MEDIA_CACHE_MB: Math.min(4095, Math.floor(bytes(env.get('MEDIA_CACHE_MAX_SIZE')) / 1024 ** 2)),
+    MEDIA_CACHE_MB: mediaCacheMb(env),
     CLIENT_MAX_BODY_BYTES: bytes(env.get('CLIENT_MAX_BODY_SIZE')),
     S3_BUCKET: env.get('S3_BUCKET'),
     SET_PREFIXES: `(${prefixed.map(({ set }) => set.prefix).join('|')})`,
@@ -147,9 +157,11 @@ export function renderHaproxy(
     shared[key] = env.get(key)
 
   const block = (template: string, { set, servers }: SetServers): string => {
-    // A server-template with resolvers is its way; until it is written, say so.
-    if (servers.some(({ resolve }) => resolve))
-      throw new Error('HAProxy does not run on Kubernetes yet: use LB_ENGINE=nginx there')
+    // Servers that come from the cluster's DNS have no names of their own for a cookie to carry.
+    if (servers.some(({ resolve }) => resolve) && strategy === 'sticky_cookie')
+      throw new Error(
+        'LB_STRATEGY=sticky_cookie with HAProxy on Kubernetes: not yet (its servers come from DNS, unnamed); hash_cookie keeps a session on one pod',
+      )
     const weights = env.weights(servers.length)
     return renderTemplate(
       readFileSync(join(SET_TEMPLATES, template), 'utf8'),
@@ -167,10 +179,14 @@ export function renderHaproxy(
           .split('\n')
           .join('\n  '),
         SET_SERVERS: servers
-          .map(
-            ({ name, address }, i) =>
-              // `cookie`: its value when the strategy sets a sticky cookie (unused otherwise).
-              `server ${name} ${address} weight ${weights[i]} cookie ${name}${drained.includes(name) ? ' disabled' : ''}`,
+          .map(({ name, address, resolve }, i) =>
+            resolve
+              ? // Slots <set>1..<set>N for the most pods a set may have (one more mid-rollout),
+                // filled from the name's addresses as the cluster's DNS gives them, emptied as
+                // they leave it; none at start is fine.
+                `server-template ${set.name} ${MAX_REPLICAS + 1} ${address} resolvers cluster init-addr none`
+              : // `cookie`: its value when the strategy sets a sticky cookie (unused otherwise).
+                `server ${name} ${address} weight ${weights[i]} cookie ${name}${drained.includes(name) ? ' disabled' : ''}`,
           )
           .join('\n  '),
       },

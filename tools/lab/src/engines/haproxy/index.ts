@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { repoRoot } from '../../paths.ts'
 import type { BalancerEngine } from '../engine.ts'
-import { HAPROXY_HEALTH_PATH, renderHaproxy, runtimeSocket } from './config.ts'
+import { HAPROXY_HEALTH_PATH, mediaCacheMb, renderHaproxy, runtimeSocket } from './config.ts'
 
 export const HAPROXY_VERSION = '3.2.23'
 
@@ -34,6 +34,12 @@ export const haproxyEngine: BalancerEngine = {
   // Graceful: stop listening, finish the requests in progress (the official image's STOPSIGNAL).
   stopSignal: 'SIGUSR1',
   healthPath: HAPROXY_HEALTH_PATH,
+  // Its media cache is in memory (MEDIA_CACHE_MAX_SIZE, all of it claimed as it fills): a limit
+  // below it gets the worker killed as the cache grows.
+  container: {
+    image: `haproxy:${HAPROXY_VERSION}`,
+    memoryLimit: (env) => `${mediaCacheMb(env) + 512}Mi`,
+  },
   // `drain`: no new requests but those a sticky cookie binds to it; its checks go on.
   runtimeDrain: {
     commands: (set, replicas) => replicas.map((name) => `set server ${set}_backend/${name} state drain`),

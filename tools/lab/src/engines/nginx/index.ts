@@ -46,5 +46,7 @@ export const nginxEngine: BalancerEngine = {
   retiringTitle: 'worker process is shutting down',
   healthPath: '/nginx-health',
   // stub_status, for Prometheus (HAProxy serves its metrics itself).
-  dockerCompanions: ['nginx-exporter'],
+  companions: ['nginx-exporter'],
+  // Its media cache is on disk (proxy_cache_path), not in its memory.
+  container: { image: `nginx:${NGINX_VERSION}`, memoryLimit: () => '512Mi' },
 }

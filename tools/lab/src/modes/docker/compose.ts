@@ -177,7 +177,7 @@ export class ComposeStack {
     const chosen = engineOf(env).name
     const others = Object.values(ENGINES)
       .filter((engine) => engine.name !== chosen)
-      .flatMap((engine) => [engine.name, ...(engine.dockerCompanions ?? [])])
+      .flatMap((engine) => [engine.name, ...(engine.companions ?? [])])
     for (const service of others) {
       const ids = (
         await dockerCli([

@@ -20,6 +20,17 @@ export async function imagesOf(overlay: string): Promise<string[]> {
   ].sort()
 }
 
+/** True when this machine's Docker engine has the image, or pulls it. */
+export async function haveImage(image: string): Promise<boolean> {
+  const docker = (args: string[], timeout: number) =>
+    new Promise<boolean>((resolve) =>
+      spawn('docker', args, { stdio: 'ignore', timeout }).on('close', (code) => resolve(code === 0)),
+    )
+  return (
+    (await docker(['image', 'inspect', image], 30_000)) || (await docker(['pull', '--quiet', image], 120_000))
+  )
+}
+
 /** k8s/cluster/cluster.sh with these arguments (load IMAGE..., volumes); rejects if it fails. */
 export async function clusterScript(args: string[]): Promise<void> {
   const script = spawn(join(repoRoot, 'k8s/cluster/cluster.sh'), args, { stdio: 'inherit' })

@@ -10,12 +10,13 @@ import { k6Args } from '../../k6-args.ts'
 import { repoRoot } from '../../paths.ts'
 import { rememberCount, rememberCounts } from '../../scale.ts'
 import { parseReplica, replicaSet, SET_NAMES } from '../../topology.ts'
-import { timed } from '../../verb-output.ts'
+import { printUrls, timed } from '../../verb-output.ts'
 import { ensureDotEnv } from '../docker/dotenv.ts'
 import type { RunMode, ServiceVerb } from '../run-mode.ts'
 import { askCluster } from './cluster.ts'
-import { buildSetImages, clusterScript, imagesOf } from './images.ts'
+import { buildSetImages, clusterScript, haveImage, imagesOf } from './images.ts'
 import { kubectl, kubectlOk, labCluster, NAMESPACE } from './kubectl.ts'
+import { GRAFANA_IMAGE } from './monitoring.ts'
 import { maxReplicas, writeOverlay } from './overlay.ts'
 
 /** The data services, ready before the migration and the replicas (StatefulSets, one pod each). */
@@ -50,7 +51,8 @@ async function podOf(target: string): Promise<string> {
 async function waitReady(): Promise<void> {
   for (const name of DATA) await kubectlOk(['rollout', 'status', `statefulset/${name}`, `--timeout=${WAIT}`])
   await kubectlOk(['wait', '--for=condition=complete', 'job/migrate', `--timeout=${WAIT}`])
-  for (const name of [...SET_NAMES, 'balancer'])
+  const grafana = (await kubectl(['get', 'deployment/grafana'], { timeoutMs: 10_000 })).code === 0
+  for (const name of [...SET_NAMES, 'balancer', 'prometheus', ...(grafana ? ['grafana'] : [])])
     await kubectlOk(['rollout', 'status', `deployment/${name}`, `--timeout=${WAIT}`])
 }
 
@@ -66,22 +68,29 @@ export const k8sMode: RunMode = {
     rememberCounts(env)
     const started = performance.now()
     const cluster = await askCluster()
-    const { dir } = await writeOverlay(env, cluster)
+    // The lab's cluster has only the images this machine's Docker engine has: without
+    // Grafana's (no registry, no package to build it from), the rest comes up, as in Docker mode.
+    const grafana = !labCluster() || (await haveImage(GRAFANA_IMAGE))
+    const { dir } = await writeOverlay(env, cluster, grafana)
     if (labCluster()) {
       await buildSetImages()
       await clusterScript(['load', ...(await imagesOf(dir))])
     }
+    // The API server checks all of it first (a server-side dry run, in the namespace it needs):
+    // what it refuses changes nothing, rather than leaving half an update applied.
+    if (!(await k8sMode.running())) await kubectlOk(['create', 'namespace', NAMESPACE])
+    await kubectlOk(['apply', '-k', dir, '--dry-run=server'])
     // A Job's pod template cannot change: the finished migration goes, the new one runs.
     await kubectlOk(['delete', 'job', 'migrate', '--ignore-not-found'])
     await kubectlOk(['apply', '-k', dir])
     await waitReady()
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
-    const http = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
-    const engine = env.get('LB_ENGINE')
-    console.log(`lb-lab is up (k8s mode, namespace ${NAMESPACE}, LB_ENGINE=${engine}, LB_STRATEGY=${env.strategy()}) in ${seconds} s
-  through ${engine.padEnd(8)}${http}/api/whoami   https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}/api/whoami
-  (on your own cluster: kubectl -n ${NAMESPACE} port-forward service/balancer ${env.port('NGINX_HTTP_PORT')}:8080)
-  then try        make ps · make kill s=app2 · make scale n=5 · make down`)
+    printUrls(env, 'k8s', seconds, [
+      grafana
+        ? `  grafana         http://127.0.0.1:${env.port('GRAFANA_PORT')}/   (the Load balancing dashboard)`
+        : `  grafana         not started: its image cannot be had here (see tools/docker/README.md)`,
+      `  namespace       ${NAMESPACE}   (on your own cluster: kubectl -n ${NAMESPACE} port-forward service/balancer ${env.port('NGINX_HTTP_PORT')}:8080)`,
+    ])
   },
 
   async down() {

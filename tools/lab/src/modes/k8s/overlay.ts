@@ -3,13 +3,14 @@
 // Deployment and Services (k8s/templates/replica-set.yaml.template, one per row of sets/), the replica
 // contract's environment, the settings and secrets from .env, the balancer's config rendered by
 // the same renderer as the other modes, and the project's bootstrap scripts and the console as
-// ConfigMaps (kustomize reads files only inside the overlay, so they are copied in). A changed
-// ConfigMap gets a new name (kustomize's hash suffix): the pods that use it roll.
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// ConfigMaps (kustomize reads files only inside the overlay, so they are copied in), and the
+// monitoring (monitoring.ts). A changed ConfigMap gets a new name (kustomize's hash suffix): the
+// pods that use it roll.
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 import { REPLICA_ENV } from '../../contract.ts'
-import { engineOf } from '../../engines/index.ts'
-import { k8sPlacement } from '../../engines/placement.ts'
+import { ENGINES, engineOf } from '../../engines/index.ts'
+import { DOCKER_BALANCER_DIR, k8sPlacement } from '../../engines/placement.ts'
 import type { LabEnv } from '../../env.ts'
 import { k8sTlsDir, repoRoot, stateRoot } from '../../paths.ts'
 import { renderFile } from '../../render.ts'
@@ -17,6 +18,8 @@ import { ensureDevCertificate, ensureSyslogTag } from '../../tls.ts'
 import { MAX_REPLICAS, replicaCount, replicaSet, SET_NAMES } from '../../topology.ts'
 import type { Cluster } from './cluster.ts'
 import { NAMESPACE } from './kubectl.ts'
+import { monitoring } from './monitoring.ts'
+import { hostPorts, type OverlayParts, overlayWriter } from './overlay-writer.ts'
 
 export const overlayDir = () => join(stateRoot, 'k8s', 'overlay')
 
@@ -62,21 +65,17 @@ const envFile = (values: Record<string, string>) =>
     .map(([key, value]) => `${key}=${value}\n`)
     .join('')
 
-/** Writes the overlay; returns its folder and the balancer config's version. */
-export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir: string; version: string }> {
-  const dir = overlayDir()
+/** Writes the overlay (Grafana in it or not); returns its folder and the balancer config's version. */
+export async function writeOverlay(
+  env: LabEnv,
+  cluster: Cluster,
+  withGrafana: boolean,
+  dir = overlayDir(),
+): Promise<{ dir: string; version: string }> {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const write = (name: string, text: string, mode = 0o644) => {
-    mkdirSync(join(dir, name, '..'), { recursive: true })
-    writeFileSync(join(dir, name), text, { mode })
-  }
-  // A folder's files (its README too, with `all`: static/ serves it), flat: a ConfigMap has no folders.
-  const copy = (from: string, to: string, all = false) => {
-    const files = readdirSync(join(repoRoot, from)).filter((f) => all || !f.endsWith('.md'))
-    for (const file of files) cpSync(join(repoRoot, from, file), join(dir, to, file), { recursive: true })
-    return files.map((file) => `${to}/${file}`)
-  }
+  const out = overlayWriter(dir)
+  const { write, copy } = out
 
   // The replica contract's environment: `env` variables from .env, `mode` ones from here.
   const contract = Object.entries(REPLICA_ENV).filter(([, v]) => v.from === 'env')
@@ -111,12 +110,11 @@ export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir
       // This machine, as the console sees a request nginx passes on: the node, or port-forward's loopback.
       CONSOLE_LOCAL_CLIENTS: cluster.clients.join(','),
       CONSOLE_ORIGINS: `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')},https://localhost:${env.port('NGINX_HTTPS_PORT')}`,
-      ...(env.values.get('CONSOLE_TOKEN')
-        ? { CONSOLE_TOKEN: env.values.get('CONSOLE_TOKEN') as string }
-        : {}),
     }),
-    0o600,
   )
+  // Its token (.env.example: what it opens, and to whom) is a secret, not a setting.
+  const token = env.values.get('CONSOLE_TOKEN')
+  write('console-secrets.env', envFile(token ? { CONSOLE_TOKEN: token } : {}), 0o600)
   const consoleFiles = [
     ...copy('services/console/src', 'console/src'),
     ...copy('services/console/page', 'console/page'),
@@ -127,76 +125,79 @@ export async function writeOverlay(env: LabEnv, cluster: Cluster): Promise<{ dir
   // Keys of a ConfigMap are file names; this puts each back at its path in the pod.
   const items = (paths: string[], under: string) =>
     paths.map((path) => ({ key: basename(path), path: relative(under, path) }))
-  write(
-    'balancer-patch.yaml',
-    `${JSON.stringify(
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'balancer' },
-        spec: {
-          template: {
-            spec: {
-              containers: [
-                {
-                  name: 'nginx',
-                  ports: [
-                    {
-                      name: 'http',
-                      containerPort: 8080,
-                      hostPort: env.port('NGINX_HTTP_PORT'),
-                      hostIP: '127.0.0.1',
-                    },
-                    {
-                      name: 'https',
-                      containerPort: 8443,
-                      hostPort: env.port('NGINX_HTTPS_PORT'),
-                      hostIP: '127.0.0.1',
-                    },
-                  ],
-                },
-              ],
-              volumes: [
-                {
-                  name: 'config',
-                  configMap: { name: 'balancer-config', items: items(balancerFiles, 'balancer') },
-                },
-                {
-                  name: 'console',
-                  configMap: { name: 'console-source', items: items(consoleFiles, 'console') },
-                },
-              ],
+  // The engine LB_ENGINE names, in the container k8s/base/balancer.yaml makes nginx's: its image,
+  // how it runs, its health path, its graceful stop, its memory; its companions, no other's.
+  const stop = engine.stopSignal.replace('SIG', '')
+  const balancerPatch = hostPorts(
+    'balancer',
+    'balancer',
+    [
+      ['http', 8080, env.port('NGINX_HTTP_PORT')],
+      ['https', 8443, env.port('NGINX_HTTPS_PORT')],
+    ],
+    {
+      container: {
+        image: engine.container.image,
+        // nginx's prefix in its image, for its relative paths (HAProxy takes none).
+        command: [engine.name, ...engine.runArgs('/etc/nginx/', DOCKER_BALANCER_DIR)],
+        readinessProbe: { httpGet: { path: engine.healthPath, port: 8080 } },
+        lifecycle: {
+          preStop: {
+            exec: {
+              command: ['sh', '-c', `kill -${stop} 1; while kill -0 1 2>/dev/null; do sleep 0.2; done`],
             },
           },
         },
+        resources: { limits: { memory: engine.container.memoryLimit(env) } },
       },
-      null,
-      2,
-    )}\n`,
+      pod: {
+        volumes: [
+          { name: 'config', configMap: { name: 'balancer-config', items: items(balancerFiles, 'balancer') } },
+          { name: 'console', configMap: { name: 'console-source', items: items(consoleFiles, 'console') } },
+        ],
+      },
+      drop: Object.values(ENGINES)
+        .filter((other) => other !== engine)
+        .flatMap((other) => other.companions ?? []),
+    },
   )
 
+  const parts: OverlayParts[] = [
+    {
+      resources: [out.relative(join(repoRoot, 'k8s/base')), 'sets.yaml'],
+      patches: [balancerPatch],
+      configMaps: [
+        { name: 'replica-env', envs: ['replica.env'] },
+        { name: 'lab-settings', envs: ['settings.env'] },
+        { name: 'console-settings', envs: ['console.env'] },
+        { name: 'postgres-scripts', files: copy('services/postgres', 'postgres') },
+        { name: 'objectstore-scripts', files: ['objectstore/start.sh'] },
+        { name: 'balancer-config', files: balancerFiles },
+        { name: 'static-files', files: copy('static', 'static', true) },
+        { name: 'console-source', files: consoleFiles },
+      ],
+      secrets: [
+        { name: 'replica-secrets', envs: ['replica-secrets.env'] },
+        { name: 'lab-secrets', envs: ['secrets.env'] },
+        { name: 'console-secrets', envs: ['console-secrets.env'] },
+        { name: 'balancer-tls', type: 'kubernetes.io/tls', files: ['tls.crt', 'tls.key'] },
+      ],
+    },
+    monitoring(out, env, withGrafana),
+  ]
+  const patches = parts.flatMap((part) => part.patches)
+  patches.forEach((patch, i) => {
+    write(`patches/${i}.yaml`, `${JSON.stringify(patch, null, 2)}\n`)
+  })
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     namespace: NAMESPACE,
     labels: [{ pairs: { 'app.kubernetes.io/part-of': 'lb-lab' } }],
-    resources: [relative(dir, join(repoRoot, 'k8s/base')), 'sets.yaml'],
-    patches: [{ path: 'balancer-patch.yaml' }],
-    configMapGenerator: [
-      { name: 'replica-env', envs: ['replica.env'] },
-      { name: 'lab-settings', envs: ['settings.env'] },
-      { name: 'console-settings', envs: ['console.env'] },
-      { name: 'postgres-scripts', files: copy('services/postgres', 'postgres') },
-      { name: 'objectstore-scripts', files: ['objectstore/start.sh'] },
-      { name: 'balancer-config', files: balancerFiles },
-      { name: 'static-files', files: copy('static', 'static', true) },
-      { name: 'console-source', files: consoleFiles },
-    ],
-    secretGenerator: [
-      { name: 'replica-secrets', envs: ['replica-secrets.env'] },
-      { name: 'lab-secrets', envs: ['secrets.env'] },
-      { name: 'balancer-tls', type: 'kubernetes.io/tls', files: ['tls.crt', 'tls.key'] },
-    ],
+    resources: parts.flatMap((part) => part.resources),
+    patches: patches.map((_, i) => ({ path: `patches/${i}.yaml` })),
+    configMapGenerator: parts.flatMap((part) => part.configMaps),
+    secretGenerator: parts.flatMap((part) => part.secrets),
   }
   write('objectstore/start.sh', readFileSync(join(repoRoot, 'services/objectstore/start.sh'), 'utf8'))
   // JSON is YAML: kustomize reads it as it is.

@@ -1,0 +1,19 @@
+// A replica set's pods as Kubernetes lists them: what the suites of test/k8s compare against.
+import { kubectlOk } from '../../tools/lab/src/modes/k8s/kubectl.ts'
+
+interface Pod {
+  metadata: { name: string; deletionTimestamp?: string }
+  status: { conditions?: { type: string; status: string }[] }
+}
+
+/** The set's pods that are ready and not being deleted, by name. */
+export async function pods(set: string): Promise<string[]> {
+  const list = JSON.parse(
+    await kubectlOk(['get', 'pods', '-l', `app.kubernetes.io/name=${set}`, '-o', 'json']),
+  )
+  return (list.items as Pod[])
+    .filter((pod) => !pod.metadata.deletionTimestamp)
+    .filter((pod) => pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((pod) => pod.metadata.name)
+    .sort()
+}

@@ -1,0 +1,46 @@
+// The overlay's monitoring: Prometheus's config rendered by the same renderer as the other modes
+// (each set's pods found through the Kubernetes API: prometheus-config.ts), its rules and
+// Grafana's provisioning and dashboards copied from their folders, both reached from this
+// machine on 127.0.0.1 as in the other modes (a host port each).
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LabEnv } from '../../env.ts'
+import { repoRoot } from '../../paths.ts'
+import { k8sPrometheus, renderPrometheus } from '../../prometheus-config.ts'
+import { NAMESPACE } from './kubectl.ts'
+import { hostPorts, type OverlayParts, type OverlayWriter } from './overlay-writer.ts'
+
+/** Grafana's image, as its manifest names it (the lab's cluster leaves Grafana out without it). */
+export const GRAFANA_IMAGE = /image: (\S+)/.exec(
+  readFileSync(join(repoRoot, 'k8s/grafana/grafana.yaml'), 'utf8'),
+)?.[1] as string
+
+export function monitoring(out: OverlayWriter, env: LabEnv, withGrafana: boolean): OverlayParts {
+  out.write('prometheus/prometheus.yml', renderPrometheus(k8sPrometheus(env, NAMESPACE)))
+  const parts: OverlayParts = {
+    resources: [],
+    patches: [hostPorts('prometheus', 'prometheus', [['http', 9090, env.port('PROMETHEUS_PORT')]])],
+    configMaps: [
+      { name: 'prometheus-config', files: ['prometheus/prometheus.yml'] },
+      { name: 'prometheus-rules', files: out.copy('prometheus/rules', 'prometheus/rules') },
+    ],
+    secrets: [],
+  }
+  if (!withGrafana) return parts
+  parts.resources.push(out.relative(join(repoRoot, 'k8s/grafana')))
+  parts.patches.push(hostPorts('grafana', 'grafana', [['http', 3000, env.port('GRAFANA_PORT')]]))
+  parts.configMaps.push(
+    {
+      name: 'grafana-datasources',
+      files: out.copy('grafana/provisioning/datasources', 'grafana/datasources'),
+    },
+    {
+      name: 'grafana-dashboard-providers',
+      files: out.copy('grafana/provisioning/dashboards', 'grafana/providers'),
+    },
+    { name: 'grafana-dashboards', files: out.copy('grafana/dashboards', 'grafana/dashboards') },
+  )
+  out.write('grafana-admin.env', `GRAFANA_ADMIN_PASSWORD=${env.get('GRAFANA_ADMIN_PASSWORD')}\n`, 0o600)
+  parts.secrets.push({ name: 'grafana-admin', envs: ['grafana-admin.env'] })
+  return parts
+}
