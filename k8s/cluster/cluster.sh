@@ -112,7 +112,7 @@ start() {
   wait_for "containerd" 30 ctr --address "$SOCK" version
   "$here/images.sh" "$SOCK" \
     "$(awk -F'"' '/^ *sandbox_image/ {print $2}' "$here/config/containerd.toml")" \
-    $(awk '$1 == "image:" {print $2}' "$here/coredns.yaml" "$here/metrics-server.yaml")
+    $(awk '$1 == "image:" {print $2}' "$here/coredns.yaml" "$here/metrics-server.yaml" "$here/traefik.yaml")
   launch apiserver "$bin/kube" apiserver --etcd-servers http://127.0.0.1:2379 \
     --bind-address "$NODE_IP" --advertise-address "$NODE_IP" --secure-port 6443 \
     --service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode Node,RBAC \
@@ -152,8 +152,23 @@ start() {
   kubectl apply --server-side -f "$here/coredns.yaml" -f "$here/metrics-server.yaml" >/dev/null
   wait_for "cluster DNS" 60 kubectl -n kube-system rollout status deployment/coredns --timeout 1s
   wait_for "resource metrics" 60 kubectl -n kube-system rollout status deployment/metrics-server --timeout 1s
+  gateway
   storage
   echo "$PKI/admin.kubeconfig"
+}
+
+# The Gateway API: its standard channel at the version Traefik implements (traefik/build.sh
+# keeps both, built once), then Traefik, which offers the GatewayClass `traefik`.
+gateway() {
+  local image crds
+  image=$(awk '$1 == "image:" {print $2}' "$here/traefik.yaml")
+  crds=$("$here/traefik/build.sh" "${image##*:v}")/crds
+  kubectl apply --server-side -f "$crds" >/dev/null
+  wait_for "the Gateway API's resources" 30 kubectl wait --for condition=Established --timeout 1s \
+    crd/gatewayclasses.gateway.networking.k8s.io crd/gateways.gateway.networking.k8s.io \
+    crd/httproutes.gateway.networking.k8s.io
+  kubectl apply --server-side -f "$here/traefik.yaml" >/dev/null
+  wait_for "the Gateway API implementation" 60 kubectl -n traefik rollout status deployment/traefik --timeout 1s
 }
 
 # No provisioner: a default StorageClass whose volumes are folders of this machine, made here

@@ -64,6 +64,9 @@ context() { # name version dir
   prometheus)
     cp -r "$(LAB_CACHE_DIR=$cache "$root/prometheus/build.sh" "$2")" "$3/prometheus"
     ;;
+  traefik)
+    cp "$(LAB_CACHE_DIR=$cache "$root/k8s/cluster/traefik/build.sh" "$2")/traefik" "$3/traefik"
+    ;;
   seaweedfs)
     cp "$(LAB_CACHE_DIR=$cache "$root/services/objectstore/fetch-weed.sh" "$2")" "$3/weed"
     ;;
@@ -97,9 +100,10 @@ images=$(
       node_modules/.bin/node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
         for (const svc of Object.values(JSON.parse(s).services)) console.log(svc.image) })'
     awk '$1 == "FROM" {print $2}' services/*/Dockerfile
-    # The lab's own Kubernetes cluster: its sandbox image, its DNS and its resource metrics.
+    # The lab's own Kubernetes cluster: its sandbox image, its DNS, its resource metrics and its
+    # Gateway API implementation.
     awk -F'"' '/^ *sandbox_image/ {print $2}' k8s/cluster/config/containerd.toml
-    awk '$1 == "image:" {print $2}' k8s/cluster/coredns.yaml k8s/cluster/metrics-server.yaml
+    awk '$1 == "image:" {print $2}' k8s/cluster/coredns.yaml k8s/cluster/metrics-server.yaml k8s/cluster/traefik.yaml
   } | grep -v '^lb-lab/' | sort -u
 )
 report=()
