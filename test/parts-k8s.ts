@@ -21,7 +21,7 @@ const SUITE_IMAGES = ['node:24.21.0-bookworm-slim']
  * answered 500 by a TypeScript replica itself, cause unknown: issue 26.)
  */
 const HAPROXY_STEPS = ['k8s haproxy: up', 'k8s haproxy: suites']
-const HAPROXY_SUITES = ['test/k8s/lab.test.ts']
+const HAPROXY_SUITES = ['test/k8s/lab.test.ts', 'test/k8s/gateway.test.ts']
 /** It runs on the Docker engine's images: SKIP=docker leaves it out too. */
 const TAGS = ['docker', 'k8s']
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { askCluster } from '../../tools/lab/src/modes/k8s/cluster.ts'
+import { haveGatewayClass } from '../../tools/lab/src/modes/k8s/gateway.ts'
 import { kubectlOk } from '../../tools/lab/src/modes/k8s/kubectl.ts'
 import { writeOverlay } from '../../tools/lab/src/modes/k8s/overlay.ts'
 import { activeTargets, assertEveryJobUp, emptyPanels, panelQueries, query } from '../lib/prometheus.ts'
@@ -101,7 +102,7 @@ describe('monitoring on Kubernetes', () => {
   it("the overlay with Grafana passes the API server's own checks (a server-side dry run)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lb-lab-overlay-'))
     try {
-      await writeOverlay(env, await askCluster(), true, dir)
+      await writeOverlay(env, await askCluster(), true, await haveGatewayClass(env), dir)
       const said = await kubectlOk(['apply', '-k', dir, '--dry-run=server'])
       assert.match(said, /^deployment\.apps\/grafana (created|configured|unchanged) \(server dry run\)$/m)
       assert.match(

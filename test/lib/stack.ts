@@ -140,9 +140,13 @@ export interface Hit {
   headers: Headers
 }
 
+/** A GET (or `init`'s request) of a path of the balancer, or of a whole URL. */
 export async function hit(path: string, init: RequestInit = {}): Promise<Hit> {
   const started = performance.now()
-  const response = await fetch(`${BASE}${path}`, { ...init, signal: AbortSignal.timeout(10_000) })
+  const response = await fetch(path.startsWith('http') ? path : `${BASE}${path}`, {
+    ...init,
+    signal: AbortSignal.timeout(10_000),
+  })
   await response.arrayBuffer()
   return {
     status: response.status,

@@ -61,6 +61,12 @@ export interface Placement {
   objectStore: string
   /** Clients never rate-limited: the lab's own load generators and tests. */
   rateLimitExempt: string[]
+  /**
+   * Kubernetes mode: the listener the Gateway's requests come to (no host port publishes it),
+   * and the addresses allowed there to name the client in X-Forwarded-For (the pod network, where
+   * the Gateway's pods are). Elsewhere the engine is the edge: the peer is the client.
+   */
+  gateway?: { listen: string; forwardedBy: string[] }
   /** The lab console's HTTP address, and where nginx sends it the access log (UDP syslog). */
   console: string
   consoleSyslog: string
@@ -103,6 +109,9 @@ export function nativePlacement(
 }
 
 /** Docker mode: where the balancer's container mounts the config service's volume. */
+/** Kubernetes mode: the balancer's port for the Gateway (k8s/base/balancer.yaml's Service port `gateway`). */
+export const GATEWAY_CONTAINER_PORT = 8082
+
 export const DOCKER_BALANCER_DIR = '/etc/lab/balancer'
 
 /** In the balancer's container, in Docker mode and on Kubernetes alike. */
@@ -159,6 +168,8 @@ export interface ClusterFacts {
   domain: string
   /** Where this machine's clients reach the balancer from, as the balancer sees them. */
   clients: string[]
+  /** The pods' address ranges, one per node (its podCIDR). */
+  podCidrs: string[]
 }
 
 /**
@@ -186,6 +197,7 @@ export function k8sPlacement(namespace: string, cluster: ClusterFacts, consoleSy
     tlsCert: '/etc/lab/tls/cert.pem',
     tlsKey: '/etc/lab/tls/key.pem',
     rateLimitExempt: cluster.clients.map((ip) => `${ip}/32`),
+    gateway: { listen: `*:${GATEWAY_CONTAINER_PORT}`, forwardedBy: cluster.podCidrs },
     objectStore: `objectstore:${OBJECTSTORE_CONTAINER_PORT}`,
     // The console runs beside the engine, in its pod.
     console: `${LOCALHOST}:${CONSOLE_CONTAINER_PORT}`,

@@ -98,6 +98,7 @@ export function renderHaproxy(
   const shared: Record<string, string | number> = {
     HTTP_BIND: placement.httpListen,
     HTTPS_BIND: placement.httpsListen,
+    ...gatewayVars(placement),
     STATUS_BIND: placement.statusListen,
     HTTPS_PORT: env.port('NGINX_HTTPS_PORT'),
     HEALTH_PATH: HAPROXY_HEALTH_PATH,
@@ -219,4 +220,20 @@ export function renderHaproxy(
   ])
   files.set('console.json', consoleState(env, placement, version, strategy))
   return { files, version }
+}
+
+/**
+ * Kubernetes mode: the Gateway's way in, a bind no host port publishes, where the client is the
+ * address the Gateway puts last in X-Forwarded-For (the peer it saw itself), believed from the
+ * pod network only; before any rule reads `src`, so the rate limits, the logs and the replicas
+ * see the client rather than the Gateway. Elsewhere HAProxy is the edge: the peer is the client.
+ */
+function gatewayVars(placement: Placement): Record<string, string> {
+  if (!placement.gateway) return { GATEWAY_BIND: '', GATEWAY_CLIENT: '' }
+  const { listen, forwardedBy } = placement.gateway
+  const port = listen.split(':').at(-1)
+  return {
+    GATEWAY_BIND: `\n  bind ${listen} name gateway`,
+    GATEWAY_CLIENT: `\n  # The Gateway's requests name their client (haproxy/config.ts: gatewayVars).\n  http-request set-src hdr_ip(x-forwarded-for,-1) if { dst_port ${port} } { src ${forwardedBy.join(' ')} }`,
+  }
 }

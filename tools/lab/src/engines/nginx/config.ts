@@ -71,7 +71,24 @@ export function nginxVars(env: LabEnv, placement: Placement): Record<string, str
   ]) {
     vars[key] = env.get(key)
   }
-  return { ...vars, ...setVars(env, placement.sets, vars) }
+  return { ...vars, ...setVars(env, placement.sets, vars), HTTP_SERVERS: httpServers(placement, vars) }
+}
+
+/** The plain-HTTP server (servers/http.template): this machine's, and the Gateway's in Kubernetes mode. */
+function httpServers(placement: Placement, shared: Record<string, string | number>): string {
+  const file = join(TEMPLATES, 'servers/http.template')
+  const server = (listen: string, client: string) =>
+    renderTemplate(
+      readFileSync(file, 'utf8'),
+      { ...shared, HTTP_SERVER_LISTEN: listen, HTTP_SERVER_CLIENT: client },
+      file,
+    ).trim()
+  const edge = server(`${placement.httpListen} default_server`, '# The edge: the peer is the client.')
+  if (!placement.gateway) return edge
+  const trusted = placement.gateway.forwardedBy.map((cidr) => `set_real_ip_from ${cidr};`)
+  return `${edge}
+
+${server(placement.gateway.listen, [...trusted, 'real_ip_header X-Forwarded-For;'].join('\n  '))}`
 }
 
 /**

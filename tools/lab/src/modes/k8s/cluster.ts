@@ -8,10 +8,7 @@ import { kubectlOk } from './kubectl.ts'
 /** Kubernetes' default DNS domain; a cluster made with another one says so in its kubelet config. */
 const CLUSTER_DOMAIN = 'cluster.local'
 
-export interface Cluster extends ClusterFacts {
-  /** The pods' address ranges, one per node (its podCIDR). */
-  podCidrs: string[]
-}
+export type Cluster = ClusterFacts
 
 export async function askCluster(): Promise<Cluster> {
   const dns = (

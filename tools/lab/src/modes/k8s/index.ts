@@ -14,10 +14,21 @@ import { printUrls, timed } from '../../verb-output.ts'
 import { ensureDotEnv } from '../docker/dotenv.ts'
 import type { RunMode, ServiceVerb } from '../run-mode.ts'
 import { askCluster } from './cluster.ts'
+import {
+  CANARY,
+  CANARY_SELECTOR,
+  canaryWeight,
+  GATEWAY,
+  GATEWAY_KINDS,
+  gatewayUrl,
+  haveGatewayApi,
+  haveGatewayClass,
+} from './gateway.ts'
 import { buildSetImages, clusterScript, haveImage, imagesOf } from './images.ts'
 import { kubectl, kubectlOk, labCluster, NAMESPACE } from './kubectl.ts'
 import { GRAFANA_IMAGE } from './monitoring.ts'
-import { maxReplicas, writeOverlay } from './overlay.ts'
+import { writeOverlay } from './overlay.ts'
+import { maxReplicas } from './sets.ts'
 
 /** The data services, ready before the migration and the replicas (StatefulSets, one pod each). */
 const DATA = ['redis', 'pg-primary', 'pg-replica', 'objectstore']
@@ -51,9 +62,14 @@ async function podOf(target: string): Promise<string> {
 async function waitReady(): Promise<void> {
   for (const name of DATA) await kubectlOk(['rollout', 'status', `statefulset/${name}`, `--timeout=${WAIT}`])
   await kubectlOk(['wait', '--for=condition=complete', 'job/migrate', `--timeout=${WAIT}`])
-  const grafana = (await kubectl(['get', 'deployment/grafana'], { timeoutMs: 10_000 })).code === 0
-  for (const name of [...SET_NAMES, 'balancer', 'prometheus', ...(grafana ? ['grafana'] : [])])
+  const present = async (name: string) => (await kubectl(['get', name], { timeoutMs: 10_000 })).code === 0
+  for (const name of [...SET_NAMES, 'balancer', 'prometheus'])
     await kubectlOk(['rollout', 'status', `deployment/${name}`, `--timeout=${WAIT}`])
+  for (const name of ['grafana', CANARY])
+    if (await present(`deployment/${name}`))
+      await kubectlOk(['rollout', 'status', `deployment/${name}`, `--timeout=${WAIT}`])
+  if (await present(`gateway/${GATEWAY}`))
+    await kubectlOk(['wait', '--for=condition=Programmed', `gateway/${GATEWAY}`, '--timeout=60s'])
 }
 
 export const k8sMode: RunMode = {
@@ -71,7 +87,8 @@ export const k8sMode: RunMode = {
     // The lab's cluster has only the images this machine's Docker engine has: without
     // Grafana's (no registry, no package to build it from), the rest comes up, as in Docker mode.
     const grafana = !labCluster() || (await haveImage(GRAFANA_IMAGE))
-    const { dir } = await writeOverlay(env, cluster, grafana)
+    const withGateway = await haveGatewayClass(env)
+    const { dir } = await writeOverlay(env, cluster, grafana, withGateway)
     if (labCluster()) {
       await buildSetImages()
       await clusterScript(['load', ...(await imagesOf(dir))])
@@ -83,12 +100,20 @@ export const k8sMode: RunMode = {
     // A Job's pod template cannot change: the finished migration goes, the new one runs.
     await kubectlOk(['delete', 'job', 'migrate', '--ignore-not-found'])
     await kubectlOk(['apply', '-k', dir])
+    // `apply` adds and changes; a canary no longer asked for is removed here.
+    if (canaryWeight(env) === 0) {
+      const kinds = `deployments,services,poddisruptionbudgets,horizontalpodautoscalers${withGateway ? `,${GATEWAY_KINDS}` : ''}`
+      await kubectlOk(['delete', kinds, '-l', CANARY_SELECTOR, '--ignore-not-found', '--timeout=120s'])
+    }
     await waitReady()
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     printUrls(env, 'k8s', seconds, [
       grafana
         ? `  grafana         http://127.0.0.1:${env.port('GRAFANA_PORT')}/   (the Load balancing dashboard)`
         : `  grafana         not started: its image cannot be had here (see tools/docker/README.md)`,
+      withGateway
+        ? `  gateway         ${await gatewayUrl()}/api/whoami   (GatewayClass ${env.get('GATEWAY_CLASS')}${canaryWeight(env) > 0 ? `; ${canaryWeight(env)}% of /api to ${CANARY}` : ''})`
+        : `  gateway         not set up: this cluster has no GatewayClass ${env.get('GATEWAY_CLASS')} (k8s/README.md)`,
       `  namespace       ${NAMESPACE}   (on your own cluster: kubectl -n ${NAMESPACE} port-forward service/balancer ${env.port('NGINX_HTTP_PORT')}:8080)`,
     ])
   },
@@ -96,9 +121,10 @@ export const k8sMode: RunMode = {
   async down() {
     // The workloads go, their pods stopped before this returns (foreground); the namespace, its
     // volumes (and so the data) and the secrets stay.
+    const gateway = (await haveGatewayApi()) ? `,${GATEWAY_KINDS}` : ''
     await kubectlOk([
       'delete',
-      'deployments,statefulsets,jobs,services',
+      `deployments,statefulsets,jobs,services${gateway}`,
       '--all',
       '--cascade=foreground',
       '--timeout=120s',

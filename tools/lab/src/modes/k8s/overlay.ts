@@ -3,9 +3,9 @@
 // Deployment and Services (k8s/templates/replica-set.yaml.template, one per row of sets/), the replica
 // contract's environment, the settings and secrets from .env, the balancer's config rendered by
 // the same renderer as the other modes, and the project's bootstrap scripts and the console as
-// ConfigMaps (kustomize reads files only inside the overlay, so they are copied in), and the
-// monitoring (monitoring.ts). A changed ConfigMap gets a new name (kustomize's hash suffix): the
-// pods that use it roll.
+// ConfigMaps (kustomize reads files only inside the overlay, so they are copied in), the
+// monitoring (monitoring.ts) and the Gateway in front (gateway.ts). A changed ConfigMap gets a
+// new name (kustomize's hash suffix): the pods that use it roll.
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 import { REPLICA_ENV } from '../../contract.ts'
@@ -13,13 +13,13 @@ import { ENGINES, engineOf } from '../../engines/index.ts'
 import { DOCKER_BALANCER_DIR, k8sPlacement } from '../../engines/placement.ts'
 import type { LabEnv } from '../../env.ts'
 import { k8sTlsDir, repoRoot, stateRoot } from '../../paths.ts'
-import { renderFile } from '../../render.ts'
 import { ensureDevCertificate, ensureSyslogTag } from '../../tls.ts'
-import { MAX_REPLICAS, replicaCount, replicaSet, SET_NAMES } from '../../topology.ts'
 import type { Cluster } from './cluster.ts'
+import { gateway } from './gateway.ts'
 import { NAMESPACE } from './kubectl.ts'
 import { monitoring } from './monitoring.ts'
 import { hostPorts, type OverlayParts, overlayWriter } from './overlay-writer.ts'
+import { renderSets } from './sets.ts'
 
 export const overlayDir = () => join(stateRoot, 'k8s', 'overlay')
 
@@ -65,11 +65,12 @@ const envFile = (values: Record<string, string>) =>
     .map(([key, value]) => `${key}=${value}\n`)
     .join('')
 
-/** Writes the overlay (Grafana in it or not); returns its folder and the balancer config's version. */
+/** Writes the overlay (Grafana and the Gateway in it or not); returns its folder and the balancer config's version. */
 export async function writeOverlay(
   env: LabEnv,
   cluster: Cluster,
   withGrafana: boolean,
+  withGateway: boolean,
   dir = overlayDir(),
 ): Promise<{ dir: string; version: string }> {
   rmSync(dir, { recursive: true, force: true })
@@ -184,6 +185,7 @@ export async function writeOverlay(
       ],
     },
     monitoring(out, env, withGrafana),
+    gateway(out, env, withGateway),
   ]
   const patches = parts.flatMap((part) => part.patches)
   patches.forEach((patch, i) => {
@@ -204,30 +206,3 @@ export async function writeOverlay(
   write('kustomization.yaml', `${JSON.stringify(kustomization, null, 2)}\n`)
   return { dir, version }
 }
-
-/** Each replica set's Deployment, Services, PodDisruptionBudget and autoscaler, from its row: one template, no copy per set. */
-export function renderSets(env: LabEnv): string {
-  return SET_NAMES.map((name) => {
-    const set = replicaSet(name)
-    const extra = Object.entries(set.containerEnv?.(env) ?? {})
-    const drainMs = Number(env.get('SHUTDOWN_DELAY_MS')) + Number(env.get('SHUTDOWN_TIMEOUT_MS'))
-    return renderFile(join(repoRoot, 'k8s/templates/replica-set.yaml.template'), {
-      SET: set.name,
-      SET_LABEL: set.label,
-      PORT: set.containerPort,
-      REPLICAS: replicaCount(env, set.name),
-      MAX_REPLICAS: maxReplicas(replicaCount(env, set.name)),
-      IMAGE: set.image,
-      SESSION_COOKIE_NAME: env.get(set.cookieKey),
-      SET_ENV: extra.map(([k, v]) => `\n            - { name: ${k}, value: "${v}" }`).join(''),
-      PRESTOP_SECONDS: PRESTOP_SECONDS,
-      GRACE_SECONDS: PRESTOP_SECONDS + Math.ceil(drainMs / 1000) + 5,
-    })
-  }).join('---\n')
-}
-
-/** The autoscaler's ceiling for a set that runs `count` pods when idle. */
-export const maxReplicas = (count: number) => Math.min(MAX_REPLICAS, 2 * count)
-
-/** How long a stopping replica still takes requests: the balancer's DNS answer lasts 1 s. */
-const PRESTOP_SECONDS = 3
