@@ -17,15 +17,10 @@ module=github.com/prometheus/prometheus@v0.${version#*.}
 if [ ! -x "$dir/prometheus" ]; then
   export GOTOOLCHAIN=local CGO_ENABLED=0
   command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
-  src=$(go mod download -json "$module" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [ -n "$src" ] || { echo "prometheus: go mod download $module failed" >&2; exit 1; }
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   echo "prometheus: building $version from the Go module proxy and its UI with npm (about 8 minutes, once)" >&2
-  # The module cache is read-only; the build runs in a copy, with the module's own go.mod (its
-  # replace directives included).
-  cp -r "$src" "$tmp/src"
-  chmod -R u+w "$tmp/src"
+  "$(dirname "$0")/../tools/go/module-copy.sh" "$module" "$tmp/src"
   v=github.com/prometheus/common/version
   (cd "$tmp/src" && go build -mod=mod -trimpath -o "$tmp/bin/" \
     -ldflags "-s -X $v.Version=$version -X $v.Branch=release-${version%.*} -X $v.Revision=v$version" \

@@ -21,14 +21,10 @@ module=github.com/traefik/traefik/v3@v$version
 if [ ! -x "$dir/traefik" ]; then
   export GOTOOLCHAIN=local CGO_ENABLED=0
   command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
-  dirOf() { go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'; }
-  src=$(dirOf "$module")
-  [ -n "$src" ] || { echo "traefik: go mod download $module failed" >&2; exit 1; }
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   echo "traefik: building $version from the Go module proxy (about 6 minutes, once)" >&2
-  cp -r "$src" "$tmp/src"
-  chmod -R u+w "$tmp/src"
+  "$(cd "$(dirname "$0")/../../.." && pwd)/tools/go/module-copy.sh" "$module" "$tmp/src"
   cd "$tmp/src"
   go mod edit -dropreplace=github.com/abbot/go-http-auth \
     -require=github.com/abbot/go-http-auth@v0.4.1-0.20220112235402-e1cee1c72f2f
@@ -44,8 +40,9 @@ if [ ! -x "$dir/traefik" ]; then
   go build -mod=mod -trimpath -o "$tmp/traefik" \
     -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$version" \
     ./cmd/traefik >"$tmp/build.log" 2>&1 || { tail -20 "$tmp/build.log" >&2; exit 1; }
+  # The Gateway API release this Traefik implements: its standard channel's CRDs.
   gateway=$(go list -m -f '{{.Path}}@{{.Version}}' sigs.k8s.io/gateway-api)
-  crds=$(dirOf "$gateway")/config/crd/standard
+  crds=$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard
   [ -d "$crds" ] || { echo "traefik: no standard channel in $gateway" >&2; exit 1; }
   rm -rf "$dir.new"
   mkdir -p "$dir.new/crds"
