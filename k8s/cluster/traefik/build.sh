@@ -4,7 +4,7 @@
 # (its CustomResourceDefinitions) at the version that Traefik release implements, from the
 # sigs.k8s.io/gateway-api module its go.mod requires. The lab's own cluster runs it as its
 # Gateway API implementation (traefik.yaml); the Docker stand-in for traefik copies the binary.
-# About 6 minutes on two cores, once.
+# About 7 minutes on two cores, once.
 #
 # Built from the module with three changes, each because the module proxy lacks something:
 # - Traefik's fork of go-http-auth is not served: the upstream module it forks (the same API)
@@ -23,7 +23,7 @@ if [ ! -x "$dir/traefik" ]; then
   command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  echo "traefik: building $version from the Go module proxy (about 6 minutes, once)" >&2
+  echo "traefik: building $version from the Go module proxy (about 7 minutes, once)" >&2
   "$(cd "$(dirname "$0")/../../.." && pwd)/tools/go/module-copy.sh" "$module" "$tmp/src"
   cd "$tmp/src"
   go mod edit -dropreplace=github.com/abbot/go-http-auth \
