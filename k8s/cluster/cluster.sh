@@ -78,6 +78,9 @@ start() {
     return
   fi
   mkdir -p "$RUN/logs" "$RUN/cni" "$cache/containerd"
+  # A start that fails half way stops what it started: another start would otherwise find the
+  # first containerd and etcd still holding their locks and ports, and lose track of them.
+  trap 'status=$?; [ "$status" = 0 ] || { echo "cluster: start failed; stopping what it started" >&2; stop || true; }' EXIT
   for t in $tunables; do sysctl -n "$t"; done >"$RUN/tunables"
   # The node's address is the bridge's: the API server listens there before any pod exists, and
   # pods reach it there (the kubernetes Service's endpoint). Nothing listens beyond this machine.
@@ -154,6 +157,7 @@ start() {
   wait_for "resource metrics" 60 kubectl -n kube-system rollout status deployment/metrics-server --timeout 1s
   gateway
   storage
+  trap - EXIT
   echo "$PKI/admin.kubeconfig"
 }
 
@@ -219,6 +223,10 @@ stop() {
     for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -9 "$pid" 2>/dev/null || true
   done
+  # Any of the cluster's processes a pid file no longer names (a start that was cut short).
+  pkill -9 -f "^$cache/kube-[^ ]*/kube " 2>/dev/null || true
+  pkill -9 -f "^containerd --config $RUN/" 2>/dev/null || true
+  sleep 0.5
   # What the processes set up and nobody took down: the kubelet's, kube-proxy's and the CNI
   # plugins' iptables chains, pod mounts, cgroups, the bridge, the kernel settings.
   [ -n "$bin" ] && "$bin/kube" proxy --cleanup >/dev/null 2>&1 || true
@@ -232,7 +240,7 @@ stop() {
       iptables -t "$table" -X "$chain" 2>/dev/null || true
     done
   done
-  grep -o " $RUN[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+  { grep -o " $RUN[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
   # A pod's cgroup can be removed once its last process has been reaped: a few tries.
   for _ in 1 2 3 4 5 6 7 8; do
     for c in /sys/fs/cgroup/*/kubepods; do
