@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadLabEnv } from '../../env.ts'
 import { portFree } from '../../probes.ts'
@@ -15,6 +16,22 @@ import {
   waitForExit,
 } from './procs.ts'
 import { type Service, ServiceError } from './services/index.ts'
+
+/**
+ * How long `start` waits for a port its previous process held. A process that ended without
+ * closing its connections (SIGKILL, or SIGTERM with no handler: SHUTDOWN_DRAIN=off) leaves them to
+ * the kernel, which holds the port until the balancer closes its end: seconds, measured.
+ */
+const PORT_LINGER_MS = 10_000
+
+async function portFreeWithin(port: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (!(await portFree(port))) {
+    if (Date.now() > deadline) return false
+    await sleep(250)
+  }
+  return true
+}
 
 export class Stack {
   readonly services: Service[]
@@ -55,6 +72,34 @@ export class Stack {
       for (const service of startedNow.reverse()) await this.stop(service.name)
       throw failure.reason
     }
+    // As Compose recreates a container whose environment changed (an anti-pattern switch, a
+    // timeout), but one replica at a time, so that the set keeps serving.
+    for (const service of this.services) {
+      const changed = this.changedEnv(service)
+      if (changed.length === 0) continue
+      console.log(`lab: ${service.name}: ${changed.join(', ')} changed; restarting it`)
+      await this.restart(service.name)
+    }
+  }
+
+  /** A running replica's variables whose value differs from what it would start with now. */
+  private changedEnv(service: Service): string[] {
+    const pid = livePid(service.name)
+    if (pid === undefined || !parseReplica(service.name)) return []
+    let environ: string
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1')
+    } catch {
+      return []
+    }
+    const running = new Map(
+      environ
+        .split('\0')
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    )
+    return Object.entries(service.command().env ?? {})
+      .filter(([key, value]) => running.get(key) !== value)
+      .map(([key]) => key)
   }
 
   /** Starts one service if it is not running; if it is, applies a changed config in place. */
@@ -85,7 +130,8 @@ export class Stack {
     if (livePid(name) !== undefined) return
     await service.prepare?.()
     for (const port of service.ports ?? (service.port === undefined ? [] : [service.port])) {
-      if (!(await portFree(port))) throw new ServiceError(name, busyPortMessage(loadLabEnv(), port))
+      if (!(await portFreeWithin(port, PORT_LINGER_MS)))
+        throw new ServiceError(name, busyPortMessage(loadLabEnv(), port))
     }
     spawnService(name, service.command())
     startedNow.push(service)
