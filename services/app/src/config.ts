@@ -63,6 +63,13 @@ export const ConfigSchema = Type.Object({
   // The longest a request waits for a work slot before it is shed (503); plus WORK_MAX_MS it
   // must stay under the balancer's read timeout (the lab checks UPSTREAM_READ_TIMEOUT).
   WORK_QUEUE_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
+
+  // The lab's anti-pattern switches (contract/README.md): each turns on a mistake a replica
+  // behind a balancer must not make, so that people see what it costs and `make conform` fails
+  // its line. The defaults are the right way; a service copied from this one drops all three.
+  SESSION_STORE: Type.Enum(['redis', 'memory'], { default: 'redis' }),
+  MEDIA_STORE: Type.Enum(['objectstore', 'disk'], { default: 'objectstore' }),
+  SHUTDOWN_DRAIN: Type.Enum(['on', 'off'], { default: 'on' }),
 })
 
 export type Config = Static<typeof ConfigSchema>

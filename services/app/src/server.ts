@@ -29,15 +29,18 @@ const app = await buildApp(config, {
   http: { maxHeaderSize: 32 * 1024 },
 })
 
-closeWithGrace(
-  // The drain's own budget (plugins/draining.ts), then a little for the pools and clients to close.
-  { delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 2000, logger: app.log },
-  async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an uncaught error')
-    else app.log.info({ signal }, 'shutting down')
-    await app.drainAndClose()
-    app.log.info('closed cleanly')
-  },
-)
+// SHUTDOWN_DRAIN=off is the lab's anti-pattern switch (lab/anti-patterns.ts): no handler, so
+// SIGTERM ends the process at once, as Node's default does. A copied service keeps the drain only.
+if (config.SHUTDOWN_DRAIN === 'on')
+  closeWithGrace(
+    // The drain's own budget (plugins/draining.ts), then a little for the pools and clients to close.
+    { delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 2000, logger: app.log },
+    async ({ signal, err }) => {
+      if (err) app.log.error({ err }, 'shutting down after an uncaught error')
+      else app.log.info({ signal }, 'shutting down')
+      await app.drainAndClose()
+      app.log.info('closed cleanly')
+    },
+  )
 
 await app.listen({ host: config.HOST, port: config.PORT })

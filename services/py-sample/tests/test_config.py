@@ -45,7 +45,9 @@ def test_reads_exactly_the_contracts_variables_with_its_bounds_and_defaults():
     """contract/replica-env.json, read as data: every variable is read here, with its default (or
     none when required), and each parser takes the bounds and values the contract allows, refusing
     the ones beyond."""
-    contract = json.loads((REPO / "contract/replica-env.json").read_text())["variables"]
+    every = json.loads((REPO / "contract/replica-env.json").read_text())["variables"]
+    # A variable the contract gives some sets only (the TypeScript replica's switches) is not ours.
+    contract = {name: rule for name, rule in every.items() if "py" in rule.get("sets", ["py"])}
     assert sorted(SPEC) == sorted(contract)
     problems = []
     for name, rule in contract.items():

@@ -17,6 +17,10 @@ export interface ContractVariable {
   minLength?: number
   pattern?: string
   enum?: string[]
+  /** Only these sets read it (absent: every set). */
+  sets?: string[]
+  /** A switch of the lab that turns on a mistake its default leaves off: what the mistake is. */
+  antiPattern?: string
 }
 
 export const REPLICA_ENV: Readonly<Record<string, ContractVariable>> = JSON.parse(

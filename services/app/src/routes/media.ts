@@ -88,7 +88,7 @@ const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     )
     return reply.code(201).send({
       key: result.key,
-      url: `/media/${result.key}`,
+      url: app.mediaUrl(result.key),
       contentType: result.content_type,
       bytes: result.bytes,
       width: result.width,

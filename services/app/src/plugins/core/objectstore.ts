@@ -1,12 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import fp from 'fastify-plugin'
 import { Histogram } from 'prom-client'
+import { diskMedia } from '../../lab/anti-patterns.ts'
 import { createS3, putObject } from '../../media/store.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Puts an object in the media bucket, within `budgetMs`; a 503 when the store does not answer. */
     putMedia(key: string, body: Buffer, contentType: string, budgetMs: number): Promise<void>
+    /** Where a client reads a stored object: the balancer serves /media/ from the store. */
+    mediaUrl(key: string): string
   }
 }
 
@@ -17,6 +20,14 @@ declare module 'fastify' {
  */
 export default fp(
   async (app) => {
+    // The lab's anti-pattern switch MEDIA_STORE=disk (lab/anti-patterns.ts); a copied service drops it.
+    if (app.config.MEDIA_STORE === 'disk') {
+      const disk = diskMedia(app)
+      app.decorate('putMedia', disk.put)
+      app.decorate('mediaUrl', disk.url)
+      return
+    }
+    app.decorate('mediaUrl', (key: string) => `/media/${key}`)
     const s3: S3Client = createS3(app.config)
     const duration = new Histogram({
       name: 'objectstore_request_duration_seconds',

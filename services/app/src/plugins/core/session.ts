@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
 import { DependencyUnavailable, httpError } from '../../errors.ts'
+import { memorySessionStore } from '../../lab/anti-patterns.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -158,7 +159,12 @@ export default fp(
       secret: signer,
       cookieName: SESSION_COOKIE_NAME,
       // Same callback API, typed by express-session on one side and @fastify/session on the other.
-      store: store as unknown as FastifySessionOptions['store'],
+      // SESSION_STORE=memory is the lab's anti-pattern switch (lab/anti-patterns.ts); a copied
+      // service keeps Redis only.
+      store:
+        app.config.SESSION_STORE === 'memory'
+          ? memorySessionStore()
+          : (store as unknown as FastifySessionOptions['store']),
       // No Redis key for a client that never stores anything (load tests send many of those).
       saveUninitialized: false,
       // Renewed above, by EXPIRE.

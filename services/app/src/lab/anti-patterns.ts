@@ -1,0 +1,41 @@
+// The lab's anti-pattern switches (contract/README.md): the mistakes a replica behind a balancer
+// must not make, written out so that people can switch one on, watch it fail, and see
+// `make conform` name it. Each is off by default; a service copied from this one drops this file
+// and the three lines that call it (plugins/core/session.ts, plugins/core/objectstore.ts,
+// server.ts).
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import session from '@fastify/session'
+import type { FastifyInstance } from 'fastify'
+
+/**
+ * SESSION_STORE=memory: sessions in this process's memory, as a framework's default store keeps
+ * them. Another replica does not know the session; a restart forgets them all.
+ */
+export const memorySessionStore = () => new session.MemoryStore()
+
+const KEY = /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/
+
+/**
+ * MEDIA_STORE=disk: uploads written to this replica's own disk and served by this replica, at
+ * /api/media/<key>. The next request for the file, balanced to another replica, finds nothing.
+ */
+export function diskMedia(app: FastifyInstance) {
+  const dir = join(tmpdir(), `lb-lab-media-${app.config.REPLICA_ID}`)
+  app.get<{ Params: { key: string } }>('/api/media/:key', async (request, reply) => {
+    const { key } = request.params
+    if (!KEY.test(key)) return reply.code(404).send({ error: 'Not Found', message: `no media ${key}` })
+    const bytes = await readFile(join(dir, key)).catch(() => undefined)
+    if (!bytes)
+      return reply.code(404).send({ error: 'Not Found', message: `no media ${key} on this replica` })
+    return reply.type(`image/${key.split('.')[1] === 'jpg' ? 'jpeg' : key.split('.')[1]}`).send(bytes)
+  })
+  return {
+    put: async (key: string, body: Buffer) => {
+      await mkdir(dir, { recursive: true })
+      await writeFile(join(dir, key), body)
+    },
+    url: (key: string) => `/api/media/${key}`,
+  }
+}
