@@ -10,7 +10,7 @@ s ?=
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
-.PHONY: help deps py-venv k8s-validate pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout bench lint typecheck test test-native test-docker test-plan images
+.PHONY: help deps py-venv k8s-validate pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout conform bench lint typecheck test test-native test-docker test-plan images
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_ENGINE=nginx|haproxy] [LB_STRATEGY=...] [MODE=native|docker|k8s]'
@@ -109,6 +109,9 @@ loadtest: deps ## Run the non-destructive k6 scripts (smoke, distribution) again
 
 rollout: deps ## Restart every app replica (s=py: the Python sample's) one at a time under load with POSTs
 	@$(NODE) loadtests/run.ts rollout $(s)
+
+conform: deps ## Is a set ready to be load-balanced? s=<set> (default app), json=1, only=<id,...>: docs/conform.md
+	@$(LAB) conform $(s) $(if $(json),--json) $(if $(only),--only=$(only))
 
 bench: deps bin/k6 ## Native mode: the balancer path (wrk), the engines compared (failures, rollout, slowed replica; plotted), scaling (1-6 replicas, plotted), strategies, overload (2-10x); writes docs/results.md
 	@$(NODE) loadtests/bench.ts

@@ -2,6 +2,7 @@
 // lab: the stack with Docker Compose's verbs, in either mode. `make` calls it; see `lab help`.
 // This file parses the command line and dispatches each verb (VERBS below) to the chosen run
 // mode's (modes/index.ts); what a verb does in a mode lives in that mode's folder.
+import { conform, printReport } from './conform/index.ts'
 import { loadLabEnv } from './env.ts'
 import { FAULT_KEYS, fault } from './fault.ts'
 import { withStackLock } from './lock.ts'
@@ -39,6 +40,10 @@ const HELP = `usage: lab <verb> [service]
                       in rotation before the next; no reload of nginx
   k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
   mode                which mode the next verb acts on, and why
+  conform [set] [--json] [--only=id,...]
+                      is the set (app by default) ready to be load-balanced? The requirements
+                      checked live through the balancer, a line each: pass, warn or fail, with the
+                      evidence and the fix; exit 1 if one failed (docs/conform.md)
   env <svc>           native: the environment a service starts with (JSON; secrets included)
   render <dir>        Docker mode's config service: render nginx's and Prometheus's config into <dir>
 
@@ -50,6 +55,8 @@ interface Args {
   target: string | undefined
   rest: string[]
   follow: boolean
+  /** The mode the verb acts in (chooseMode's). */
+  mode: Mode
 }
 
 /**
@@ -96,6 +103,16 @@ const VERBS: Record<
       if (code !== 0) process.exitCode = code
     },
   },
+  conform: {
+    locked: true,
+    run: async (m, a) => {
+      const only = a.rest.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
+      const report = await conform(a.mode, m, a.target ?? ROOT_SET, only ? only.split(',') : [])
+      if (a.rest.includes('--json')) console.log(JSON.stringify(report, null, 2))
+      else printReport(report)
+      if (!report.passed) process.exitCode = 1
+    },
+  },
   env: { needs: 'env', run: (m, a) => m.env?.(needTarget('env', a.target)) ?? Promise.resolve() },
 }
 
@@ -115,6 +132,7 @@ async function main(argv: string[]): Promise<void> {
     rest,
     follow: rest.includes('-f') || rest.includes('--follow'),
     target: rest.find((arg) => !arg.startsWith('-')),
+    mode: 'native',
   }
   if (verb === undefined || ['help', '-h', '--help'].includes(verb)) {
     console.log(HELP)
@@ -140,6 +158,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`${mode} (${why})`)
     return
   }
+  args.mode = mode
   const entry = VERBS[verb]
   if (!entry) throw new Error(`unknown verb "${verb}"\n\n${HELP}`)
   const runMode = RUN_MODES[mode]

@@ -1,0 +1,41 @@
+// What `make conform` is made of: checks, each one of the requirements a service must meet before
+// it is load-balanced (docs/conform.md), run against a live set through the balancer, each
+// answering with a verdict, the evidence, and what to do about a failure.
+import type { LabEnv } from '../env.ts'
+import type { Mode } from '../mode.ts'
+import type { RunMode } from '../modes/run-mode.ts'
+import type { ReplicaSetRow } from '../sets/index.ts'
+
+export type Verdict = 'pass' | 'warn' | 'fail'
+
+export interface Finding {
+  verdict: Verdict
+  /** What was done and what came back: enough for a person to see why. */
+  evidence: string
+  /** For a warning or a failure: what the service should do instead. */
+  fix?: string
+}
+
+/** The live set a check runs against, and the lab's machinery to break it with. */
+export interface Target {
+  env: LabEnv
+  modeName: Mode
+  mode: RunMode
+  set: ReplicaSetRow
+  replicas: string[]
+  /** A path of the set's API, through the balancer (its prefix added). */
+  api(path: string): string
+  /** The balancer's own origin, for URLs a replica answers with (/media/...). */
+  origin: string
+}
+
+export interface Check {
+  /** The line's name in the report and in `--only`. */
+  id: string
+  requirement: string
+  run(target: Target): Promise<Finding>
+}
+
+export const pass = (evidence: string): Finding => ({ verdict: 'pass', evidence })
+export const warn = (evidence: string, fix: string): Finding => ({ verdict: 'warn', evidence, fix })
+export const fail = (evidence: string, fix: string): Finding => ({ verdict: 'fail', evidence, fix })

@@ -1,0 +1,107 @@
+// Graceful shutdown: on SIGTERM a replica finishes what it is serving, takes no new work, and
+// then exits; so a rolling restart under load loses no request. The story, twice: a POST held in
+// flight on one replica (the fault contract's latency) while that replica is stopped; then every
+// replica of the set restarted one at a time (the lab's rollout) under a stream of POSTs and GETs.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { rollout } from '../../rollout.ts'
+import { type Check, fail, pass, type Target, warn } from '../check.ts'
+import { describe, request } from '../http.ts'
+
+const DRAIN_FIX =
+  'on SIGTERM: answer /ready 503, stop accepting, finish the requests in flight, then exit (Gunicorn does; Node needs a handler: close-with-grace)'
+// Held long enough to be surely in flight at SIGTERM, short enough to leave the write most of
+// the request's own deadline (the lab's replicas: REQUEST_DEADLINE_MS, 1 s).
+const HELD_MS = 600
+const json = { 'content-type': 'application/json' }
+
+/** SIGTERM while a POST is in flight: its answer, or why the story could not be told. */
+async function inFlight(target: Target): Promise<{ ok: boolean; evidence: string } | undefined> {
+  const victim = target.replicas.at(-1) as string
+  const url = await target.mode.replicaUrl(victim)
+  const held = await request(`${url}/faults`, {
+    method: 'PUT',
+    headers: json,
+    body: JSON.stringify({ latencyMs: HELD_MS, routes: ['/api/notes'] }),
+  })
+  if (held.status !== 200) return undefined
+  try {
+    const post = request(`${url}/api/notes`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ text: 'conform: in flight at SIGTERM' }),
+    })
+    await sleep(200)
+    await target.mode.act('stop', victim)
+    const answer = await post
+    const after = await request(`${url}/health`, { timeoutMs: 2000 })
+    if (answer.status !== 201)
+      return {
+        ok: false,
+        evidence: `a POST in flight on ${victim} (held ${HELD_MS} ms) when it got SIGTERM: ${describe(answer)}`,
+      }
+    return {
+      ok: true,
+      evidence: `a POST in flight on ${victim} at SIGTERM answered 201, then ${victim} exited (${after.status === 0 ? 'connections refused' : `still answering ${after.status}`})`,
+    }
+  } finally {
+    await target.mode.act('start', victim).catch(() => undefined)
+  }
+}
+
+/** Every replica restarted one at a time while POSTs and GETs stream in: the failures. */
+async function rollingRestart(target: Target): Promise<{ sent: number; failed: string[]; seconds: number }> {
+  let done = false
+  let sent = 0
+  const failed: string[] = []
+  const worker = async () => {
+    while (!done) {
+      sent += 2
+      const post = await request(target.api('/api/notes'), {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ text: `conform: rollout ${sent}` }),
+      })
+      if (post.status !== 201) failed.push(`POST ${describe(post)}`)
+      const get = await request(target.api('/api/whoami'))
+      if (get.status !== 200) failed.push(`GET ${describe(get)}`)
+      // About 150 requests a second from the four: a rollout's load, not the machine's limit.
+      await sleep(50)
+    }
+  }
+  const started = Date.now()
+  const workers = Array.from({ length: 4 }, worker)
+  try {
+    if (target.mode.rolloutSet) await target.mode.rolloutSet(target.set.name)
+    else await rollout(target.env, target.replicas, (replica) => target.mode.act('restart', replica))
+  } finally {
+    done = true
+    await Promise.all(workers)
+  }
+  return { sent, failed, seconds: (Date.now() - started) / 1000 }
+}
+
+export const shutdown: Check = {
+  id: 'shutdown',
+  requirement:
+    'on SIGTERM a replica finishes in-flight requests and stops accepting; a rolling restart under load loses nothing',
+  async run(target: Target) {
+    const held = await inFlight(target)
+    if (held && !held.ok) return fail(held.evidence, DRAIN_FIX)
+    // As between two replicas of a rollout (rollout.ts): the balancer forgets the refused
+    // connections it counted against the stopped one before the next one goes.
+    if (held) await sleep(target.env.ms('UPSTREAM_FAIL_TIMEOUT'))
+    const { sent, failed, seconds } = await rollingRestart(target)
+    const restarts = `${target.replicas.join(', ')} restarted one at a time in ${seconds.toFixed(0)} s under ${sent} requests`
+    if (failed.length > 0)
+      return fail(
+        `${restarts}: ${failed.length} failed (${[...new Set(failed)].slice(0, 3).join('; ')})${held ? `; ${held.evidence}` : ''}`,
+        DRAIN_FIX,
+      )
+    if (!held)
+      return warn(
+        `${restarts}: none failed; no request could be held in flight (the set has no fault contract)`,
+        'implement the fault contract (contract/README.md, Faults) to let the check hold a request at SIGTERM',
+      )
+    return pass(`${held.evidence}; ${restarts}: none failed`)
+  },
+}
