@@ -39,3 +39,15 @@ export interface Check {
 export const pass = (evidence: string): Finding => ({ verdict: 'pass', evidence })
 export const warn = (evidence: string, fix: string): Finding => ({ verdict: 'warn', evidence, fix })
 export const fail = (evidence: string, fix: string): Finding => ({ verdict: 'fail', evidence, fix })
+
+/**
+ * A route the set does not have (404, 405 at the first request): the line cannot be shown, which
+ * is a warning, not a failure; a service without uploads has no upload to lose.
+ */
+export function notOffered(status: number, route: string, what: string): Finding | undefined {
+  if (status !== 404 && status !== 405) return undefined
+  return warn(
+    `${route} answered ${status}: the set has no such route, so ${what} is not shown`,
+    `offer ${route} as the replica contract has it (docs/conform.md, What a set must offer), or leave this line a warning`,
+  )
+}

@@ -2,7 +2,7 @@
 // the replica that took it. The story: one image uploaded through the balancer, then fetched at
 // the URL answered, through the balancer, until every replica has had the chance to serve it.
 import { randomPng } from '../../../../../loadtests/lib/png.ts'
-import { type Check, fail, pass, type Target } from '../check.ts'
+import { type Check, fail, notOffered, pass, type Target } from '../check.ts'
 import { describe, request } from '../http.ts'
 
 const FIX =
@@ -15,6 +15,8 @@ export const files: Check = {
     const form = new FormData()
     form.append('file', new Blob([randomPng()], { type: 'image/png' }), 'conform.png')
     const upload = await request(target.api('/api/media'), { method: 'POST', body: form })
+    const absent = notOffered(upload.status, 'POST /api/media', 'where uploads go')
+    if (absent) return absent
     if (upload.status !== 201) return fail(`the upload: ${describe(upload)}`, FIX)
     const path = String(upload.json?.url)
     const url = new URL(path, target.origin).href

@@ -1,7 +1,7 @@
 // Stateless: one user's state follows them from replica to replica, and outlives the replica that
 // made it. The story: count visits in one session through the balancer until several replicas
 // have answered; kill the replica that made the session, start it again; read the count.
-import { type Check, fail, pass, type Target, warn } from '../check.ts'
+import { type Check, fail, notOffered, pass, type Target, warn } from '../check.ts'
 import { type Answer, describe, Jar, request, until } from '../http.ts'
 
 const SESSION_FIX =
@@ -19,6 +19,9 @@ export const stateless: Check = {
     for (let n = 1; n <= count; n++) {
       const answer = await request(target.api('/api/visits'), { method: 'POST', jar })
       const by = answer.replica ?? 'the balancer'
+      const absent =
+        n === 1 ? notOffered(answer.status, 'POST /api/visits', 'where sessions live') : undefined
+      if (absent) return absent
       if (answer.status !== 200)
         return fail(
           `visit ${n}: ${by} answered ${describe(answer)} to a session ${served[0]} made (visits so far by ${[...new Set(served)].join(', ')})`,
