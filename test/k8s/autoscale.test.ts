@@ -39,6 +39,24 @@ function paced(path: string, perSecond: number): { hits: Hit[]; stop(): Promise<
   }
 }
 
+/**
+ * For a failed request, what the balancer logged of it (the upstreams it tried and their
+ * answers, by request id) and what the cluster warned of meanwhile (a probe failing): the cause,
+ * in the test's output, rather than a count of 502s.
+ */
+async function whyFailed(failed: Hit[]): Promise<string> {
+  const ids = new Set(failed.map((h) => h.headers.get('x-request-id')).filter(Boolean))
+  const log = await kubectlOk(['logs', 'deployment/balancer', '--since=10m']).catch((err) => String(err))
+  const events = await kubectlOk([
+    'get',
+    'events',
+    '--field-selector=type=Warning',
+    '--sort-by=.lastTimestamp',
+  ]).catch((err) => String(err))
+  const lines = log.split('\n').filter((line) => [...ids].some((id) => id && line.includes(id as string)))
+  return `the balancer on the failed requests:\n${lines.slice(0, 10).join('\n')}\nwarnings:\n${events.split('\n').slice(-25).join('\n')}`
+}
+
 const readyPods = async () =>
   Number((await kubectlOk(['get', 'deployment/app', '-o', 'jsonpath={.status.readyReplicas}'])) || 0)
 
@@ -71,8 +89,10 @@ describe('the autoscaler on Kubernetes', () => {
     t.diagnostic(
       `${hits.length} requests; ${ready} pods ready ${out.toFixed(0)} s after the load began, each serving; back to ${floor} ${back.toFixed(0)} s after it ended`,
     )
+    const failed = hits.filter((h) => h.status !== 200)
+    if (failed.length > 0) t.diagnostic(await whyFailed(failed))
     assert.deepEqual(
-      hits.filter((h) => h.status !== 200).map((h) => `${h.status} from ${h.replica}`),
+      failed.map((h) => `${h.status} from ${h.replica}`),
       [],
     )
   })
