@@ -1,7 +1,7 @@
 // The lab's anti-pattern switches (contract/README.md): the mistakes a replica behind a balancer
 // must not make, written out so that people can switch one on, watch it fail, and see
 // `make conform` name it. Each is off by default; a service copied from this one drops this file
-// and the three lines that call it (plugins/core/session.ts, plugins/core/objectstore.ts,
+// and the three places that call it (plugins/core/session.ts, plugins/core/objectstore.ts,
 // server.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
