@@ -2,7 +2,6 @@
 // it is load-balanced (docs/conform.md), run against a live set through the balancer, each
 // answering with a verdict, the evidence, and what to do about a failure.
 import type { LabEnv } from '../env.ts'
-import type { Mode } from '../mode.ts'
 import type { RunMode } from '../modes/run-mode.ts'
 import type { ReplicaSetRow } from '../sets/index.ts'
 
@@ -19,7 +18,6 @@ export interface Finding {
 /** The live set a check runs against, and the lab's machinery to break it with. */
 export interface Target {
   env: LabEnv
-  modeName: Mode
   mode: RunMode
   set: ReplicaSetRow
   replicas: string[]

@@ -48,7 +48,6 @@ export async function conform(
   const origin = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
   const target: Target = {
     env,
-    modeName,
     mode,
     set,
     replicas: replicasOf(env, setName),
