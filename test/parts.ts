@@ -118,6 +118,7 @@ export async function nativePart(recorder: Recorder): Promise<void> {
     'native: unit',
     'native: e2e',
     'native: lab, static',
+    'native: own set',
     'native: browser',
     'native: k6',
     'native haproxy: up',
@@ -143,6 +144,7 @@ export async function nativePart(recorder: Recorder): Promise<void> {
     await recorder.step('native: lab, static', ['native'], () =>
       nodeTests('native-lab', ['test/lab/*.test.ts', 'test/static/*.test.ts'], env),
     )
+    await ownSetPart(recorder, 'native', env)
     await recorder.step(
       'native: browser',
       ['native', 'browser'],
@@ -250,6 +252,7 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
     'docker: e2e',
     'docker: browser',
     'docker: k6',
+    'docker: own set',
     'docker haproxy: up',
     'docker haproxy: e2e',
   ]
@@ -321,6 +324,7 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
     await recorder.step('docker: k6', ['docker', 'k6'], () =>
       nodeTests('docker-k6', ['test/k6/k6.test.ts', 'test/k6/rollout.test.ts'], env),
     )
+    await ownSetPart(recorder, 'docker', env)
     // HAProxy in nginx's place on the same stack: what the engine changes in Docker mode is its
     // wiring (compose.yaml's profile, the rendered volume, signals, its log on stdout, Prometheus's
     // job), which these suites cross; what HAProxy itself does ran natively (ENGINE_SUITES).
@@ -343,6 +347,24 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
     await kubernetesPart(recorder, env)
     if (!recorder.plan) await sh(join(repoRoot, 'tools/docker/engine.sh'), ['stop'])
   }
+}
+
+/**
+ * A team's own service beside the lab's sets (sets/README.md): the Go example (sets/go.json), up
+ * with SETS=go on the running stack, its suite, then `up` without it again for what runs after. Docker mode builds its image (Go's stand-in
+ * comes with the others in `docker: images`).
+ */
+async function ownSetPart(recorder: Recorder, mode: 'native' | 'docker', env: Record<string, string>) {
+  const withGo = { ...env, SETS: 'go' }
+  await recorder.step(`${mode}: own set`, [mode], async () => {
+    const up = await sh(NODE, [LAB, 'up'], withGo)
+    try {
+      return up === 0 ? await nodeTests(`${mode}-own-set`, ['test/sets/*.test.ts'], withGo) : up
+    } finally {
+      // `up` without SETS stops the set's replicas (natively) or removes them (Compose's orphans).
+      if (!recorder.plan) await sh(NODE, [LAB, 'up'], env)
+    }
+  })
 }
 
 /** The suites reach replicas and Postgres on their backend addresses: a Linux engine's networks. */

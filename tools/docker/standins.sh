@@ -85,6 +85,18 @@ context() { # name version dir
     (cd "$root/k8s/cluster/metrics-server" &&
       CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$3/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server)
     ;;
+  golang)
+    # The toolchain module is Go's release archive, unpacked; the module cache keeps its files
+    # read-only and without exec bits, which the go command gives back to its programs when it
+    # switches toolchains itself: so do we.
+    local dir
+    dir=$(GOFLAGS=-mod=mod go mod download -json "golang.org/toolchain@v0.0.1-go$2.linux-$(go env GOARCH)" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -f "$dir/bin/go" ] || { echo "standins: the Go module proxy gave no toolchain go$2" >&2; exit 1; }
+    cp -r "$dir" "$3/go"
+    chmod -R u+w,a+rX "$3/go"
+    chmod a+x "$3"/go/bin/* "$3"/go/pkg/tool/*/*
+    ;;
   k6)
     local bin=$cache/standins/k6-v$2
     [ -x "$bin/k6" ] || CGO_ENABLED=0 GOBIN=$bin go install "go.k6.io/k6@v$2"
@@ -99,7 +111,7 @@ images=$(
     bin/compose-check -env-file .env.example compose.yaml |
       node_modules/.bin/node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
         for (const svc of Object.values(JSON.parse(s).services)) console.log(svc.image) })'
-    awk '$1 == "FROM" {print $2}' services/*/Dockerfile
+    awk '$1 == "FROM" {print $2}' services/*/Dockerfile examples/*/Dockerfile
     # The lab's own Kubernetes cluster: its sandbox image, its DNS, its resource metrics and its
     # Gateway API implementation.
     awk -F'"' '/^ *sandbox_image/ {print $2}' k8s/cluster/config/containerd.toml

@@ -14,7 +14,7 @@ import { type RunMode, SERVICE_VERBS, type ServiceVerb } from './modes/run-mode.
 import { displayPath, logFile, stateRoot } from './paths.ts'
 import { rollout, rolloutTargets } from './rollout.ts'
 import { scaleRequest } from './scale.ts'
-import { ROOT_SET, SET_NAMES } from './topology.ts'
+import { checkSets, ROOT_SET, SET_NAMES } from './topology.ts'
 import { needTarget, tailOf } from './verb-output.ts'
 
 const HELP = `usage: lab <verb> [service]
@@ -153,6 +153,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`version ${version}`)
     return
   }
+  checkSets()
   const { mode, why } = await chooseMode(process.env.MODE, verb === 'up' ? stillRunning : undefined)
   if (verb === 'mode') {
     console.log(`${mode} (${why})`)

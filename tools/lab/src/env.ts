@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot, stateRoot } from './paths.ts'
+import { declaredDefaults } from './sets/declared.ts'
 
 /** The strategies: a file each in nginx/strategies/, which the upstream includes by name. */
 export const STRATEGIES: readonly string[] = readdirSync(join(repoRoot, 'nginx/strategies'))
@@ -136,7 +137,8 @@ export function exampleEnv(): Map<string, string> {
 }
 
 export function loadLabEnv(env: NodeJS.ProcessEnv = process.env): LabEnv {
-  const values = exampleEnv()
+  // A declared set's own variables (GO_REPLICAS...) default to its declaration (sets/).
+  const values = new Map([...exampleEnv(), ...declaredDefaults()])
   for (const path of [join(repoRoot, '.env'), scaleFile()]) {
     if (!existsSync(path)) continue
     for (const [key, value] of parseEnvFile(readFileSync(path, 'utf8'), path)) values.set(key, value)

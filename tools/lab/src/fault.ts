@@ -4,7 +4,7 @@
 // in Docker mode at its container's address on the backend network (a Linux engine routes it).
 
 import type { LabEnv } from './env.ts'
-import { parseReplica, replicasOf, SET_NAMES } from './topology.ts'
+import { parseReplica, replicaSet, replicasOf, SET_NAMES } from './topology.ts'
 
 const duration = (key: string, value: string, unit: 'ms' | 's'): number => {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value)
@@ -54,7 +54,13 @@ export function faultBody(args: string[]): Record<string, unknown> {
 
 /** The fault switch of `replica`, at the address the run mode reaches it on. */
 async function faultsUrl(replicaUrl: (replica: string) => Promise<string>, replica: string): Promise<string> {
-  if (!parseReplica(replica)) throw new Error(`fault: ${replica} is not a replica (app1, py2, ...)`)
+  const parsed = parseReplica(replica)
+  if (!parsed) throw new Error(`fault: ${replica} is not a replica (app1, py2, ...)`)
+  const set = replicaSet(parsed.set)
+  if (!set.faults)
+    throw new Error(
+      `fault: ${set.label} (${parsed.set}) does not keep the fault contract (its sets/${parsed.set}.json says "faults": false); contract/README.md, Faults, says what to implement`,
+    )
   return `${await replicaUrl(replica)}/faults`
 }
 
@@ -82,6 +88,10 @@ export async function fault(
   if (replica === undefined) {
     // Every replica's, the active ones shown: what the lab is breaking right now.
     for (const set of SET_NAMES) {
+      if (!replicaSet(set).faults) {
+        console.log(`${replicasOf(env, set).join(', ')}: no fault contract`)
+        continue
+      }
       for (const name of replicasOf(env, set)) {
         // A stopped replica (in Docker mode: no address at all) is listed, not an error.
         const answer = await faultsUrl(replicaUrl, name)

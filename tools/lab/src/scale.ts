@@ -11,6 +11,7 @@ import { dirname } from 'node:path'
 import { engineOf } from './engines/index.ts'
 import { type LabEnv, loadLabEnv, parseEnvFile, scaleFile } from './env.ts'
 import {
+  ALL_SET_NAMES,
   MAX_REPLICAS,
   parseReplicaCount,
   type ReplicaSet,
@@ -70,5 +71,5 @@ export function checkWeights(target: LabEnv): void {
 export const everyReplica = () =>
   loadLabEnv({
     ...process.env,
-    ...Object.fromEntries(SET_NAMES.map((set) => [replicaSet(set).countKey, String(MAX_REPLICAS)])),
+    ...Object.fromEntries(ALL_SET_NAMES.map((set) => [replicaSet(set).countKey, String(MAX_REPLICAS)])),
   })

@@ -1,5 +1,5 @@
 import type { LabEnv } from './env.ts'
-import { type ReplicaSet, replicaSet, SET_NAMES } from './sets/index.ts'
+import { ALL_SET_NAMES, type ReplicaSet, replicaSet } from './sets/index.ts'
 
 /** Native mode binds every service here (loopback only). */
 export const LOCALHOST = '127.0.0.1'
@@ -11,7 +11,15 @@ export const LOCALHOST = '127.0.0.1'
  * stack); replica n of a set listens natively on its portBaseKey + n. Everything that names a
  * replica (nginx, Prometheus, the lab's services, the tests) derives it from here.
  */
-export { REPLICA_SETS, type ReplicaSet, ROOT_SET, replicaSet, SET_NAMES } from './sets/index.ts'
+export {
+  ALL_SET_NAMES,
+  checkSets,
+  REPLICA_SETS,
+  type ReplicaSet,
+  ROOT_SET,
+  replicaSet,
+  SET_NAMES,
+} from './sets/index.ts'
 /** One digit per name, and a port range that stays clear of the next base. */
 export const MAX_REPLICAS = 9
 
@@ -38,7 +46,7 @@ export const replicasOf = (env: LabEnv, set: ReplicaSet) => replicaNames(set, re
 
 /** Which set a replica name belongs to, and its number; undefined for any other service. */
 export function parseReplica(name: string): { set: ReplicaSet; n: number } | undefined {
-  const match = new RegExp(`^(${SET_NAMES.join('|')})([1-9])$`).exec(name)
+  const match = new RegExp(`^(${ALL_SET_NAMES.join('|')})([1-9])$`).exec(name)
   return match ? { set: match[1] as ReplicaSet, n: Number(match[2]) } : undefined
 }
 

@@ -18,10 +18,12 @@ export function printUrls(
   replicaUrls?: (set: string) => string[],
 ): void {
   const http = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
-  const sets = SET_NAMES.map(replicaSet).flatMap(({ name, label, prefix }) => {
+  const sets = SET_NAMES.map(replicaSet).flatMap(({ name, label, prefix, folder }) => {
     const urls = replicaUrls?.(name).join('  ')
     if (prefix === '') return urls ? [`  replicas        ${urls}`] : []
-    return [`  ${label.toLowerCase().padEnd(15)} ${http}${prefix}/api/whoami${urls ? `   (${urls})` : ''}`]
+    // A declared set (it has a folder) has the contract's /health, not necessarily the lab's whoami.
+    const path = folder ? '/health' : '/api/whoami'
+    return [`  ${label.toLowerCase().padEnd(15)} ${http}${prefix}${path}${urls ? `   (${urls})` : ''}`]
   })
   const https = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}`
   const prometheus = `http://127.0.0.1:${env.port('PROMETHEUS_PORT')}`

@@ -55,10 +55,11 @@ export async function conform(
     origin,
   }
   // Nothing to check without a set answering through the balancer: one clear error, not seven.
-  const first = await request(target.api('/api/whoami'), { timeoutMs: 5000 })
+  // /health is the one route every set has (the contract's).
+  const first = await request(target.api('/health'), { timeoutMs: 5000 })
   if (first.status !== 200)
     throw new Error(
-      `conform: ${setName} does not answer through the balancer (${target.api('/api/whoami')}: ${describe(first)}); \`make up\` first`,
+      `conform: ${setName} does not answer through the balancer (${target.api('/health')}: ${describe(first)}); \`make up\` first`,
     )
   const started = Date.now()
   const lines: Line[] = []

@@ -11,6 +11,7 @@ export const app: ReplicaSetRow = {
   containerPort: 3000,
   image: 'lb-lab/app:dev',
   prefix: '',
+  faults: true,
   cookieKey: 'SESSION_COOKIE_NAME',
   process: (contract) => ({
     command: process.execPath,

@@ -20,6 +20,7 @@ export const py: ReplicaSetRow = {
     PROMETHEUS_MULTIPROC_DIR: '/tmp/lb-metrics',
   }),
   prefix: '/py',
+  faults: true,
   cookieKey: 'PY_SESSION_COOKIE_NAME',
   prepare() {
     // Built from the pinned requirements when missing (synchronously: the replicas of a set prepare at once).

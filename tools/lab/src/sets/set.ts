@@ -1,7 +1,7 @@
 // What a replica set is to the lab: one row of the table in index.ts. Everything that lists
 // replicas (nginx's upstreams and locations, Prometheus's jobs, the native services, Compose's
-// counts, scale, rollout, fault) loops over that table; a new set is a folder under services/
-// and a row here.
+// counts, scale, rollout, fault) loops over that table. The lab's own sets are rows written here
+// (app.ts, py.ts); a team's service is a file under sets/ that declared.ts reads into a row.
 import type { LabEnv } from '../env.ts'
 
 /** How a replica runs natively, given the environment the replica contract gives it. */
@@ -30,6 +30,12 @@ export interface ReplicaSetRow {
   prefix: string
   /** The setting that names its session cookie (hash_cookie keys on it; the replicas set it). */
   cookieKey: string
+  /** Whether it keeps the fault contract (contract/README.md, Faults): `make fault` refuses it otherwise. */
+  faults: boolean
+  /** The contract variables it reads, where it does not read them all (a declared set's `reads`). */
+  reads?: string[]
+  /** A declared set's folder (absolute): Docker mode builds its image from the Dockerfile there. */
+  folder?: string
   /** Natively: makes what a replica needs before it starts (a virtualenv); throws if it cannot. */
   prepare?(replica: string): void
   /** Natively: the process of `replica`, from the contract's environment for it. */

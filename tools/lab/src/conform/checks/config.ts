@@ -55,7 +55,10 @@ export const config: Check = {
   async run(target: Target) {
     const { set, env } = target
     const secrets = Object.entries(REPLICA_ENV)
-      .filter(([, rule]) => rule.secret && (rule.sets ?? [set.name]).includes(set.name))
+      .filter(
+        ([name, rule]) =>
+          rule.secret && (rule.sets ?? [set.name]).includes(set.name) && (set.reads ?? [name]).includes(name),
+      )
       .map(([name]) => name)
     if (secrets.length === 0)
       return warn(

@@ -75,7 +75,7 @@ async function rollingRestart(target: Target): Promise<{ sent: number; failed: s
         body: JSON.stringify({ text: `conform: rollout ${sent}` }),
       })
       if (post.status !== 201) failed.push(`POST ${describe(post)}`)
-      const get = await request(target.api('/api/whoami'))
+      const get = await request(target.api('/health'))
       if (get.status !== 200) failed.push(`GET ${describe(get)}`)
       // About 150 requests a second from the four: a rollout's load, not the machine's limit.
       await sleep(50)

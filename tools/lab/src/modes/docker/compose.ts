@@ -19,6 +19,7 @@ import {
 import { dockerCli, waitReady } from './containers.ts'
 import { dotEnvPath } from './dotenv.ts'
 import { explainUnready, waitHealthy } from './health.ts'
+import { overlayArgs } from './sets-overlay.ts'
 
 /** `docker compose`, or a Compose v2 binary built from the Go module proxy where the CLI has none. */
 let found: string[] | undefined
@@ -44,10 +45,15 @@ function composeEnv(): NodeJS.ProcessEnv {
     (file) => file && existsSync(file),
   )
   const env = loadLabEnv()
-  const counts = Object.values(REPLICA_SETS).map(({ countKey }) => [countKey, env.get(countKey)])
+  // A declared set's count and cookie may come from its file under sets/, which Compose cannot read.
+  const counts = Object.values(REPLICA_SETS).flatMap(({ countKey, cookieKey }) => [
+    [countKey, env.get(countKey)],
+    [cookieKey, env.get(cookieKey)],
+  ])
   return {
     ...process.env,
     ...Object.fromEntries(counts),
+    SETS: env.list('SETS').join(','),
     LB_ENGINE: env.get('LB_ENGINE'),
     COMPOSE_PROFILES: env.get('LB_ENGINE'),
     ...(ca ? { BUILD_CA_FILE: ca } : {}),
@@ -64,6 +70,7 @@ function composeCli(): string[] {
   return [
     ...composeCommand(),
     ...(existsSync(dotEnvPath) ? [] : ['--env-file', join(repoRoot, '.env.example')]),
+    ...overlayArgs(),
   ]
 }
 
@@ -149,7 +156,7 @@ export class ComposeStack {
     }
     await this.retireOtherEngines(loadLabEnv())
     const { names, missing } = await this.startable()
-    await this.run(['up', '--detach', '--build', '--wait', '--wait-timeout', '300', ...names]).catch(
+    await this.run(['up', '--detach', '--build', '--remove-orphans', '--wait', '--wait-timeout', '300', ...names]).catch(
       async (err: Error) => {
         await explainUnready(this)
         throw err

@@ -48,11 +48,12 @@ export const dockerMode: RunMode = {
   },
 
   async down() {
-    await compose().run(['down'])
+    // Orphans too: the services of a set SETS named when it came up, and does not now.
+    await compose().run(['down', '--remove-orphans'])
   },
 
   async reset() {
-    await compose().run(['down', '--volumes'])
+    await compose().run(['down', '--volumes', '--remove-orphans'])
     rmSync(scaleFile(), { force: true })
   },
 

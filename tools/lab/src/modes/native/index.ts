@@ -7,7 +7,7 @@ import { k6Args } from '../../k6-args.ts'
 import { logFile, repoRoot, stateRoot } from '../../paths.ts'
 import { everyReplica, rememberCounts } from '../../scale.ts'
 import { postgresUser } from '../../system.ts'
-import { LOCALHOST, replicaPort, replicasOf } from '../../topology.ts'
+import { ALL_SET_NAMES, LOCALHOST, parseReplica, replicaPort, replicasOf, SET_NAMES } from '../../topology.ts'
 import { printUrls, tailOf, timed } from '../../verb-output.ts'
 import type { RunMode } from '../run-mode.ts'
 import { checkStateReachable } from './first-run.ts'
@@ -35,6 +35,10 @@ export const nativeMode: RunMode = {
     // Another engine's balancer, left by an `up` with another LB_ENGINE, holds the same ports.
     await new Stack(otherBalancers(env)).down()
     await running.up()
+    // A declared set SETS no longer names stops, once the balancer has left it out (as Compose
+    // removes orphans).
+    const dropped = ALL_SET_NAMES.filter((set) => !SET_NAMES.includes(set))
+    await new Stack(services(everyReplica(), dropped).filter((service) => parseReplica(service.name))).down()
     printUrls(
       env,
       'native',
@@ -48,12 +52,12 @@ export const nativeMode: RunMode = {
 
   async down() {
     // Every replica that could be running, whatever the count says now, and either engine.
-    await new Stack([...services(everyReplica()), ...otherBalancers(everyReplica())]).down()
+    await new Stack([...services(everyReplica(), ALL_SET_NAMES), ...otherBalancers(everyReplica())]).down()
     console.log('lb-lab is down (data kept; `make reset` deletes it)')
   },
 
   async reset() {
-    await new Stack([...services(everyReplica()), ...otherBalancers(everyReplica())]).down()
+    await new Stack([...services(everyReplica(), ALL_SET_NAMES), ...otherBalancers(everyReplica())]).down()
     rmSync(stateRoot, { recursive: true, force: true })
     console.log(`removed ${stateRoot}`)
   },

@@ -18,8 +18,11 @@ import type { Service } from './service.ts'
 export { contractEnv, replica } from './replicas.ts'
 export { type Service, ServiceError } from './service.ts'
 
-/** Every service of the native stack, in an order where dependencies come first. */
-export function services(env: LabEnv): Service[] {
+/**
+ * Every service of the native stack, in an order where dependencies come first; with `sets`,
+ * the replicas of those sets (`down`: every declared set, SETS or not).
+ */
+export function services(env: LabEnv, sets: readonly string[] = SET_NAMES): Service[] {
   return [
     logKeeper(env),
     redis(env),
@@ -27,7 +30,7 @@ export function services(env: LabEnv): Service[] {
     postgres(env, 'primary'),
     postgres(env, 'replica'),
     prometheus(env),
-    ...SET_NAMES.flatMap((set) => replicasOf(env, set).map((name) => replica(env, name))),
+    ...sets.flatMap((set) => replicasOf(env, set).map((name) => replica(env, name))),
     ...balancerServices(env, engineOf(env)),
     consoleService(env),
     ...exporters(env),

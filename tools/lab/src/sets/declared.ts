@@ -1,0 +1,150 @@
+// A team's own service as a replica set: one JSON file under sets/ (sets/README.md says what it
+// holds), read here into the same row the lab's own sets are (set.ts). The lab runs the sets that
+// SETS names; every file is read, so that `down` finds a set that ran with a SETS now unset.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
+import { REPLICA_ENV } from '../contract.ts'
+import { repoRoot } from '../paths.ts'
+import type { ReplicaSetRow } from './set.ts'
+
+export const SETS_DIR = join(repoRoot, 'sets')
+
+/** What a file under sets/ declares (sets/README.md is its reference). */
+export interface Declaration {
+  label: string
+  /** The service's folder, relative to the repository: its Dockerfile is there, and natively its command runs there. */
+  folder: string
+  prefix: string
+  port: number
+  nativePortBase: number
+  replicas: number
+  cookie: string
+  /** The contract variables it reads (contract/replica-env.json): the configuration check's list of secrets comes from here. */
+  reads: string[]
+  native: { build?: string[]; command: string[] }
+  /** Whether it keeps the fault contract (PUT /faults): `make fault` refuses it otherwise. */
+  faults: boolean
+}
+
+const NAME = /^[a-z][a-z_]*[a-z]$/
+const word = (value: unknown) => typeof value === 'string' && value !== ''
+const strings = (value: unknown) => Array.isArray(value) && value.every(word)
+const whole = (value: unknown, low: number, high: number) =>
+  Number.isInteger(value) && (value as number) >= low && (value as number) <= high
+
+/** Each field's rule and what to write instead: the first broken one is the error. */
+const RULES: Array<[keyof Declaration, (value: unknown) => boolean, string]> = [
+  ['label', word, 'a name people read, e.g. "Orders service"'],
+  [
+    'folder',
+    (v) => word(v) && !isAbsolute(v as string),
+    'the folder of its code, relative to the repository',
+  ],
+  [
+    'prefix',
+    (v) => typeof v === 'string' && /^\/[a-z0-9][a-z0-9_-]*$/.test(v),
+    'a path prefix, e.g. "/orders"',
+  ],
+  ['port', (v) => whole(v, 1, 65535), 'the port it listens on in its container'],
+  ['nativePortBase', (v) => whole(v, 1024, 65526), "a port below replica 1's natively (1024 to 65526)"],
+  ['replicas', (v) => whole(v, 1, 9), 'how many replicas run, 1 to 9'],
+  ['cookie', (v) => typeof v === 'string' && /^[A-Za-z0-9_]+$/.test(v), "its session cookie's name"],
+  [
+    'reads',
+    (v) => strings(v) && (v as string[]).every((name) => name in REPLICA_ENV),
+    'the contract variables it reads (contract/replica-env.json)',
+  ],
+  [
+    'native',
+    (v) => {
+      const native = v as Declaration['native'] | undefined
+      return strings(native?.command) && (native?.build === undefined || strings(native.build))
+    },
+    '{ "command": [...], "build": [...] }: argument lists, run in its folder',
+  ],
+  ['faults', (v) => typeof v === 'boolean', 'true if it keeps the fault contract, else false'],
+]
+
+export function parseDeclaration(name: string, text: string, file: string): Declaration {
+  if (!NAME.test(name) || name === 'app' || name === 'py')
+    throw new Error(`${file}: a set's name (its file's) is lower-case letters, not app or py: ${name}`)
+  let value: Record<string, unknown>
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new Error(`${file}: not JSON (${(err as Error).message})`)
+  }
+  for (const [field, valid, expected] of RULES) {
+    if (!valid(value[field])) throw new Error(`${file}: "${field}" must be ${expected}`)
+  }
+  return value as unknown as Declaration
+}
+
+/** Every set declared under sets/, by name. */
+export function readDeclarations(dir = SETS_DIR): Map<string, Declaration> {
+  const files = existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith('.json')) : []
+  return new Map(
+    files.sort().map((file) => {
+      const name = file.slice(0, -'.json'.length)
+      return [name, parseDeclaration(name, readFileSync(join(dir, file), 'utf8'), `sets/${file}`)]
+    }),
+  )
+}
+
+/** The variables a declared set adds to the lab's (named as .env names the lab's sets'). */
+export function setKeys(name: string) {
+  const upper = name.toUpperCase()
+  return {
+    countKey: `${upper}_REPLICAS`,
+    portBaseKey: `${upper}_PORT_BASE`,
+    cookieKey: `${upper}_SESSION_COOKIE_NAME`,
+  }
+}
+
+/** Their defaults, from each declaration: .env and the environment override them as any other. */
+export function declaredDefaults(declarations = readDeclarations()): Map<string, string> {
+  const defaults = new Map<string, string>()
+  for (const [name, declared] of declarations) {
+    const keys = setKeys(name)
+    defaults.set(keys.countKey, String(declared.replicas))
+    defaults.set(keys.portBaseKey, String(declared.nativePortBase))
+    defaults.set(keys.cookieKey, declared.cookie)
+  }
+  return defaults
+}
+
+/** A declared set as the lab's row: its image is built from its folder's Dockerfile. */
+export function declaredRow(name: string, declared: Declaration): ReplicaSetRow {
+  const folder = resolve(repoRoot, declared.folder)
+  return {
+    name,
+    label: declared.label,
+    ...setKeys(name),
+    containerPort: declared.port,
+    image: `lb-lab/${name}:dev`,
+    prefix: declared.prefix,
+    faults: declared.faults,
+    reads: declared.reads,
+    folder,
+    prepare() {
+      const build = declared.native.build
+      if (!build) return
+      const [command = '', ...args] = build
+      const result = spawnSync(command, args, { cwd: folder, stdio: ['ignore', 'inherit', 'inherit'] })
+      if (result.status !== 0)
+        throw new Error(
+          `${name}: \`${build.join(' ')}\` in ${declared.folder} failed (${result.error?.message ?? `exit ${result.status}`})`,
+        )
+    },
+    process: (contract) => {
+      const [command = '', ...args] = declared.native.command
+      return {
+        command: isAbsolute(command) || !command.includes('/') ? command : join(folder, command),
+        args,
+        cwd: folder,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...contract },
+      }
+    },
+  }
+}
