@@ -84,9 +84,11 @@ reset: deps ## Stop everything and delete all state (native: databases, logs; Do
 dashboards: deps ## Write grafana/dashboards/*.json from their code in grafana/src/
 	@$(NODE) grafana/src/build.ts
 
-lint: deps py-venv ## Biome (TypeScript, YAML) and Ruff (the Python sample): lint and formatting
+lint: deps py-venv ## Biome (TypeScript, YAML), Ruff (the Python sample), gofmt and go vet (the Go example)
 	@$(NODE) node_modules/.bin/biome check .
 	@$(PY_VENV)/bin/ruff check --quiet $(PY_DIR) && $(PY_VENV)/bin/ruff format --check --quiet $(PY_DIR)
+	@unformatted=$$(gofmt -l examples/go-notes); [ -z "$$unformatted" ] || { echo "gofmt: $$unformatted"; exit 1; }
+	@cd examples/go-notes && go vet ./...
 
 typecheck: deps ## tsc --noEmit over the whole repo (the console page and the browser suite with the DOM's types)
 	@$(NODE) node_modules/.bin/tsc --noEmit -p .

@@ -14,10 +14,17 @@ export const composeRaw = (): any => parse(composeText(), { merge: true })
 
 /** Compose's own loader (bin/compose-check, built by make): the resolved project, or its error. */
 // biome-ignore lint/suspicious/noExplicitAny: Compose project JSON
-export async function composeProject(envFile = join(repoRoot, '.env.example')): Promise<any> {
-  const { stdout } = await run(join(repoRoot, 'bin/compose-check'), ['-env-file', envFile, COMPOSE_FILE], {
-    cwd: repoRoot,
-    maxBuffer: 16 * 1024 * 1024,
-  })
+export async function composeProject(
+  envFile = join(repoRoot, '.env.example'),
+  more: string[] = [],
+): Promise<any> {
+  const { stdout } = await run(
+    join(repoRoot, 'bin/compose-check'),
+    ['-env-file', envFile, COMPOSE_FILE, ...more],
+    {
+      cwd: repoRoot,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  )
   return JSON.parse(stdout)
 }

@@ -3,7 +3,10 @@
 // schema it embeds, then interpolates, merges anchors and checks references. It prints the
 // resolved project as JSON for the drift tests.
 //
-//	go run ./tools/compose-check -env-file .env.example compose.yaml
+//	go run ./tools/compose-check -env-file .env.example compose.yaml [more.yaml ...]
+//
+// More files are merged over the first, as `docker compose -f a -f b` does (the lab's overlay for
+// the sets declared under sets/).
 package main
 
 import (
@@ -20,16 +23,16 @@ import (
 func main() {
 	envFile := flag.String("env-file", ".env.example", "variables for interpolation")
 	flag.Parse()
-	file := flag.Arg(0)
-	if file == "" {
-		file = "compose.yaml"
+	files := flag.Args()
+	if len(files) == 0 {
+		files = []string{"compose.yaml"}
 	}
-	dir, err := filepath.Abs(filepath.Dir(file))
+	dir, err := filepath.Abs(filepath.Dir(files[0]))
 	if err != nil {
 		fail(err)
 	}
 	options, err := cli.NewProjectOptions(
-		[]string{file},
+		files,
 		cli.WithWorkingDirectory(dir),
 		cli.WithEnvFiles(*envFile),
 		cli.WithDotEnv,
