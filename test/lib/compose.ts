@@ -13,10 +13,10 @@ export const composeText = () => readFileSync(COMPOSE_FILE, 'utf8')
 export const composeRaw = (): any => parse(composeText(), { merge: true })
 
 /** Compose's own loader (bin/compose-check, built by make): the resolved project, or its error. */
-// biome-ignore lint/suspicious/noExplicitAny: Compose project JSON
 export async function composeProject(
   envFile = join(repoRoot, '.env.example'),
   more: string[] = [],
+  // biome-ignore lint/suspicious/noExplicitAny: Compose project JSON
 ): Promise<any> {
   const { stdout } = await run(
     join(repoRoot, 'bin/compose-check'),

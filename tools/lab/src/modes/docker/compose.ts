@@ -156,12 +156,19 @@ export class ComposeStack {
     }
     await this.retireOtherEngines(loadLabEnv())
     const { names, missing } = await this.startable()
-    await this.run(['up', '--detach', '--build', '--remove-orphans', '--wait', '--wait-timeout', '300', ...names]).catch(
-      async (err: Error) => {
-        await explainUnready(this)
-        throw err
-      },
-    )
+    await this.run([
+      'up',
+      '--detach',
+      '--build',
+      '--remove-orphans',
+      '--wait',
+      '--wait-timeout',
+      '300',
+      ...names,
+    ]).catch(async (err: Error) => {
+      await explainUnready(this)
+      throw err
+    })
     await this.reconfigure()
     // The certificate the config service made, where native mode keeps its own (curl --cacert).
     mkdirSync(dirname(devCertificate('docker')), { recursive: true })
