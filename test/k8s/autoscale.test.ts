@@ -57,6 +57,22 @@ async function whyFailed(failed: Hit[]): Promise<string> {
   return `the balancer on the failed requests:\n${lines.slice(0, 10).join('\n')}\nwarnings:\n${events.split('\n').slice(-25).join('\n')}`
 }
 
+/**
+ * The probes that failed since `since` (the kubelet's Unhealthy events), on every run: a pod
+ * taken out of its Service for an answer too slow is the one way this suite knows to lose
+ * requests while nothing stops (every pod out at once leaves the balancer none: 502).
+ */
+async function probeFailures(since: Date): Promise<string[]> {
+  const out = await kubectlOk([
+    'get',
+    'events',
+    '--field-selector=reason=Unhealthy',
+    '-o',
+    'jsonpath={range .items[*]}{.lastTimestamp} {.involvedObject.name}: {.message}{"\\n"}{end}',
+  ]).catch((err) => String(err))
+  return out.split('\n').filter((line) => line && new Date(line.split(' ')[0] as string) >= since)
+}
+
 const readyPods = async () =>
   Number((await kubectlOk(['get', 'deployment/app', '-o', 'jsonpath={.status.readyReplicas}'])) || 0)
 
@@ -65,6 +81,7 @@ describe('the autoscaler on Kubernetes', () => {
     const floor = replicaCount(env, 'app')
     // From the floor: after another suite's load the autoscaler may still be scaling in.
     await until(`${floor} app pods`, async () => (await readyPods()) === floor, 180_000)
+    const began = new Date(Math.floor(Date.now() / 1000) * 1000)
     const load = paced('/api/work?cpu=10', 40)
     let hits: Hit[] = []
     let out = 0
@@ -88,6 +105,10 @@ describe('the autoscaler on Kubernetes', () => {
     const back = await until('the floor again', async () => (await readyPods()) === floor, 180_000)
     t.diagnostic(
       `${hits.length} requests; ${ready} pods ready ${out.toFixed(0)} s after the load began, each serving; back to ${floor} ${back.toFixed(0)} s after it ended`,
+    )
+    const unhealthy = await probeFailures(began)
+    t.diagnostic(
+      `probes failed meanwhile: ${unhealthy.length}${unhealthy.length ? `\n${unhealthy.slice(0, 10).join('\n')}` : ''}`,
     )
     const failed = hits.filter((h) => h.status !== 200)
     if (failed.length > 0) t.diagnostic(await whyFailed(failed))

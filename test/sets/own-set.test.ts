@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import type { Report } from '../../tools/lab/src/conform/index.ts'
-import { BASE, lab, MODE } from '../lib/stack.ts'
+import { HTTPS, request } from '../lib/raw.ts'
+import { BASE, lab, MODE, until } from '../lib/stack.ts'
 
 const cli = fileURLToPath(new URL('../../tools/lab/src/cli.ts', import.meta.url))
 const GO = ['go1', 'go2', 'go3']
@@ -54,6 +55,27 @@ describe(`your own service as a replica set (${MODE} mode): the Go example`, () 
       served.push(res.headers.get('x-replica') ?? '')
     }
     assert.deepEqual([...new Set(served)].sort(), GO)
+  })
+
+  it('the console shows the set under its label, its three replicas serving', async () => {
+    type Set = { name: string; label: string; base: string; replicas: Array<{ name: string; state: string }> }
+    let go: Set | undefined
+    // The console probes every few seconds: serving once its probes have answered.
+    await until(
+      'go in the console, every replica serving',
+      async () => {
+        const { sets } = JSON.parse((await request(`${HTTPS}/console/api/state`)).body) as { sets: Set[] }
+        go = sets.find((set) => set.name === 'go')
+        return go?.replicas.every((replica) => replica.state === 'serving') ?? false
+      },
+      15_000,
+    )
+    assert.equal(go?.label, 'Go notes (example)')
+    assert.equal(go?.base, '/go')
+    assert.deepEqual(
+      go?.replicas.map((replica) => replica.name),
+      GO,
+    )
   })
 
   it('make fault refuses it by name: its declaration says it keeps no fault contract', async () => {
