@@ -3,7 +3,7 @@ import type { Server } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, LogController } from 'fastify'
 import type { Config } from './config.ts'
-import labInstruments from './lab/index.ts'
+import labInstruments from './lab/index.ts' // lab-only
 import configPlugin from './plugins/core/config.ts'
 import deadlinePlugin from './plugins/core/deadline.ts'
 import drainingPlugin from './plugins/core/draining.ts'
@@ -69,7 +69,7 @@ export async function buildApp(config: Config, options: FastifyHttpOptions<Serve
   await app.register(postgresPlugin)
   await app.register(objectstorePlugin)
   // The lab's instruments (lab/index.ts): a service copied from this one drops this line.
-  await app.register(labInstruments)
+  await app.register(labInstruments) // lab-only
 
   await app.register(healthRoutes)
   await app.register(whoamiRoutes)

@@ -67,9 +67,9 @@ export const ConfigSchema = Type.Object({
   // The lab's anti-pattern switches (contract/README.md): each turns on a mistake a replica
   // behind a balancer must not make, so that people see what it costs and `make conform` fails
   // its line. The defaults are the right way; a service copied from this one drops all three.
-  SESSION_STORE: Type.Enum(['redis', 'memory'], { default: 'redis' }),
-  MEDIA_STORE: Type.Enum(['objectstore', 'disk'], { default: 'objectstore' }),
-  SHUTDOWN_DRAIN: Type.Enum(['on', 'off'], { default: 'on' }),
+  SESSION_STORE: Type.Enum(['redis', 'memory'], { default: 'redis' }), // lab-only
+  MEDIA_STORE: Type.Enum(['objectstore', 'disk'], { default: 'objectstore' }), // lab-only
+  SHUTDOWN_DRAIN: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { withoutDrain } from './lab/anti-patterns.ts' // lab-only
 import { replicaIdFromDns } from './replica-name.ts'
 
 let config: ReturnType<typeof loadConfig>
@@ -29,18 +30,17 @@ const app = await buildApp(config, {
   http: { maxHeaderSize: 32 * 1024 },
 })
 
-// SHUTDOWN_DRAIN=off is the lab's anti-pattern switch (lab/anti-patterns.ts): no handler, so
-// SIGTERM ends the process at once, as Node's default does. A copied service keeps the drain only.
-if (config.SHUTDOWN_DRAIN === 'on')
-  closeWithGrace(
-    // The drain's own budget (plugins/draining.ts), then a little for the pools and clients to close.
-    { delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 2000, logger: app.log },
-    async ({ signal, err }) => {
-      if (err) app.log.error({ err }, 'shutting down after an uncaught error')
-      else app.log.info({ signal }, 'shutting down')
-      await app.drainAndClose()
-      app.log.info('closed cleanly')
-    },
-  )
+closeWithGrace(
+  // The drain's own budget (plugins/draining.ts), then a little for the pools and clients to close.
+  { delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 2000, logger: app.log },
+  async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an uncaught error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.drainAndClose()
+    app.log.info('closed cleanly')
+  },
+)
+// The lab's anti-pattern switch SHUTDOWN_DRAIN=off (lab/anti-patterns.ts): no SIGTERM handler.
+if (config.SHUTDOWN_DRAIN === 'off') withoutDrain() // lab-only
 
 await app.listen({ host: config.HOST, port: config.PORT })

@@ -39,3 +39,18 @@ export function diskMedia(app: FastifyInstance) {
     url: (key: string) => `/api/media/${key}`,
   }
 }
+
+/** MEDIA_STORE=disk in place of the object store: uploads written to, and served from, this replica's disk. */
+export function useDiskMedia(app: FastifyInstance): void {
+  const disk = diskMedia(app)
+  app.decorate('putMedia', disk.put)
+  app.decorate('mediaUrl', disk.url)
+}
+
+/**
+ * SHUTDOWN_DRAIN=off: the drain's SIGTERM handler removed, so SIGTERM ends the process at once,
+ * as Node's default does: what is in flight is cut.
+ */
+export function withoutDrain(): void {
+  process.removeAllListeners('SIGTERM')
+}

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import fp from 'fastify-plugin'
 import { Histogram } from 'prom-client'
-import { diskMedia } from '../../lab/anti-patterns.ts'
+import { useDiskMedia } from '../../lab/anti-patterns.ts' // lab-only
 import { createS3, putObject } from '../../media/store.ts'
 
 declare module 'fastify' {
@@ -20,13 +20,8 @@ declare module 'fastify' {
  */
 export default fp(
   async (app) => {
-    // The lab's anti-pattern switch MEDIA_STORE=disk (lab/anti-patterns.ts); a copied service drops it.
-    if (app.config.MEDIA_STORE === 'disk') {
-      const disk = diskMedia(app)
-      app.decorate('putMedia', disk.put)
-      app.decorate('mediaUrl', disk.url)
-      return
-    }
+    // The lab's anti-pattern switch MEDIA_STORE=disk (lab/anti-patterns.ts).
+    if (app.config.MEDIA_STORE === 'disk') return useDiskMedia(app) // lab-only
     app.decorate('mediaUrl', (key: string) => `/media/${key}`)
     const s3: S3Client = createS3(app.config)
     const duration = new Histogram({

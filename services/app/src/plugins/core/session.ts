@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
 import { DependencyUnavailable, httpError } from '../../errors.ts'
-import { memorySessionStore } from '../../lab/anti-patterns.ts'
+import { memorySessionStore } from '../../lab/anti-patterns.ts' // lab-only
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -155,16 +155,14 @@ export default fp(
       request.session = null as unknown as FastifySessionObject
     })
 
+    // Same callback API, typed by express-session on one side and @fastify/session on the other.
+    let sessionStore = store as unknown as FastifySessionOptions['store']
+    // The lab's anti-pattern switch SESSION_STORE=memory (lab/anti-patterns.ts).
+    if (app.config.SESSION_STORE === 'memory') sessionStore = memorySessionStore() // lab-only
     await app.register(session, {
       secret: signer,
       cookieName: SESSION_COOKIE_NAME,
-      // Same callback API, typed by express-session on one side and @fastify/session on the other.
-      // SESSION_STORE=memory is the lab's anti-pattern switch (lab/anti-patterns.ts); a copied
-      // service keeps Redis only.
-      store:
-        app.config.SESSION_STORE === 'memory'
-          ? memorySessionStore()
-          : (store as unknown as FastifySessionOptions['store']),
+      store: sessionStore,
       // No Redis key for a client that never stores anything (load tests send many of those).
       saveUninitialized: false,
       // Renewed above, by EXPIRE.
