@@ -357,6 +357,11 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
 async function ownSetPart(recorder: Recorder, mode: 'native' | 'docker', env: Record<string, string>) {
   const withGo = { ...env, SETS: 'go' }
   await recorder.step(`${mode}: own set`, [mode], async () => {
+    // Its own tests first, natively, as its team runs them.
+    if (mode === 'native') {
+      const unit = await sh('go', ['-C', 'examples/go-notes', 'test', './...'])
+      if (unit !== 0) return unit
+    }
     const up = await sh(NODE, [LAB, 'up'], withGo)
     try {
       return up === 0 ? await nodeTests(`${mode}-own-set`, ['test/sets/*.test.ts'], withGo) : up
