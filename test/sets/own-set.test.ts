@@ -78,6 +78,25 @@ describe(`your own service as a replica set (${MODE} mode): the Go example`, () 
     )
   })
 
+  it('make scale s=go takes it to four replicas, the fourth serving through the balancer, and back to three', async () => {
+    await lab(['scale', '4', 'go'])
+    try {
+      await until(
+        'go4 answering through the balancer',
+        async () => {
+          const res = await fetch(`${BASE}/go/health`)
+          return res.headers.get('x-replica') === 'go4'
+        },
+        30_000,
+      )
+    } finally {
+      await lab(['scale', '3', 'go'])
+    }
+    const served = new Set<string>()
+    for (let n = 0; n < 12; n++) served.add((await fetch(`${BASE}/go/health`)).headers.get('x-replica') ?? '')
+    assert.deepEqual([...served].sort(), GO)
+  })
+
   it('make fault refuses it by name: its declaration says it keeps no fault contract', async () => {
     await assert.rejects(
       lab(['fault', 'go2', 'latencyMs=100']),

@@ -5,7 +5,7 @@
 import { loadLabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
 import type { RunMode } from '../modes/run-mode.ts'
-import { replicaSet, replicasOf } from '../topology.ts'
+import { replicaSet, replicasOf, SET_NAMES } from '../topology.ts'
 import type { Check, Finding, Target } from './check.ts'
 import { config } from './checks/config.ts'
 import { files } from './checks/files.ts'
@@ -42,6 +42,10 @@ export async function conform(
 ): Promise<Report> {
   const env = loadLabEnv()
   const set = replicaSet(setName)
+  if (!SET_NAMES.includes(setName))
+    throw new Error(
+      `conform: ${setName} is declared (sets/${setName}.json) but SETS does not name it: make up SETS=${setName}`,
+    )
   const unknown = only.filter((id) => !CHECKS.some((check) => check.id === id))
   if (unknown.length > 0)
     throw new Error(`conform: no check ${unknown.join(', ')} (${CHECKS.map((c) => c.id).join(', ')})`)
