@@ -38,7 +38,13 @@ describe('a set declared under sets/', () => {
       () => parseDeclaration('orders', JSON.stringify(unknown), 'sets/orders.json'),
       /"reads" must be the contract variables it reads/,
     )
-    assert.throws(() => parseDeclaration('app', goFile, 'sets/app.json'), /not app or py/)
+    for (const taken of ['app', 'py', 'redis', 'nginx'])
+      assert.throws(
+        () => parseDeclaration(taken, goFile, `sets/${taken}.json`),
+        new RegExp(
+          `^Error: sets/${taken}\\.json: ${taken} is one of the lab's own services \\(compose\\.yaml\\)`,
+        ),
+      )
     assert.throws(() => parseDeclaration('orders2', goFile, 'sets/orders2.json'), /lower-case letters/)
   })
 

@@ -66,9 +66,30 @@ const RULES: Array<[keyof Declaration, (value: unknown) => boolean, string]> = [
   ['faults', (v) => typeof v === 'boolean', 'true if it keeps the fault contract, else false'],
 ]
 
+/**
+ * The names compose.yaml gives its services (app, py, redis, nginx...): a set is a Compose service
+ * of its name in Docker mode, so it may not take one. Read from the file's top-level `services:`
+ * block, each service a key indented by two spaces.
+ */
+function composeServices(): string[] {
+  let section = ''
+  const names: string[] = []
+  for (const line of readFileSync(join(repoRoot, 'compose.yaml'), 'utf8').split('\n')) {
+    const top = /^([a-z][\w-]*):/.exec(line)
+    if (top) section = top[1] as string
+    const key = /^ {2}([a-z][\w-]*):\s*$/.exec(line)
+    if (section === 'services' && key) names.push(key[1] as string)
+  }
+  return names
+}
+
 export function parseDeclaration(name: string, text: string, file: string): Declaration {
-  if (!NAME.test(name) || name === 'app' || name === 'py')
-    throw new Error(`${file}: a set's name (its file's) is lower-case letters, not app or py: ${name}`)
+  if (!NAME.test(name))
+    throw new Error(`${file}: a set's name (its file's) is lower-case letters (and _): ${name}`)
+  if (composeServices().includes(name))
+    throw new Error(
+      `${file}: ${name} is one of the lab's own services (compose.yaml): name the set otherwise`,
+    )
   let value: Record<string, unknown>
   try {
     value = JSON.parse(text)
