@@ -124,8 +124,14 @@ export function setKeys(name: string) {
 }
 
 /** Their defaults, from each declaration: .env and the environment override them as any other. */
-export function declaredDefaults(declarations = readDeclarations()): Map<string, string> {
+export function declaredDefaults(): Map<string, string> {
   const defaults = new Map<string, string>()
+  let declarations: Map<string, Declaration>
+  try {
+    declarations = readDeclarations()
+  } catch {
+    return defaults // the CLI says what is wrong with the file (sets/index.ts, checkSets)
+  }
   for (const [name, declared] of declarations) {
     const keys = setKeys(name)
     defaults.set(keys.countKey, String(declared.replicas))

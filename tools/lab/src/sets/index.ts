@@ -7,14 +7,24 @@ import { declaredRow, readDeclarations } from './declared.ts'
 import { py } from './py.ts'
 import type { ReplicaSetRow } from './set.ts'
 
-const DECLARED: Readonly<Record<string, ReplicaSetRow>> = Object.fromEntries(
-  [...readDeclarations()].map(([name, declared]) => [name, declaredRow(name, declared)]),
-)
+// A file under sets/ that does not parse is the CLI's error to report (checkSets), not an import's.
+let unreadable: Error | undefined
+const DECLARED: Readonly<Record<string, ReplicaSetRow>> = (() => {
+  try {
+    return Object.fromEntries(
+      [...readDeclarations()].map(([name, declared]) => [name, declaredRow(name, declared)]),
+    )
+  } catch (err) {
+    unreadable = err as Error
+    return {}
+  }
+})()
 
 const named = () => loadLabEnv().list('SETS')
 
-/** SETS names a file sets/ does not have: the CLI refuses to go on (checked there, not at import). */
+/** A file under sets/ is wrong, or SETS names one that is not there: the CLI refuses to go on (checked there, not at import). */
 export function checkSets(): void {
+  if (unreadable) throw unreadable
   const unknown = named().filter((name) => !DECLARED[name])
   if (unknown.length)
     throw new Error(
