@@ -71,7 +71,13 @@ const RULES: Array<[keyof Declaration, (value: unknown) => boolean, string]> = [
  * of its name in Docker mode, so it may not take one. Read from the file's top-level `services:`
  * block, each service a key indented by two spaces.
  */
+let composeNames: string[] | undefined
 function composeServices(): string[] {
+  composeNames ??= readComposeServices()
+  return composeNames
+}
+
+function readComposeServices(): string[] {
   let section = ''
   const names: string[] = []
   for (const line of readFileSync(join(repoRoot, 'compose.yaml'), 'utf8').split('\n')) {
@@ -103,7 +109,15 @@ export function parseDeclaration(name: string, text: string, file: string): Decl
 }
 
 /** Every set declared under sets/, by name. */
-export function readDeclarations(dir = SETS_DIR): Map<string, Declaration> {
+/** Read once per command: loadLabEnv asks for the defaults each time it runs. */
+let declared: Map<string, Declaration> | undefined
+
+export function readDeclarations(): Map<string, Declaration> {
+  declared ??= readDeclarationsIn(SETS_DIR)
+  return declared
+}
+
+function readDeclarationsIn(dir: string): Map<string, Declaration> {
   const files = existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith('.json')) : []
   return new Map(
     files.sort().map((file) => {
