@@ -11,6 +11,7 @@ import { describe, it } from 'node:test'
 import { kubectlOk } from '../../tools/lab/src/modes/k8s/kubectl.ts'
 import { replicaCount } from '../../tools/lab/src/topology.ts'
 import { env, type Hit, hit, MODE, until } from '../lib/stack.ts'
+import { probeFailures } from './pods.ts'
 
 assert.equal(MODE, 'k8s', 'this suite runs against MODE=k8s')
 
@@ -55,22 +56,6 @@ async function whyFailed(failed: Hit[]): Promise<string> {
   ]).catch((err) => String(err))
   const lines = log.split('\n').filter((line) => [...ids].some((id) => id && line.includes(id as string)))
   return `the balancer on the failed requests:\n${lines.slice(0, 10).join('\n')}\nwarnings:\n${events.split('\n').slice(-25).join('\n')}`
-}
-
-/**
- * The probes that failed since `since` (the kubelet's Unhealthy events), on every run: a pod
- * taken out of its Service for an answer too slow is the one way this suite knows to lose
- * requests while nothing stops (every pod out at once leaves the balancer none: 502).
- */
-async function probeFailures(since: Date): Promise<string[]> {
-  const out = await kubectlOk([
-    'get',
-    'events',
-    '--field-selector=reason=Unhealthy',
-    '-o',
-    'jsonpath={range .items[*]}{.lastTimestamp} {.involvedObject.name}: {.message}{"\\n"}{end}',
-  ]).catch((err) => String(err))
-  return out.split('\n').filter((line) => line && new Date(line.split(' ')[0] as string) >= since)
 }
 
 const readyPods = async () =>

@@ -17,3 +17,19 @@ export async function pods(set: string): Promise<string[]> {
     .map((pod) => pod.metadata.name)
     .sort()
 }
+
+/**
+ * The probes that failed since `since` (the kubelet's Unhealthy events): a pod taken out of its
+ * Service for an answer too slow leaves the balancer's rotation (every pod out at once: 502s) and
+ * comes back through its health checks and slow start, skewing the shares meanwhile.
+ */
+export async function probeFailures(since: Date): Promise<string[]> {
+  const out = await kubectlOk([
+    'get',
+    'events',
+    '--field-selector=reason=Unhealthy',
+    '-o',
+    'jsonpath={range .items[*]}{.lastTimestamp} {.involvedObject.name}: {.message}{"\\n"}{end}',
+  ]).catch((err) => String(err))
+  return out.split('\n').filter((line) => line && new Date(line.split(' ')[0] as string) >= since)
+}
