@@ -10,7 +10,7 @@ s ?=
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
-.PHONY: help deps py-venv k8s-validate pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout conform bench lint typecheck test test-native test-docker test-plan images
+.PHONY: help deps py-venv k8s-validate pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout conform bench lint typecheck test test-native test-docker test-plan images traffic lesson check
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_ENGINE=nginx|haproxy] [LB_STRATEGY=...] [MODE=native|docker|k8s]'
@@ -74,6 +74,16 @@ fault: deps ## Break one replica: make fault s=app2 latency=300ms errors=10% sta
 	@$(LAB) fault $(s) $(foreach k,$(FAULT_KEYS),$(if $($(k)),$(k)=$($(k)))) $(filter clear,$(MAKECMDGOALS))
 clear: ## Used as `make fault s=app2 clear`: clears that replica's faults
 	@:
+
+# The workshop (lessons/README.md). `n` is the lesson's number (as it is scale's count).
+traffic: deps ## Requests through the balancer, per replica: path=/api/whoami n=200 c=4 rate=0 method=GET session=1
+	@$(LAB) traffic $(foreach k,path n c rate method session,$(if $($(k)),$(k)=$($(k))))
+
+lesson: deps ## The workshop: list the lessons, or begin one and print its page: make lesson n=1
+	@$(LAB) lesson $(n)
+
+check: deps ## Whether the lesson's checkpoint was reached, on the live stack: make check n=1 (default: the lesson in progress)
+	@$(LAB) check $(n)
 
 reclone: deps ## Clone the standby (pg-replica) from the primary again, after its slot was lost
 	@$(LAB) reclone

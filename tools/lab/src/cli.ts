@@ -16,6 +16,9 @@ import { rollout, rolloutTargets } from './rollout.ts'
 import { scaleRequest } from './scale.ts'
 import { checkSets, ROOT_SET, SET_NAMES } from './topology.ts'
 import { needTarget, tailOf } from './verb-output.ts'
+import { checkLesson, currentLesson, listLessons, startLesson } from './workshop/lessons.ts'
+import { describeRun } from './workshop/runs.ts'
+import { parseTraffic, traffic } from './workshop/traffic.ts'
 
 const HELP = `usage: lab <verb> [service]
 
@@ -38,6 +41,12 @@ const HELP = `usage: lab <verb> [service]
                       set (all at once), clear or list the faults of one replica (contract/README.md)
   rollout [set|svc]   restart every replica of app (or of py, or svc alone) one at a time, each back
                       in rotation before the next; no reload of nginx
+  traffic [key=value ...]
+                      requests through the balancer, summed up per replica: path=/api/whoami n=200
+                      c=4 rate=0 (per second; 0: as fast as c allows) method=GET|POST session=1
+                      (one visitor's cookie, POST /api/visits: the count each answer gives)
+  lesson [n]          the workshop's lessons (lessons/README.md); with n, lesson n's page, begun
+  check [n]           whether lesson n's checkpoint (default: the lesson in progress) was reached
   k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
   mode                which mode the next verb acts on, and why
   conform [set] [--json] [--only=id,...]
@@ -111,6 +120,17 @@ const VERBS: Record<
       if (a.rest.includes('--json')) console.log(JSON.stringify(report, null, 2))
       else printReport(report)
       if (!report.passed) process.exitCode = 1
+    },
+  },
+  traffic: {
+    run: async (_m, a) => console.log(describeRun(await traffic(loadLabEnv(), a.mode, parseTraffic(a.rest)))),
+  },
+  lesson: { run: async (_m, a) => console.log(a.target ? startLesson(a.target) : listLessons()) },
+  check: {
+    run: async (_m, a) => {
+      const { passed, said } = await checkLesson(loadLabEnv(), a.mode, a.target ?? currentLesson())
+      console.log(said)
+      if (!passed) process.exitCode = 1
     },
   },
   env: { needs: 'env', run: (m, a) => m.env?.(needTarget('env', a.target)) ?? Promise.resolve() },

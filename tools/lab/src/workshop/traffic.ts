@@ -1,0 +1,125 @@
+// `make traffic`: requests through the balancer, as a person would send them with curl in a loop,
+// summed up per replica (share, statuses, median and p95). Each run is also written down
+// (runs.ts), with what the console said the balancer was doing, for a lesson's checkpoint to
+// read: the observation is the student's own traffic, not a request the check makes for them.
+import type { LabEnv } from '../env.ts'
+import type { Mode } from '../mode.ts'
+import { replicaSet } from '../topology.ts'
+import { type Answer, balancerNow, type Run, recordRun } from './runs.ts'
+
+/** Bounds: a lesson's traffic is a short, polite stream, never a load test. */
+const LIMITS = { n: 5000, c: 32, rate: 500 }
+
+export interface TrafficOptions {
+  path: string
+  method: 'GET' | 'POST'
+  n: number
+  c: number
+  /** Requests per second, paced whatever the answers' pace; 0: as fast as `c` allows. */
+  rate: number
+  /** One visitor: a cookie jar kept across requests, POST /api/visits of the set the path is under. */
+  session: boolean
+}
+
+const USAGE =
+  'traffic: path=/api/whoami n=200 c=4 rate=0 method=GET|POST session=1 (n<=5000, c<=32, rate<=500 per second)'
+
+export function parseTraffic(args: string[]): TrafficOptions {
+  const given = new Map<string, string>()
+  for (const arg of args) {
+    const [key, value] = arg.split('=', 2)
+    if (!key || value === undefined || !['path', 'n', 'c', 'rate', 'method', 'session'].includes(key))
+      throw new Error(`${USAGE}; not ${arg}`)
+    given.set(key, value)
+  }
+  const count = (key: 'n' | 'c' | 'rate', fallback: number) => {
+    const value = Number(given.get(key) ?? fallback)
+    if (!Number.isInteger(value) || value < (key === 'rate' ? 0 : 1) || value > LIMITS[key])
+      throw new Error(`${USAGE}; not ${key}=${given.get(key)}`)
+    return value
+  }
+  const session = given.get('session') === '1'
+  const path = given.get('path') ?? (session ? '/api/visits' : '/api/whoami')
+  if (!/^\/[\w\-./?=&%]*$/.test(path)) throw new Error(`${USAGE}; a path from the root, not ${path}`)
+  const method = (given.get('method') ?? (session ? 'POST' : 'GET')).toUpperCase()
+  if (method !== 'GET' && method !== 'POST') throw new Error(`${USAGE}; not method=${method}`)
+  return { path, method, n: count('n', 200), c: count('c', 4), rate: count('rate', 0), session }
+}
+
+/** The cookie of the set whose prefix the path is under (the root set's when none). */
+function cookieName(env: LabEnv, path: string): string {
+  const set = path.startsWith('/py/') ? replicaSet('py') : replicaSet('app')
+  return env.get(set.cookieKey)
+}
+
+async function send(
+  base: string,
+  options: TrafficOptions,
+  jar: { cookie: string; name: string },
+): Promise<Answer> {
+  const started = performance.now()
+  try {
+    const response = await fetch(`${base}${options.path}`, {
+      method: options.method,
+      headers: {
+        ...(jar.cookie ? { cookie: jar.cookie } : {}),
+        ...(options.method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      },
+      body: options.method === 'POST' ? '{}' : undefined,
+      signal: AbortSignal.timeout(30_000),
+    })
+    const text = await response.text()
+    const answer: Answer = {
+      status: response.status,
+      replica: response.headers.get('x-replica'),
+      ms: Math.round(performance.now() - started),
+    }
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${jar.name}=`))
+    if (cookie) jar.cookie = cookie.split(';')[0] as string
+    if (options.session) {
+      const visits = (JSON.parse(text || '{}') as { visits?: unknown }).visits
+      if (typeof visits === 'number') answer.visits = visits
+    }
+    return answer
+  } catch (err) {
+    // No answer at all (refused, reset, timed out): what a client of a cut connection sees.
+    return {
+      status: 0,
+      replica: null,
+      ms: Math.round(performance.now() - started),
+      error: (err as Error).name,
+    }
+  }
+}
+
+export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions): Promise<Run> {
+  const base = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+  const balancer = await balancerNow(env, mode)
+  const jar = { cookie: '', name: cookieName(env, options.path) }
+  const answers: Answer[] = []
+  const began = Date.now()
+  let sent = 0
+  const next = async (): Promise<void> => {
+    while (sent < options.n) {
+      const i = sent++
+      if (options.rate) {
+        const due = began + (i * 1000) / options.rate
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()))
+      }
+      answers.push(await send(base, options, jar))
+    }
+  }
+  // One visitor's requests go one after another, as a browser's would.
+  const lanes = options.session ? 1 : options.rate ? Math.min(options.n, LIMITS.c) : options.c
+  await Promise.all(Array.from({ length: lanes }, next))
+  const run: Run = {
+    at: began,
+    seconds: (Date.now() - began) / 1000,
+    ...options,
+    strategy: balancer.strategy,
+    replicas: balancer.replicas,
+    answers,
+  }
+  recordRun(run)
+  return run
+}
