@@ -76,8 +76,8 @@ clear: ## Used as `make fault s=app2 clear`: clears that replica's faults
 	@:
 
 # The workshop (lessons/README.md). `n` is the lesson's number (as it is scale's count).
-traffic: deps ## Requests through the balancer, per replica: path=/api/whoami n=200 c=4 rate=0 method=GET session=1
-	@$(LAB) traffic $(foreach k,path n c rate method session,$(if $($(k)),$(k)=$($(k))))
+traffic: deps ## Requests through the balancer, per replica: path=/api/whoami n=200 c=4 rate=0 method=GET visitors=0
+	@$(LAB) traffic $(foreach k,path n c rate method visitors,$(if $($(k)),$(k)=$($(k))))
 
 lesson: deps ## The workshop: list the lessons, or begin one and print its page: make lesson n=1
 	@$(LAB) lesson $(n)
@@ -119,8 +119,8 @@ loadtest: deps ## Run the non-destructive k6 scripts (smoke, distribution) again
 	@$(LAB) k6 run -q loadtests/smoke.ts
 	@$(LAB) k6 run -q loadtests/distribution.ts
 
-rollout: deps ## Restart every app replica (s=py: the Python sample's) one at a time under load with POSTs
-	@$(NODE) loadtests/run.ts rollout $(s)
+rollout: deps ## Restart every app replica (s=py: the Python sample's) one at a time under k6's POSTs (load=none: under your own)
+	@$(if $(filter none,$(load)),$(LAB) rollout $(s),$(NODE) loadtests/run.ts rollout $(s))
 
 conform: deps ## Is a set ready to be load-balanced? s=<set> (default app), json=1, only=<id,...>: docs/conform.md
 	@$(LAB) conform $(s) $(if $(json),--json) $(if $(only),--only=$(only))

@@ -9,6 +9,7 @@ import type { LabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
 import { repoRoot } from '../paths.ts'
 import { replicasOf } from '../topology.ts'
+import { replicaStarts } from './prometheus.ts'
 import { type BalancerView, balancerNow, type Run, runsSince, WORKSHOP_DIR } from './runs.ts'
 
 export const LESSONS_DIR = join(repoRoot, 'lessons')
@@ -31,6 +32,8 @@ export interface Evidence {
   balancer(): Promise<BalancerView>
   /** The replicas of a set the stack is meant to run (app1..app3). */
   replicas(set: 'app' | 'py'): string[]
+  /** When each replica of a set (re)started since the lesson began, as Prometheus saw it (ms). */
+  starts(set: 'app' | 'py'): Promise<Map<string, number[]>>
 }
 
 export interface Checkpoint {
@@ -136,6 +139,7 @@ export async function checkLesson(
     runs: runsSince(current.startedAt),
     balancer: () => balancerNow(env, mode),
     replicas: (set) => replicasOf(env, set),
+    starts: (set) => replicaStarts(env, set, current.startedAt),
   }
   let result: { passed: boolean; said: string }
   try {

@@ -3,6 +3,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { get } from 'node:https'
 import { join } from 'node:path'
+import { ENGINES } from '../engines/index.ts'
 import type { LabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
 import { devCertificate, stateRoot } from '../paths.ts'
@@ -19,6 +20,8 @@ export interface Answer {
   ms: number
   /** POST /api/visits in a session: the count the replica answered. */
   visits?: number
+  /** With visitors: which one sent it (0..visitors-1). */
+  visitor?: number
   error?: string
 }
 
@@ -30,7 +33,7 @@ export interface Run {
   n: number
   c: number
   rate: number
-  session: boolean
+  visitors: number
   /** The balancer's strategy and each replica's state as the console saw them as the run began. */
   strategy: string | null
   replicas: Record<string, string>
@@ -43,8 +46,35 @@ export interface BalancerView {
   replicas: Record<string, string>
 }
 
+/** The config version the running balancer answers on its health path (`ok <version>`), whichever engine it is. */
+async function runningVersion(env: LabEnv): Promise<string | undefined> {
+  for (const { healthPath } of Object.values(ENGINES)) {
+    const answer = await fetch(`http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}${healthPath}`, {
+      signal: AbortSignal.timeout(2000),
+    }).catch(() => undefined)
+    const text = answer?.ok ? await answer.text() : ''
+    if (text.startsWith('ok ')) return text.slice(3).trim()
+  }
+  return undefined
+}
+
+/**
+ * The console's view of the balancer, once it is of the config the balancer runs: the console
+ * re-reads the lab's state each second, so just after `make up LB_STRATEGY=...` it may still tell
+ * the last one. Unknown (strategy null) when the two do not agree within a few seconds.
+ */
+export async function balancerNow(env: LabEnv, mode: Mode): Promise<BalancerView> {
+  const version = await runningVersion(env)
+  for (let tries = 0; tries < 25; tries++) {
+    const view = await consoleView(env, mode)
+    if (view.version === version) return { strategy: view.strategy, replicas: view.replicas }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return { strategy: null, replicas: (await consoleView(env, mode)).replicas }
+}
+
 /** The console's snapshot (through the balancer, over TLS with the lab's certificate); empty when it does not answer. */
-export function balancerNow(env: LabEnv, mode: Mode): Promise<BalancerView> {
+function consoleView(env: LabEnv, mode: Mode): Promise<BalancerView & { version?: string }> {
   const none: BalancerView = { strategy: null, replicas: {} }
   const url = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}/console/api/state`
   let ca: Buffer
@@ -64,12 +94,13 @@ export function balancerNow(env: LabEnv, mode: Mode): Promise<BalancerView> {
         try {
           const state = JSON.parse(text) as {
             strategy: string | null
+            version: string
             sets: Array<{ replicas: Array<{ name: string; state: string }> }>
           }
           const replicas = Object.fromEntries(
             state.sets.flatMap((set) => set.replicas.map((r) => [r.name, r.state] as const)),
           )
-          resolve({ strategy: state.strategy, replicas })
+          resolve({ strategy: state.strategy, replicas, version: state.version })
         } catch {
           resolve(none)
         }
@@ -138,12 +169,38 @@ export function describeRun(run: Run): string {
     lines.push(
       `  ${replica.padEnd(12)} ${String(Math.round(r.share * 100)).padStart(3)}%  ${String(r.count).padStart(5)} answers  p50 ${r.p50} ms  p95 ${r.p95} ms${r.failed ? `  ${r.failed} failed` : ''}`,
     )
-  const visits = run.answers.map((a) => a.visits).filter((v) => v !== undefined)
-  if (visits.length) {
-    const resets = visits.filter((v, i) => i > 0 && (v as number) <= (visits[i - 1] as number)).length
+  if (run.visitors === 1) {
+    const visits = run.answers.map((a) => a.visits ?? '-')
+    const lost = lostVisits(run.answers)
+    lines.push(`  visits counted: ${visits.join(' ')}${lost ? `  (the count was lost ${lost} times)` : ''}`)
+  } else if (run.visitors > 1) {
+    const seen = visitorsReplicas(run)
+    const one = [...seen.values()].filter((replicas) => replicas.size === 1).length
+    const lost = [...Array(run.visitors).keys()].filter(
+      (v) => lostVisits(run.answers.filter((a) => a.visitor === v)) > 0,
+    )
     lines.push(
-      `  visits counted: ${visits.join(' ')}${resets ? `  (the count was lost ${resets} times)` : ''}`,
+      `  ${run.visitors} visitors: ${one} served by one replica only, ${run.visitors - one} by several; ${lost.length} lost their count`,
     )
   }
   return lines.join('\n')
+}
+
+/** One visitor's answers the replicas did not count on from the last: an error, or a count that did not grow by one. */
+export function lostVisits(answers: Answer[]): number {
+  let previous = 0
+  let lost = 0
+  for (const answer of answers) {
+    if (answer.visits === undefined || answer.visits !== previous + 1) lost++
+    previous = answer.visits ?? 0
+  }
+  return lost
+}
+
+/** Per visitor, the replicas that answered it. */
+export function visitorsReplicas(run: Run): Map<number, Set<string | null>> {
+  const seen = new Map<number, Set<string | null>>()
+  for (const { visitor, replica } of run.answers)
+    if (visitor !== undefined) seen.set(visitor, (seen.get(visitor) ?? new Set()).add(replica))
+  return seen
 }

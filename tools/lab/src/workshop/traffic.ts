@@ -8,7 +8,7 @@ import { replicaSet } from '../topology.ts'
 import { type Answer, balancerNow, type Run, recordRun } from './runs.ts'
 
 /** Bounds: a lesson's traffic is a short, polite stream, never a load test. */
-const LIMITS = { n: 5000, c: 32, rate: 500 }
+const LIMITS = { n: 5000, c: 32, rate: 500, visitors: 32 }
 
 export interface TrafficOptions {
   path: string
@@ -17,33 +17,40 @@ export interface TrafficOptions {
   c: number
   /** Requests per second, paced whatever the answers' pace; 0: as fast as `c` allows. */
   rate: number
-  /** One visitor: a cookie jar kept across requests, POST /api/visits of the set the path is under. */
-  session: boolean
+  /**
+   * Visitors, each with a cookie jar kept across its requests (a browser's), one request after
+   * another, POST /api/visits by default; the n requests are shared among them. 0: no cookies.
+   */
+  visitors: number
 }
 
 const USAGE =
-  'traffic: path=/api/whoami n=200 c=4 rate=0 method=GET|POST session=1 (n<=5000, c<=32, rate<=500 per second)'
+  'traffic: path=/api/whoami n=200 c=4 rate=0 method=GET|POST visitors=0 (n<=5000, c and visitors<=32, rate<=500 per second)'
 
 export function parseTraffic(args: string[]): TrafficOptions {
   const given = new Map<string, string>()
   for (const arg of args) {
     const [key, value] = arg.split('=', 2)
-    if (!key || value === undefined || !['path', 'n', 'c', 'rate', 'method', 'session'].includes(key))
+    if (!key || value === undefined || !['path', 'n', 'c', 'rate', 'method', 'visitors'].includes(key))
       throw new Error(`${USAGE}; not ${arg}`)
     given.set(key, value)
   }
-  const count = (key: 'n' | 'c' | 'rate', fallback: number) => {
+  const count = (key: keyof typeof LIMITS, fallback: number) => {
     const value = Number(given.get(key) ?? fallback)
-    if (!Number.isInteger(value) || value < (key === 'rate' ? 0 : 1) || value > LIMITS[key])
+    if (
+      !Number.isInteger(value) ||
+      value < (key === 'rate' || key === 'visitors' ? 0 : 1) ||
+      value > LIMITS[key]
+    )
       throw new Error(`${USAGE}; not ${key}=${given.get(key)}`)
     return value
   }
-  const session = given.get('session') === '1'
-  const path = given.get('path') ?? (session ? '/api/visits' : '/api/whoami')
+  const visitors = count('visitors', 0)
+  const path = given.get('path') ?? (visitors ? '/api/visits' : '/api/whoami')
   if (!/^\/[\w\-./?=&%]*$/.test(path)) throw new Error(`${USAGE}; a path from the root, not ${path}`)
-  const method = (given.get('method') ?? (session ? 'POST' : 'GET')).toUpperCase()
+  const method = (given.get('method') ?? (visitors ? 'POST' : 'GET')).toUpperCase()
   if (method !== 'GET' && method !== 'POST') throw new Error(`${USAGE}; not method=${method}`)
-  return { path, method, n: count('n', 200), c: count('c', 4), rate: count('rate', 0), session }
+  return { path, method, n: count('n', 200), c: count('c', 4), rate: count('rate', 0), visitors }
 }
 
 /** The cookie of the set whose prefix the path is under (the root set's when none). */
@@ -76,7 +83,7 @@ async function send(
     }
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${jar.name}=`))
     if (cookie) jar.cookie = cookie.split(';')[0] as string
-    if (options.session) {
+    if (options.visitors) {
       const visits = (JSON.parse(text || '{}') as { visits?: unknown }).visits
       if (typeof visits === 'number') answer.visits = visits
     }
@@ -95,23 +102,25 @@ async function send(
 export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions): Promise<Run> {
   const base = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
   const balancer = await balancerNow(env, mode)
-  const jar = { cookie: '', name: cookieName(env, options.path) }
+  const name = cookieName(env, options.path)
   const answers: Answer[] = []
   const began = Date.now()
   let sent = 0
-  const next = async (): Promise<void> => {
+  // Without visitors, a lane is a connection's worth of requests; with them, a lane is a visitor.
+  const lane = async (visitor: number): Promise<void> => {
+    const jar = { cookie: '', name }
     while (sent < options.n) {
       const i = sent++
       if (options.rate) {
         const due = began + (i * 1000) / options.rate
         if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()))
       }
-      answers.push(await send(base, options, jar))
+      const answer = await send(base, options, jar)
+      answers.push(options.visitors ? { ...answer, visitor } : answer)
     }
   }
-  // One visitor's requests go one after another, as a browser's would.
-  const lanes = options.session ? 1 : options.rate ? Math.min(options.n, LIMITS.c) : options.c
-  await Promise.all(Array.from({ length: lanes }, next))
+  const lanes = options.visitors || (options.rate ? Math.min(options.n, LIMITS.c) : options.c)
+  await Promise.all(Array.from({ length: lanes }, (_, visitor) => lane(visitor)))
   const run: Run = {
     at: began,
     seconds: (Date.now() - began) / 1000,

@@ -1,4 +1,4 @@
-// Lesson 3: app2 died in the middle of the student's traffic, and no request failed.
+// Lesson 4: app2 died in the middle of the student's traffic, and no request failed.
 import { type Checkpoint, NotYet } from '../../tools/lab/src/workshop/lessons.ts'
 import { failed } from '../../tools/lab/src/workshop/runs.ts'
 
