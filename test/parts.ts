@@ -119,6 +119,7 @@ export async function nativePart(recorder: Recorder): Promise<void> {
     'native: e2e',
     'native: lab, static',
     'native: own set',
+    'native: workshop',
     'native: browser',
     'native: k6',
     'native haproxy: up',
@@ -145,6 +146,10 @@ export async function nativePart(recorder: Recorder): Promise<void> {
       nodeTests('native-lab', ['test/lab/*.test.ts', 'test/static/*.test.ts'], env),
     )
     await ownSetPart(recorder, 'native', env)
+    // Each lesson's page typed as a student would, its checkpoint passing (lessons/README.md).
+    await recorder.step('native: workshop', ['native'], () =>
+      nodeTests('native-workshop', ['test/lessons/*.test.ts'], env),
+    )
     await recorder.step(
       'native: browser',
       ['native', 'browser'],

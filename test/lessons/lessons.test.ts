@@ -4,11 +4,12 @@
 // student did, so with nothing done there is nothing to see. The lessons cannot rot.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { lessons, shellBlocks } from '../../tools/lab/src/workshop/lessons.ts'
-import { lab, MODE } from '../lib/stack.ts'
+import { differences, startsFromBaseline } from '../lib/baseline.ts'
+import { lab, MODE, until } from '../lib/stack.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -28,6 +29,14 @@ async function type(block: string): Promise<{ code: number; out: string }> {
 }
 
 describe('the workshop', () => {
+  startsFromBaseline()
+  // A lesson that failed half-way left its switch on: the stack as .env.example sets it up again.
+  after(async () => {
+    await type(
+      'make -s up && make -s scale n=3 && for r in app1 app2 app3; do make -s fault s=$r clear; done',
+    )
+  })
+
   for (const lesson of lessons()) {
     it(`lesson ${lesson.n}, ${lesson.title}: its steps reach its checkpoint, which nothing else reaches`, async (t) => {
       await lab(['lesson', String(lesson.n)])
@@ -48,6 +57,16 @@ describe('the workshop', () => {
         const put = await type(block)
         assert.equal(put.code, 0, `${block}\n${put.out}`)
       }
+      // The next lesson starts where this one began.
+      let left: string[] = []
+      await until(
+        'the stack as the lesson found it',
+        async () => {
+          left = await differences()
+          return left.length === 0
+        },
+        20_000,
+      ).catch(() => assert.fail(`Put it back left the stack changed: ${left.join('; ')}`))
     })
   }
 })

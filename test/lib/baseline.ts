@@ -26,7 +26,7 @@ interface Shown {
 }
 
 /** How the stack differs from the baseline, as the console sees it (nginx's config, each replica). */
-async function differences(): Promise<string[]> {
+export async function differences(): Promise<string[]> {
   const shown = JSON.parse((await request(`${HTTPS}/console/api/state`)).body) as Shown
   const problems: string[] = []
   if (shown.strategy !== EXPECTED.strategy) problems.push(`strategy ${shown.strategy}`)
