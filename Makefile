@@ -82,7 +82,7 @@ traffic: deps ## Requests through the balancer, per replica: path=/api/whoami n=
 lesson: deps ## The workshop: list the lessons, or begin one and print its page: make lesson n=1
 	@$(LAB) lesson $(n)
 
-check: deps ## Whether the lesson's checkpoint was reached, on the live stack: make check n=1 (default: the lesson in progress)
+check: deps ## Whether the lesson's checkpoint was reached, on the live stack: make check n=1 (default: the lesson in progress; n=all: every lesson)
 	@$(LAB) check $(n)
 
 reclone: deps ## Clone the standby (pg-replica) from the primary again, after its slot was lost

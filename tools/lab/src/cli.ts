@@ -16,7 +16,7 @@ import { rollout, rolloutTargets } from './rollout.ts'
 import { scaleRequest } from './scale.ts'
 import { checkSets, ROOT_SET, SET_NAMES } from './topology.ts'
 import { needTarget, tailOf } from './verb-output.ts'
-import { checkLesson, currentLesson, listLessons, startLesson } from './workshop/lessons.ts'
+import { checkAll, checkLesson, currentLesson, listLessons, startLesson } from './workshop/lessons.ts'
 import { describeRun } from './workshop/runs.ts'
 import { parseTraffic, traffic } from './workshop/traffic.ts'
 
@@ -43,10 +43,11 @@ const HELP = `usage: lab <verb> [service]
                       in rotation before the next; no reload of nginx
   traffic [key=value ...]
                       requests through the balancer, summed up per replica: path=/api/whoami n=200
-                      c=4 rate=0 (per second; 0: as fast as c allows) method=GET|POST session=1
-                      (one visitor's cookie, POST /api/visits: the count each answer gives)
+                      c=4 rate=0 (per second; 0: as fast as c allows) method=GET|POST visitors=0
+                      (that many cookie jars, each POSTing /api/visits in turn: the counts)
   lesson [n]          the workshop's lessons (lessons/README.md); with n, lesson n's page, begun
-  check [n]           whether lesson n's checkpoint (default: the lesson in progress) was reached
+  check [n|all]       whether lesson n's checkpoint (default: the lesson in progress) was reached;
+                      all: every lesson's, a line each
   k6 <args>           k6 (native: bin/k6; Docker: the k6 container of the loadtest profile)
   mode                which mode the next verb acts on, and why
   conform [set] [--json] [--only=id,...]
@@ -128,7 +129,10 @@ const VERBS: Record<
   lesson: { run: async (_m, a) => console.log(a.target ? startLesson(a.target) : listLessons()) },
   check: {
     run: async (_m, a) => {
-      const { passed, said } = await checkLesson(loadLabEnv(), a.mode, a.target ?? currentLesson())
+      const { passed, said } =
+        a.target === 'all'
+          ? await checkAll(loadLabEnv(), a.mode)
+          : await checkLesson(loadLabEnv(), a.mode, a.target ?? currentLesson())
       console.log(said)
       if (!passed) process.exitCode = 1
     },

@@ -13,7 +13,7 @@ import { replicaStarts } from './prometheus.ts'
 import { type BalancerView, balancerNow, type Run, runsSince, WORKSHOP_DIR } from './runs.ts'
 
 export const LESSONS_DIR = join(repoRoot, 'lessons')
-const CURRENT = join(WORKSHOP_DIR, 'lesson.json')
+const PROGRESS = join(WORKSHOP_DIR, 'progress.json')
 
 export interface Lesson {
   n: number
@@ -81,39 +81,52 @@ export function shellBlocks(page: string, section: string): string[] {
   return [...body.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => (m[1] as string).trim())
 }
 
-interface Current {
-  n: number
-  startedAt: number
-  check?: { passed: boolean; said: string; at: number }
+/** Each lesson begun on this stack, when, and its checkpoint's last verdict; the one in progress. */
+interface Progress {
+  current?: number
+  lessons: Record<string, { startedAt: number; check?: { passed: boolean; said: string; at: number } }>
 }
 
-const readCurrent = (): Current | undefined =>
-  existsSync(CURRENT) ? (JSON.parse(readFileSync(CURRENT, 'utf8')) as Current) : undefined
+function readProgress(): Progress {
+  try {
+    return JSON.parse(readFileSync(PROGRESS, 'utf8')) as Progress
+  } catch {
+    return { lessons: {} }
+  }
+}
 
-function writeCurrent(current: Current): void {
+function writeProgress(progress: Progress): void {
   mkdirSync(WORKSHOP_DIR, { recursive: true })
-  writeFileSync(CURRENT, `${JSON.stringify(current)}\n`)
+  writeFileSync(PROGRESS, `${JSON.stringify(progress)}\n`)
 }
 
 /** `make lesson n=N`: the page, and from now on the lesson in progress (its evidence starts here). */
 export function startLesson(n: string): string {
   const found = lesson(n)
-  writeCurrent({ n: found.n, startedAt: Date.now() })
+  const progress = readProgress()
+  writeProgress({ current: found.n, lessons: { ...progress.lessons, [found.n]: { startedAt: Date.now() } } })
   return found.page
 }
 
 /** The lesson in progress, for `make check` without n. */
 export function currentLesson(): string {
-  const current = readCurrent()
-  if (!current) throw new Error('check: no lesson in progress (make lesson n=1 begins the first)')
-  return String(current.n)
+  const { current } = readProgress()
+  if (current === undefined)
+    throw new Error('check: no lesson in progress (make lesson n=1 begins the first)')
+  return String(current)
 }
 
 export function listLessons(): string {
-  const current = readCurrent()
+  const progress = readProgress()
   const rows = lessons().map((l) => {
-    const mark =
-      current?.n === l.n ? (current.check?.passed ? '  ✓ checkpoint reached' : '  ← in progress') : ''
+    const state = progress.lessons[l.n]
+    const mark = state?.check?.passed
+      ? '  ✓ checkpoint reached'
+      : progress.current === l.n
+        ? '  ← in progress'
+        : state
+          ? '  begun'
+          : ''
     return `  ${String(l.n).padStart(2)}  ${l.title}${mark}`
   })
   return `The workshop (lessons/README.md): make lesson n=1 to begin.\n${rows.join('\n')}`
@@ -126,20 +139,20 @@ export async function checkLesson(
   n: string,
 ): Promise<{ passed: boolean; said: string }> {
   const found = lesson(n)
-  const current = readCurrent()
-  if (current?.n !== found.n)
+  const begun = readProgress().lessons[found.n]
+  if (!begun)
     return {
       passed: false,
-      said: `not started: make lesson n=${found.n} begins it (its evidence counts from then)`,
+      said: `✗ not begun: make lesson n=${found.n} begins it (its evidence counts from then)`,
     }
   const checkpoint = (await import(pathToFileURL(join(found.folder, 'check.ts')).href)).default as Checkpoint
   const evidence: Evidence = {
     env,
     mode,
-    runs: runsSince(current.startedAt),
+    runs: runsSince(begun.startedAt),
     balancer: () => balancerNow(env, mode),
     replicas: (set) => replicasOf(env, set),
-    starts: (set) => replicaStarts(env, set, current.startedAt),
+    starts: (set) => replicaStarts(env, set, begun.startedAt),
   }
   let result: { passed: boolean; said: string }
   try {
@@ -148,9 +161,34 @@ export async function checkLesson(
     if (!(err instanceof NotYet)) throw err
     result = { passed: false, said: err.message }
   }
-  writeCurrent({ ...current, check: { ...result, at: Date.now() } })
+  const latest = readProgress()
+  latest.lessons[found.n] = { ...begun, check: { ...result, at: Date.now() } }
+  writeProgress(latest)
   return {
     passed: result.passed,
     said: `${checkpoint.expects}\n${result.passed ? '✓' : '✗ not yet:'} ${result.said}`,
   }
+}
+
+/**
+ * `make check n=all`: every lesson's checkpoint, a line each, for a trainer walking the room (or a
+ * student's own record); passed when every lesson begun reached its checkpoint.
+ */
+export async function checkAll(env: LabEnv, mode: Mode): Promise<{ passed: boolean; said: string }> {
+  const begun = readProgress().lessons
+  const lines: string[] = []
+  let passed = true
+  for (const l of lessons()) {
+    if (!begun[l.n]) {
+      lines.push(`  ${String(l.n).padStart(2)}  –  ${l.title}: not begun`)
+      continue
+    }
+    const result = await checkLesson(env, mode, String(l.n))
+    passed &&= result.passed
+    const verdict = result.said.split('\n').at(-1) ?? ''
+    lines.push(
+      `  ${String(l.n).padStart(2)}  ${verdict.startsWith('✓') ? '✓' : '✗'}  ${l.title}: ${verdict.replace(/^✓ |^✗ (not yet: )?/, '')}`,
+    )
+  }
+  return { passed, said: lines.join('\n') }
 }
