@@ -117,11 +117,14 @@ describe('the lab console in a browser', () => {
     await shot('serving')
   })
 
-  it('shows a killed replica as down within 5 s, its share falling to 0; started again, back', async (t) => {
+  it('shows a killed replica as down within 5 s, its share falling to 0; started again, back, the moment kept in its history', async (t) => {
     await lab(['kill', 'app3'])
     const down = await shownWithin('app3 down', 5000, async () =>
       Boolean(await page.$('tr[data-replica="app3"][data-state="down"]')),
     )
+    const downMark =
+      'section[data-set="app"] figure[data-chart="share"] rect.mark[data-replica="app3"][data-state="down"]'
+    await shownWithin('app3 down in the history', 5000, async () => Boolean(await page.$(downMark)))
     const zero = await shownWithin(
       'app3 at 0%',
       5000,
@@ -140,7 +143,32 @@ describe('the lab console in a browser', () => {
       10_000,
       async () => (await sharesShown(page, 'app')).app3 > 0.1,
     )
+    // Serving again, and the minutes it was down still on the chart, its line beside the others'.
+    assert.ok(await page.$(downMark), 'the history forgot app3 was down')
+    const lines = await page.$$eval('section[data-set="app"] figure[data-chart="share"] polyline', (all) =>
+      all.map((line) => line.getAttribute('data-replica')),
+    )
+    assert.deepEqual(lines, ['app1', 'app2', 'app3'])
+    await shot('app3-back-history')
     lags.push(await paintLag())
+  })
+
+  it('shows the lesson in progress, and its checkpoint as make check last found it', async () => {
+    await lab(['lesson', '1'])
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#lesson')?.hidden === false, {
+      timeout: 5000,
+    })
+    assert.match(await page.$eval('#lesson-title', (e) => e.textContent ?? ''), /^1: Meet the stack/)
+    // Nothing sent yet: the checkpoint is not reached, and the page says why.
+    await lab(['check', '1']).catch(() => undefined)
+    await page.waitForSelector('#lesson-check[data-state="failed"]', { timeout: 5000 })
+    await lab(['traffic', 'n=150'])
+    await lab(['check', '1'])
+    await page.waitForSelector('#lesson-check[data-state="passed"]', { timeout: 5000 })
+    assert.match(
+      await page.$eval('#lesson-check', (e) => e.textContent ?? ''),
+      /^✓ checkpoint reached: 150 requests, all 200/,
+    )
   })
 
   it('shows the object store up, then down when stopped, and the share of media nginx served from its cache', async () => {

@@ -1,7 +1,7 @@
 // The console page: renders each snapshot the console pushes (server-sent events), and sends
 // the controls (load, faults) as JSON with the X-Lab-Console header the console requires.
 // Plain DOM; loaded as a module from /console/app.js, so it runs under nginx's CSP unchanged.
-import type { ReplicaView, Snapshot } from '../src/view.ts'
+import type { HistorySample, LessonView, ReplicaView, Snapshot } from '../src/view.ts'
 
 const $ = <T extends Element>(selector: string, root: ParentNode = document): T => {
   const found = root.querySelector<T>(selector)
@@ -77,7 +77,99 @@ function rowFor(set: HTMLElement, replica: string): HTMLTableRowElement {
   return row
 }
 
+function renderLesson(lesson: LessonView | null): void {
+  const line = $<HTMLElement>('#lesson')
+  line.hidden = lesson === null
+  if (!lesson) return
+  $('#lesson-title').textContent = `${lesson.n}: ${lesson.title}`
+  const check = $<HTMLElement>('#lesson-check')
+  check.dataset.state = lesson.check === null ? 'pending' : lesson.check.passed ? 'passed' : 'failed'
+  check.textContent =
+    lesson.check === null
+      ? `checkpoint: make check n=${lesson.n}`
+      : `${lesson.check.passed ? '✓ checkpoint reached' : '✗ not yet'}: ${lesson.check.said}`
+}
+
+// The charts' minutes: the samples the console sent, drawn as an SVG line per replica.
+const WINDOW_MS = 5 * 60_000
+const SVG = 'http://www.w3.org/2000/svg'
+let samples: HistorySample[] = []
+
+function svgElement(name: string, attributes: Record<string, string>): SVGElement {
+  const element = document.createElementNS(SVG, name)
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value)
+  return element
+}
+
+/** Redraws every set's three charts from the samples: x is the last five minutes, y each measure. */
+function renderHistory(): void {
+  const now = samples.at(-1)?.at ?? Date.now()
+  const x = (at: number) => (300 * (at - (now - WINDOW_MS))) / WINDOW_MS
+  for (const section of document.querySelectorAll<HTMLElement>('section[data-set]')) {
+    const set = section.dataset.set
+    const names = [
+      ...new Set(samples.flatMap((s) => Object.keys(s.replicas).filter((r) => s.replicas[r]?.set === set))),
+    ].sort()
+    const measures = {
+      share: (r: HistorySample['replicas'][string]) => r.share,
+      p95: (r: HistorySample['replicas'][string]) => r.p95Ms,
+      errors: (r: HistorySample['replicas'][string]) => r.errors,
+    }
+    for (const [chart, value] of Object.entries(measures)) {
+      const figure = $<HTMLElement>(`figure[data-chart="${chart}"]`, section)
+      const svg = $<SVGSVGElement>('svg', figure)
+      const top =
+        chart === 'share'
+          ? 1
+          : Math.max(
+              1,
+              ...samples.flatMap((s) => names.map((n) => Number(s.replicas[n] ? value(s.replicas[n]) : 0))),
+            )
+      if (chart !== 'share') $('.scale', figure).textContent = `(top ${chart === 'p95' ? ms(top) : top})`
+      svg.replaceChildren()
+      names.forEach((name, i) => {
+        const points = samples
+          .filter((s) => s.replicas[name])
+          .map((s) => {
+            const v = value(s.replicas[name] as HistorySample['replicas'][string]) ?? 0
+            return `${x(s.at).toFixed(1)},${(100 - (92 * Number(v)) / top).toFixed(1)}`
+          })
+        svg.append(
+          svgElement('polyline', { class: `series-${i}`, 'data-replica': name, points: points.join(' ') }),
+        )
+        // A replica's moments out of service, as marks along the bottom of the share chart.
+        if (chart !== 'share') return
+        for (const sample of samples) {
+          const state = sample.replicas[name]?.state
+          if (!state || state === 'serving') continue
+          svg.append(
+            svgElement('rect', {
+              class: `mark series-${i}`,
+              'data-replica': name,
+              'data-state': state,
+              x: x(sample.at).toFixed(1),
+              y: String(97 - 4 * i),
+              width: '2',
+              height: '3',
+            }),
+          )
+        }
+      })
+    }
+    $('.legend', section).replaceChildren(
+      ...names.map((name, i) => {
+        const span = document.createElement('span')
+        span.className = `series-${i}`
+        span.textContent = name
+        return span
+      }),
+      document.createTextNode('last five minutes; marks below the share: a replica not serving'),
+    )
+  }
+}
+
 function render(snapshot: Snapshot): void {
+  renderLesson(snapshot.lesson)
   $('#strategy').textContent = snapshot.strategy ?? '?'
   const main = $('#sets')
   for (const set of snapshot.sets) {
@@ -164,6 +256,14 @@ events.addEventListener('open', () => {
 events.addEventListener('error', () => {
   link.dataset.state = 'lost'
   link.textContent = 'connection lost: reconnecting…'
+})
+events.addEventListener('history', (event) => {
+  const added = JSON.parse((event as MessageEvent<string>).data) as HistorySample[]
+  const latest = samples.at(-1)?.at ?? 0
+  samples = [...samples, ...added.filter((s) => s.at > latest)]
+  const from = (samples.at(-1)?.at ?? 0) - WINDOW_MS
+  samples = samples.filter((s) => s.at >= from)
+  renderHistory()
 })
 events.addEventListener('message', (event) => {
   const snapshot = JSON.parse(event.data) as Snapshot

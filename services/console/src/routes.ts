@@ -3,6 +3,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import { stripTypeScriptTypes } from 'node:module'
 import type { Context } from './context.ts'
 import { refusal } from './guard.ts'
+import { parseLesson } from './lesson.ts'
 import { parseLoad } from './load.ts'
 import { snapshot } from './snapshot.ts'
 import type { Snapshot } from './view.ts'
@@ -73,12 +74,19 @@ function events(request: IncomingMessage, response: ServerResponse, ctx: Context
   const onChange = () => {
     if (Date.now() - last > 50) send()
   }
+  // The charts' minutes, whole at first and then a sample at a time, as an event of their own.
+  const sendHistory = (samples = ctx.history.all().slice(-1)) =>
+    response.write(`event: history\ndata: ${JSON.stringify(samples)}\n\n`)
+  const onSample = () => sendHistory()
   send()
+  sendHistory(ctx.history.all())
   const timer = setInterval(send, 500)
   ctx.listeners.add(onChange)
+  ctx.historyListeners.add(onSample)
   request.on('close', () => {
     clearInterval(timer)
     ctx.listeners.delete(onChange)
+    ctx.historyListeners.delete(onSample)
   })
 }
 
@@ -134,6 +142,20 @@ export async function handle(
   if (path === '/console/api/state') {
     if (method !== 'GET') return problem(response, 405, 'GET only')
     return json(response, 200, snapshot(ctx))
+  }
+  if (path === '/console/api/history') {
+    if (method !== 'GET') return problem(response, 405, 'GET only')
+    return json(response, 200, ctx.history.all())
+  }
+  if (path === '/console/api/lesson') {
+    if (method !== 'POST') return problem(response, 405, `${path}: POST only`)
+    const given = await body(request, response)
+    if (given === NONE) return
+    const lesson = parseLesson(given)
+    if (typeof lesson === 'string') return problem(response, 400, lesson)
+    ctx.lesson.current = lesson
+    for (const listener of ctx.listeners) listener()
+    return json(response, 200, lesson)
   }
   // Controls are POSTs, as nginx allows no other method with a body: the verb is in the path.
   const control =

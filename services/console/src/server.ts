@@ -6,11 +6,14 @@ import { createSocket } from 'node:dgram'
 import { createServer } from 'node:http'
 import { parseDatagram } from './access-log.ts'
 import { loadConsoleConfig } from './config.ts'
+import type { Context } from './context.ts'
+import { History, SAMPLE_MS } from './history.ts'
 import { type LabState, readLabState } from './lab-state.ts'
 import { LoadGenerator } from './load.ts'
 import { Media } from './media.ts'
 import { Probes } from './probes.ts'
 import { handle } from './routes.ts'
+import { snapshot } from './snapshot.ts'
 import { Traffic } from './stats.ts'
 
 let config: ReturnType<typeof loadConsoleConfig>
@@ -54,14 +57,29 @@ const stateTimer = setInterval(refresh, 1000)
 probes.start(() => state, 500, push, config.composeProject)
 media.start(() => state, 1000, push)
 
+const ctx: Context = {
+  config,
+  traffic,
+  media,
+  probes,
+  load,
+  state: () => state,
+  listeners,
+  history: new History(),
+  historyListeners: new Set(),
+  lesson: { current: null },
+}
+const historyTimer = setInterval(() => {
+  ctx.history.record(snapshot(ctx))
+  for (const listener of ctx.historyListeners) listener()
+}, SAMPLE_MS)
+
 const server = createServer((request, response) => {
-  handle(request, response, { config, traffic, media, probes, load, state: () => state, listeners }).catch(
-    (err) => {
-      console.error(`console: ${request.method} ${request.url}: ${(err as Error).stack}`)
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' })
-      response.end(JSON.stringify({ error: 'Internal Server Error', message: 'see the console log' }))
-    },
-  )
+  handle(request, response, ctx).catch((err) => {
+    console.error(`console: ${request.method} ${request.url}: ${(err as Error).stack}`)
+    if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' })
+    response.end(JSON.stringify({ error: 'Internal Server Error', message: 'see the console log' }))
+  })
 })
 // An event stream stays open; everything else is small and quick.
 server.requestTimeout = 10_000
@@ -74,6 +92,7 @@ const shutdown = () => {
   probes.stop()
   media.stop()
   clearInterval(stateTimer)
+  clearInterval(historyTimer)
   syslog.close()
   server.close()
   server.closeAllConnections()

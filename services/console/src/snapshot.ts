@@ -26,6 +26,7 @@ export function snapshot(ctx: Context): Snapshot {
   const traffic = state ? ctx.traffic.summary(state) : {}
   return {
     at: Date.now(),
+    lesson: ctx.lesson.current,
     strategy: state?.strategy ?? null,
     version: state?.version ?? null,
     sets: Object.entries(state?.sets ?? {}).map(([name, set]) => ({

@@ -49,8 +49,26 @@ export interface MediaView {
   hitRatio: number | null
 }
 
+/** One moment of every replica, for the page's charts (history.ts). */
+export interface HistorySample {
+  at: number
+  replicas: Record<
+    string,
+    { set: string; share: number; p95Ms: number | null; errors: number; state: string }
+  >
+}
+
+/** The workshop's lesson in progress, as the lab's CLI told the console (`make lesson`, `make check`). */
+export interface LessonView {
+  n: number
+  title: string
+  startedAt: number
+  check: { passed: boolean; said: string; at: number } | null
+}
+
 export interface Snapshot {
   at: number
+  lesson: LessonView | null
   strategy: string | null
   version: string | null
   sets: Array<{ name: string; label: string; base: string; replicas: ReplicaView[] }>
