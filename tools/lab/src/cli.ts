@@ -126,7 +126,10 @@ const VERBS: Record<
   traffic: {
     run: async (_m, a) => console.log(describeRun(await traffic(loadLabEnv(), a.mode, parseTraffic(a.rest)))),
   },
-  lesson: { run: async (_m, a) => console.log(a.target ? startLesson(a.target) : listLessons()) },
+  lesson: {
+    run: async (_m, a) =>
+      console.log(a.target ? await startLesson(loadLabEnv(), a.mode, a.target) : listLessons()),
+  },
   check: {
     run: async (_m, a) => {
       const { passed, said } =

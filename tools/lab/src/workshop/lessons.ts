@@ -9,6 +9,7 @@ import type { LabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
 import { repoRoot } from '../paths.ts'
 import { replicasOf } from '../topology.ts'
+import { askConsole } from './console.ts'
 import { replicaStarts } from './prometheus.ts'
 import { type BalancerView, balancerNow, type Run, runsSince, WORKSHOP_DIR } from './runs.ts'
 
@@ -101,10 +102,12 @@ function writeProgress(progress: Progress): void {
 }
 
 /** `make lesson n=N`: the page, and from now on the lesson in progress (its evidence starts here). */
-export function startLesson(n: string): string {
+export async function startLesson(env: LabEnv, mode: Mode, n: string): Promise<string> {
   const found = lesson(n)
   const progress = readProgress()
-  writeProgress({ current: found.n, lessons: { ...progress.lessons, [found.n]: { startedAt: Date.now() } } })
+  const startedAt = Date.now()
+  writeProgress({ current: found.n, lessons: { ...progress.lessons, [found.n]: { startedAt } } })
+  await askConsole(env, mode, 'lesson', { n: found.n, title: found.title, startedAt, check: null })
   return found.page
 }
 
@@ -162,8 +165,11 @@ export async function checkLesson(
     result = { passed: false, said: err.message }
   }
   const latest = readProgress()
-  latest.lessons[found.n] = { ...begun, check: { ...result, at: Date.now() } }
+  const check = { ...result, at: Date.now() }
+  latest.lessons[found.n] = { ...begun, check }
   writeProgress(latest)
+  // The room sees the lesson checked, whichever lesson it is.
+  await askConsole(env, mode, 'lesson', { n: found.n, title: found.title, startedAt: begun.startedAt, check })
   return {
     passed: result.passed,
     said: `${checkpoint.expects}\n${result.passed ? '✓' : '✗ not yet:'} ${result.said}`,

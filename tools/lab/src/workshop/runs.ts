@@ -1,12 +1,12 @@
 // What `make traffic` saw, written down run by run (the state folder's workshop/runs.jsonl), and
 // the console's view of the balancer at the time: the evidence a lesson's checkpoint reads.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { get } from 'node:https'
 import { join } from 'node:path'
 import { ENGINES } from '../engines/index.ts'
 import type { LabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
-import { devCertificate, stateRoot } from '../paths.ts'
+import { stateRoot } from '../paths.ts'
+import { askConsole } from './console.ts'
 
 export const WORKSHOP_DIR = join(stateRoot, 'workshop')
 const RUNS = join(WORKSHOP_DIR, 'runs.jsonl')
@@ -73,42 +73,20 @@ export async function balancerNow(env: LabEnv, mode: Mode): Promise<BalancerView
   return { strategy: null, replicas: (await consoleView(env, mode)).replicas }
 }
 
-/** The console's snapshot (through the balancer, over TLS with the lab's certificate); empty when it does not answer. */
-function consoleView(env: LabEnv, mode: Mode): Promise<BalancerView & { version?: string }> {
-  const none: BalancerView = { strategy: null, replicas: {} }
-  const url = `https://127.0.0.1:${env.port('NGINX_HTTPS_PORT')}/console/api/state`
-  let ca: Buffer
-  try {
-    ca = readFileSync(devCertificate(mode))
-  } catch {
-    return Promise.resolve(none)
-  }
-  return new Promise((resolve) => {
-    const request = get(url, { ca, timeout: 3000 }, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk) => {
-        text += chunk
-      })
-      response.on('end', () => {
-        try {
-          const state = JSON.parse(text) as {
-            strategy: string | null
-            version: string
-            sets: Array<{ replicas: Array<{ name: string; state: string }> }>
-          }
-          const replicas = Object.fromEntries(
-            state.sets.flatMap((set) => set.replicas.map((r) => [r.name, r.state] as const)),
-          )
-          resolve({ strategy: state.strategy, replicas, version: state.version })
-        } catch {
-          resolve(none)
-        }
-      })
-    })
-    request.on('timeout', () => request.destroy())
-    request.on('error', () => resolve(none))
-  })
+/** The console's snapshot, as the strategy, each replica's state and the config version. */
+async function consoleView(env: LabEnv, mode: Mode): Promise<BalancerView & { version?: string }> {
+  const state = (await askConsole(env, mode, 'state')) as
+    | {
+        strategy: string | null
+        version: string
+        sets: Array<{ replicas: Array<{ name: string; state: string }> }>
+      }
+    | undefined
+  if (!state) return { strategy: null, replicas: {} }
+  const replicas = Object.fromEntries(
+    state.sets.flatMap((set) => set.replicas.map((r) => [r.name, r.state] as const)),
+  )
+  return { strategy: state.strategy, replicas, version: state.version }
 }
 
 export function recordRun(run: Run): void {
