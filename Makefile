@@ -10,7 +10,7 @@ s ?=
 # the running stack was started in, else Docker mode when a Docker engine answers.
 export MODE
 
-.PHONY: help deps py-venv k8s-validate pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout conform bench lint typecheck test test-native test-docker test-plan images traffic lesson check
+.PHONY: help deps py-venv k8s-validate pytest mode up down ps logs kill stop start restart pause unpause scale fault clear reclone browser screenshots reset dashboards loadtest rollout conform bench lint typecheck test test-native test-docker test-plan images traffic cert lesson check
 
 help: ## List the targets
 	@echo 'usage: make <target> [s=<service>] [LB_ENGINE=nginx|haproxy] [LB_STRATEGY=...] [MODE=native|docker|k8s]'
@@ -78,6 +78,9 @@ clear: ## Used as `make fault s=app2 clear`: clears that replica's faults
 # The workshop (lessons/README.md). `n` is the lesson's number (as it is scale's count).
 traffic: deps ## Requests through the balancer, per replica: path=/api/whoami n=200 c=4 rate=0 method=GET visitors=0
 	@$(LAB) traffic $(foreach k,path n c rate method visitors,$(if $($(k)),$(k)=$($(k))))
+
+cert: deps ## Print the path of the certificate the balancer serves (for curl --cacert)
+	@$(LAB) cert
 
 lesson: deps ## The workshop: list the lessons, or begin one and print its page: make lesson n=1
 	@$(LAB) lesson $(n)

@@ -10,8 +10,16 @@ import type { Mode } from '../mode.ts'
 import { repoRoot } from '../paths.ts'
 import { replicasOf } from '../topology.ts'
 import { askConsole } from './console.ts'
-import { replicaStarts } from './prometheus.ts'
-import { type BalancerView, balancerNow, type Run, runsSince, WORKSHOP_DIR } from './runs.ts'
+import { type PrometheusQueries, prometheusQueries, replicaStarts } from './prometheus.ts'
+import {
+  type BalancerView,
+  balancerNow,
+  type ConformRecord,
+  conformsSince,
+  type Run,
+  runsSince,
+  WORKSHOP_DIR,
+} from './runs.ts'
 
 export const LESSONS_DIR = join(repoRoot, 'lessons')
 const PROGRESS = join(WORKSHOP_DIR, 'progress.json')
@@ -27,8 +35,14 @@ export interface Lesson {
 export interface Evidence {
   env: LabEnv
   mode: Mode
-  /** `make traffic` runs since `make lesson n=` for this lesson, oldest first. */
+  /** When `make lesson n=` began this lesson (ms): the evidence counts from then. */
+  since: number
+  /** `make traffic` runs since then, oldest first. */
   runs: Run[]
+  /** `make conform` verdicts since then, oldest first. */
+  conforms: ConformRecord[]
+  /** The lab's Prometheus. */
+  prometheus: PrometheusQueries
   /** The console's view now: the strategy, each replica's state. */
   balancer(): Promise<BalancerView>
   /** The replicas of a set the stack is meant to run (app1..app3). */
@@ -149,13 +163,17 @@ export async function checkLesson(
       said: `✗ not begun: make lesson n=${found.n} begins it (its evidence counts from then)`,
     }
   const checkpoint = (await import(pathToFileURL(join(found.folder, 'check.ts')).href)).default as Checkpoint
+  const prometheus = prometheusQueries(env)
   const evidence: Evidence = {
     env,
     mode,
+    since: begun.startedAt,
     runs: runsSince(begun.startedAt),
+    conforms: conformsSince(begun.startedAt),
+    prometheus,
     balancer: () => balancerNow(env, mode),
     replicas: (set) => replicasOf(env, set),
-    starts: (set) => replicaStarts(env, set, begun.startedAt),
+    starts: (set) => replicaStarts(prometheus, set, begun.startedAt),
   }
   let result: { passed: boolean; said: string }
   try {

@@ -10,6 +10,7 @@ import { askConsole } from './console.ts'
 
 export const WORKSHOP_DIR = join(stateRoot, 'workshop')
 const RUNS = join(WORKSHOP_DIR, 'runs.jsonl')
+const CONFORMS = join(WORKSHOP_DIR, 'conform.jsonl')
 /** Older runs are dropped past this many: a day of lessons, not a log. */
 const KEEP = 500
 
@@ -89,22 +90,37 @@ async function consoleView(env: LabEnv, mode: Mode): Promise<BalancerView & { ve
   return { strategy: state.strategy, replicas, version: state.version }
 }
 
-export function recordRun(run: Run): void {
+function append(file: string, record: { at: number }): void {
   mkdirSync(WORKSHOP_DIR, { recursive: true })
-  appendFileSync(RUNS, `${JSON.stringify(run)}\n`)
-  const lines = readFileSync(RUNS, 'utf8').trimEnd().split('\n')
-  if (lines.length > KEEP) writeFileSync(RUNS, `${lines.slice(-KEEP).join('\n')}\n`)
+  appendFileSync(file, `${JSON.stringify(record)}\n`)
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n')
+  if (lines.length > KEEP) writeFileSync(file, `${lines.slice(-KEEP).join('\n')}\n`)
 }
 
-/** The runs that began at or after `since` (ms), oldest first. */
-export function runsSince(since: number): Run[] {
-  if (!existsSync(RUNS)) return []
-  return readFileSync(RUNS, 'utf8')
+function since<T extends { at: number }>(file: string, from: number): T[] {
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as Run)
-    .filter((run) => run.at >= since)
+    .map((line) => JSON.parse(line) as T)
+    .filter((record) => record.at >= from)
 }
+
+export const recordRun = (run: Run) => append(RUNS, run)
+
+/** The runs that began at or after `from` (ms), oldest first. */
+export const runsSince = (from: number) => since<Run>(RUNS, from)
+
+/** A `make conform` verdict, as a lesson reads it: the set, and each line's verdict. */
+export interface ConformRecord {
+  at: number
+  set: string
+  passed: boolean
+  lines: Array<{ id: string; verdict: string }>
+}
+
+export const recordConform = (record: ConformRecord) => append(CONFORMS, record)
+export const conformsSince = (from: number) => since<ConformRecord>(CONFORMS, from)
 
 /** Per replica: its share of the answers, their statuses and times. */
 export function perReplica(

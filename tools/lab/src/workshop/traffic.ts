@@ -4,7 +4,7 @@
 // read: the observation is the student's own traffic, not a request the check makes for them.
 import type { LabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
-import { replicaSet } from '../topology.ts'
+import { REPLICA_SETS, ROOT_SET, replicaSet } from '../sets/index.ts'
 import { type Answer, balancerNow, type Run, recordRun } from './runs.ts'
 
 /** Bounds: a lesson's traffic is a short, polite stream, never a load test. */
@@ -55,7 +55,9 @@ export function parseTraffic(args: string[]): TrafficOptions {
 
 /** The cookie of the set whose prefix the path is under (the root set's when none). */
 function cookieName(env: LabEnv, path: string): string {
-  const set = path.startsWith('/py/') ? replicaSet('py') : replicaSet('app')
+  const set =
+    Object.values(REPLICA_SETS).find((s) => s.prefix && path.startsWith(`${s.prefix}/`)) ??
+    replicaSet(ROOT_SET)
   return env.get(set.cookieKey)
 }
 
