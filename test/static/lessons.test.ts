@@ -58,6 +58,7 @@ describe('the workshop pages', () => {
                   args
                     .trim()
                     .split(/\s+/)
+                    .map((arg) => arg.replace(/^'(.*)'$/, '$1'))
                     .filter((arg) => arg && !/^[A-Z_]+=/.test(arg)),
                 ),
               )

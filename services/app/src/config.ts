@@ -70,6 +70,7 @@ export const ConfigSchema = Type.Object({
   SESSION_STORE: Type.Enum(['redis', 'memory'], { default: 'redis' }), // lab-only
   MEDIA_STORE: Type.Enum(['objectstore', 'disk'], { default: 'objectstore' }), // lab-only
   SHUTDOWN_DRAIN: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
+  LOAD_SHEDDING: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -9,13 +9,20 @@ import { type Answer, balancerNow, type Run, recordRun } from './runs.ts'
 
 /** Bounds: a lesson's traffic is a short, polite stream, never a load test. */
 const LIMITS = { n: 5000, c: 32, rate: 500, visitors: 32 }
+/** At a rate, the most requests waiting for an answer at once (the rest wait their turn). */
+const MAX_IN_FLIGHT = 1000
+
+const until = (due: number) => {
+  const wait = due - Date.now()
+  return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : Promise.resolve()
+}
 
 export interface TrafficOptions {
   path: string
   method: 'GET' | 'POST'
   n: number
   c: number
-  /** Requests per second, paced whatever the answers' pace; 0: as fast as `c` allows. */
+  /** Requests per second, each sent when due whatever the answers' pace; 0: as fast as `c` allows. */
   rate: number
   /**
    * Visitors, each with a cookie jar kept across its requests (a browser's), one request after
@@ -30,7 +37,8 @@ const USAGE =
 export function parseTraffic(args: string[]): TrafficOptions {
   const given = new Map<string, string>()
   for (const arg of args) {
-    const [key, value] = arg.split('=', 2)
+    const at = arg.indexOf('=')
+    const [key, value] = at < 0 ? [arg, undefined] : [arg.slice(0, at), arg.slice(at + 1)]
     if (!key || value === undefined || !['path', 'n', 'c', 'rate', 'method', 'visitors'].includes(key))
       throw new Error(`${USAGE}; not ${arg}`)
     given.set(key, value)
@@ -108,21 +116,34 @@ export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions):
   const answers: Answer[] = []
   const began = Date.now()
   let sent = 0
-  // Without visitors, a lane is a connection's worth of requests; with them, a lane is a visitor.
+  // A lane is a connection's worth of requests, or with visitors a visitor (one request at a time).
   const lane = async (visitor: number): Promise<void> => {
     const jar = { cookie: '', name }
     while (sent < options.n) {
       const i = sent++
-      if (options.rate) {
-        const due = began + (i * 1000) / options.rate
-        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()))
-      }
+      if (options.rate) await until(began + (i * 1000) / options.rate)
       const answer = await send(base, options, jar)
       answers.push(options.visitors ? { ...answer, visitor } : answer)
     }
   }
-  const lanes = options.visitors || (options.rate ? Math.min(options.n, LIMITS.c) : options.c)
-  await Promise.all(Array.from({ length: lanes }, (_, visitor) => lane(visitor)))
+  // At a rate, without visitors: an open loop, each request sent when due however slow the answers
+  // (as many clients would), so an overloaded stack is seen as its clients see it.
+  const openLoop = async (): Promise<void> => {
+    const inFlight = new Set<Promise<void>>()
+    for (let i = 0; i < options.n; i++) {
+      await until(began + (i * 1000) / options.rate)
+      if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight)
+      const request: Promise<void> = send(base, options, { cookie: '', name })
+        .then((answer) => {
+          answers.push(answer)
+        })
+        .finally(() => inFlight.delete(request))
+      inFlight.add(request)
+    }
+    await Promise.all(inFlight)
+  }
+  if (options.rate && !options.visitors) await openLoop()
+  else await Promise.all(Array.from({ length: options.visitors || options.c }, (_, visitor) => lane(visitor)))
   const run: Run = {
     at: began,
     seconds: (Date.now() - began) / 1000,

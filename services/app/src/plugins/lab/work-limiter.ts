@@ -12,14 +12,16 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { WORK_CONCURRENCY, WORK_QUEUE_TIMEOUT_MS } = app.config
+    const { WORK_CONCURRENCY, WORK_QUEUE_TIMEOUT_MS, LOAD_SHEDDING } = app.config
     // A queue as long as the slots, and a bounded wait: a request that would wait longer is
     // turned away at once (503, Retry-After) while the balancer's read timeout is still far off,
-    // instead of queueing until nginx gives up and counts the replica as failed.
-    const limiter = new Semaphore(WORK_CONCURRENCY, {
-      maxQueue: WORK_CONCURRENCY,
-      maxWaitMs: WORK_QUEUE_TIMEOUT_MS,
-    })
+    // instead of queueing until nginx gives up and counts the replica as failed. The anti-pattern
+    // switch LOAD_SHEDDING=off (contract/README.md) queues without end instead: every request
+    // waits, the balancer times them out and retries them on the others, whose queues grow too.
+    const limiter = new Semaphore(
+      WORK_CONCURRENCY,
+      LOAD_SHEDDING === 'off' ? {} : { maxQueue: WORK_CONCURRENCY, maxWaitMs: WORK_QUEUE_TIMEOUT_MS },
+    )
     new Gauge({
       name: 'work_in_flight',
       help: 'Simulated work running now (at most WORK_CONCURRENCY).',
@@ -30,7 +32,7 @@ export default fp(
     })
     new Gauge({
       name: 'work_queued',
-      help: 'Requests waiting for a work slot (at most WORK_CONCURRENCY).',
+      help: 'Requests waiting for a work slot (at most WORK_CONCURRENCY, unless LOAD_SHEDDING=off).',
       registers: [app.metricsRegistry],
       collect() {
         this.set(limiter.queued)
