@@ -71,6 +71,7 @@ export const ConfigSchema = Type.Object({
   MEDIA_STORE: Type.Enum(['objectstore', 'disk'], { default: 'objectstore' }), // lab-only
   SHUTDOWN_DRAIN: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
   LOAD_SHEDDING: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
+  READ_YOUR_WRITES: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
 })
 
 export type Config = Static<typeof ConfigSchema>

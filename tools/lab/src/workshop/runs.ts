@@ -23,6 +23,8 @@ export interface Answer {
   visits?: number
   /** With visitors: which one sent it (0..visitors-1). */
   visitor?: number
+  /** With notes: the status of reading the note back at once (0: no answer). */
+  readBack?: number
   error?: string
 }
 
@@ -35,6 +37,7 @@ export interface Run {
   c: number
   rate: number
   visitors: number
+  notes?: boolean
   /** The balancer's strategy and each replica's state as the console saw them as the run began. */
   strategy: string | null
   replicas: Record<string, string>
@@ -163,6 +166,11 @@ export function describeRun(run: Run): string {
     lines.push(
       `  ${replica.padEnd(12)} ${String(Math.round(r.share * 100)).padStart(3)}%  ${String(r.count).padStart(5)} answers  p50 ${r.p50} ms  p95 ${r.p95} ms${r.failed ? `  ${r.failed} failed` : ''}`,
     )
+  if (run.notes) {
+    const written = run.answers.filter((a) => a.readBack !== undefined)
+    const missed = written.filter((a) => a.readBack !== 200)
+    lines.push(`  notes written: ${written.length}; read back at once and not found: ${missed.length}`)
+  }
   if (run.visitors === 1) {
     const visits = run.answers.map((a) => a.visits ?? '-')
     const lost = lostVisits(run.answers)

@@ -4,7 +4,6 @@
 // read: the observation is the student's own traffic, not a request the check makes for them.
 import type { LabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
-import { REPLICA_SETS, ROOT_SET, replicaSet } from '../sets/index.ts'
 import { type Answer, balancerNow, type Run, recordRun } from './runs.ts'
 
 /** Bounds: a lesson's traffic is a short, polite stream, never a load test. */
@@ -29,17 +28,23 @@ export interface TrafficOptions {
    * another, POST /api/visits by default; the n requests are shared among them. 0: no cookies.
    */
   visitors: number
+  /** Each request writes a note (POST path, /api/notes by default) and reads it back at once. */
+  notes: boolean
 }
 
 const USAGE =
-  'traffic: path=/api/whoami n=200 c=4 rate=0 method=GET|POST visitors=0 (n<=5000, c and visitors<=32, rate<=500 per second)'
+  'traffic: path=/api/whoami n=200 c=4 rate=0 method=GET|POST visitors=0 notes=0 (n<=5000, c and visitors<=32, rate<=500 per second)'
 
 export function parseTraffic(args: string[]): TrafficOptions {
   const given = new Map<string, string>()
   for (const arg of args) {
     const at = arg.indexOf('=')
     const [key, value] = at < 0 ? [arg, undefined] : [arg.slice(0, at), arg.slice(at + 1)]
-    if (!key || value === undefined || !['path', 'n', 'c', 'rate', 'method', 'visitors'].includes(key))
+    if (
+      !key ||
+      value === undefined ||
+      !['path', 'n', 'c', 'rate', 'method', 'visitors', 'notes'].includes(key)
+    )
       throw new Error(`${USAGE}; not ${arg}`)
     given.set(key, value)
   }
@@ -54,48 +59,57 @@ export function parseTraffic(args: string[]): TrafficOptions {
     return value
   }
   const visitors = count('visitors', 0)
-  const path = given.get('path') ?? (visitors ? '/api/visits' : '/api/whoami')
+  const notes = given.get('notes') === '1'
+  const path = given.get('path') ?? (visitors ? '/api/visits' : notes ? '/api/notes' : '/api/whoami')
   if (!/^\/[\w\-./?=&%]*$/.test(path)) throw new Error(`${USAGE}; a path from the root, not ${path}`)
-  const method = (given.get('method') ?? (visitors ? 'POST' : 'GET')).toUpperCase()
+  const method = (given.get('method') ?? (visitors || notes ? 'POST' : 'GET')).toUpperCase()
   if (method !== 'GET' && method !== 'POST') throw new Error(`${USAGE}; not method=${method}`)
-  return { path, method, n: count('n', 200), c: count('c', 4), rate: count('rate', 0), visitors }
+  if (notes && (method !== 'POST' || visitors))
+    throw new Error(`${USAGE}; notes=1 writes with POST, without visitors`)
+  return { path, method, n: count('n', 200), c: count('c', 4), rate: count('rate', 0), visitors, notes }
 }
 
-/** The cookie of the set whose prefix the path is under (the root set's when none). */
-function cookieName(env: LabEnv, path: string): string {
-  const set =
-    Object.values(REPLICA_SETS).find((s) => s.prefix && path.startsWith(`${s.prefix}/`)) ??
-    replicaSet(ROOT_SET)
-  return env.get(set.cookieKey)
+/** A browser's cookies for the lab's origin: every cookie a replica set, sent back on each request. */
+type Jar = Map<string, string>
+
+async function call(base: string, method: string, path: string, jar: Jar, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(jar.size ? { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  })
+  const text = await response.text()
+  for (const cookie of response.headers.getSetCookie()) {
+    const [pair = ''] = cookie.split(';')
+    const at = pair.indexOf('=')
+    if (at > 0) jar.set(pair.slice(0, at), pair.slice(at + 1))
+  }
+  return { response, body: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, unknown> }
 }
 
-async function send(
-  base: string,
-  options: TrafficOptions,
-  jar: { cookie: string; name: string },
-): Promise<Answer> {
+async function send(base: string, options: TrafficOptions, jar: Jar, i: number): Promise<Answer> {
   const started = performance.now()
   try {
-    const response = await fetch(`${base}${options.path}`, {
-      method: options.method,
-      headers: {
-        ...(jar.cookie ? { cookie: jar.cookie } : {}),
-        ...(options.method === 'POST' ? { 'content-type': 'application/json' } : {}),
-      },
-      body: options.method === 'POST' ? '{}' : undefined,
-      signal: AbortSignal.timeout(30_000),
-    })
-    const text = await response.text()
+    const body = options.notes
+      ? { text: `make traffic note ${i}` }
+      : options.method === 'POST'
+        ? {}
+        : undefined
+    const { response, body: answered } = await call(base, options.method, options.path, jar, body)
     const answer: Answer = {
       status: response.status,
       replica: response.headers.get('x-replica'),
       ms: Math.round(performance.now() - started),
     }
-    const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${jar.name}=`))
-    if (cookie) jar.cookie = cookie.split(';')[0] as string
-    if (options.visitors) {
-      const visits = (JSON.parse(text || '{}') as { visits?: unknown }).visits
-      if (typeof visits === 'number') answer.visits = visits
+    if (typeof answered.visits === 'number') answer.visits = answered.visits
+    // A note written: read back at once, as the page that wrote it would show it.
+    if (options.notes && response.status === 201) {
+      const read = await call(base, 'GET', `${options.path}/${answered.id}`, jar).catch(() => undefined)
+      answer.readBack = read?.response.status ?? 0
     }
     return answer
   } catch (err) {
@@ -112,17 +126,16 @@ async function send(
 export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions): Promise<Run> {
   const base = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
   const balancer = await balancerNow(env, mode)
-  const name = cookieName(env, options.path)
   const answers: Answer[] = []
   const began = Date.now()
   let sent = 0
   // A lane is a connection's worth of requests, or with visitors a visitor (one request at a time).
   const lane = async (visitor: number): Promise<void> => {
-    const jar = { cookie: '', name }
+    const jar: Jar = new Map()
     while (sent < options.n) {
       const i = sent++
       if (options.rate) await until(began + (i * 1000) / options.rate)
-      const answer = await send(base, options, jar)
+      const answer = await send(base, options, jar, i)
       answers.push(options.visitors ? { ...answer, visitor } : answer)
     }
   }
@@ -133,7 +146,7 @@ export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions):
     for (let i = 0; i < options.n; i++) {
       await until(began + (i * 1000) / options.rate)
       if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight)
-      const request: Promise<void> = send(base, options, { cookie: '', name })
+      const request: Promise<void> = send(base, options, new Map(), i)
         .then((answer) => {
           answers.push(answer)
         })
