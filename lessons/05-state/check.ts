@@ -1,26 +1,53 @@
-// Lesson 5: a visitor lost their count with sessions in memory, and kept it with Redis.
+// Lesson 5: with state in the replica a visitor lost the count and an upload went missing; with
+// Redis and the object store, neither.
 import { type Checkpoint, NotYet } from '../../tools/lab/src/workshop/lessons.ts'
 import { lostVisits, type Run } from '../../tools/lab/src/workshop/runs.ts'
 
 const lost = (run: Run) => lostVisits(run.answers)
+const count = (run: Run, status: number) => run.answers.filter((a) => a.status === status).length
+
+function sessions(runs: Run[]): string {
+  const visitors = runs.filter((r) => r.visitors === 1 && r.answers.length >= 10)
+  const broken = visitors.findIndex((r) => lost(r) > 0)
+  if (broken < 0)
+    throw new NotYet(
+      'no visitor lost a visit yet: make up SESSION_STORE=memory, then make traffic visitors=1 n=20',
+    )
+  const kept = visitors.slice(broken + 1).findLast((r) => lost(r) === 0)
+  if (!kept) throw new NotYet('no visitor kept every visit since: make up, then make traffic visitors=1 n=20')
+  const replicas = new Set(kept.answers.map((a) => a.replica))
+  if (replicas.size < 2)
+    throw new NotYet(`the last visitor's ${kept.answers.length} visits all went to one replica: try again`)
+  const before = visitors[broken] as Run
+  return `sessions in memory: ${lost(before)} of ${before.answers.length} visits lost; in Redis: ${kept.answers.length} counted 1 to ${kept.answers.length} by ${[...replicas].sort().join(', ')}`
+}
+
+function files(runs: Run[]): string {
+  const fetches = runs.filter((r) => r.answers.length >= 10)
+  // On one replica's disk: it serves the file, the others answer 404.
+  const onDisk = fetches.findIndex(
+    (r) => r.path.startsWith('/api/media/') && count(r, 200) > 0 && count(r, 404) > 0,
+  )
+  if (onDisk < 0)
+    throw new NotYet(
+      'no upload served by one replica and missing on another yet: make up MEDIA_STORE=disk, upload, then make traffic path=$url n=30',
+    )
+  const shared = fetches
+    .slice(onDisk + 1)
+    .findLast((r) => r.path.startsWith('/media/') && count(r, 200) === r.answers.length)
+  if (!shared)
+    throw new NotYet(
+      'no upload served at /media/ every time since: make up, upload again, then make traffic path=$url n=30',
+    )
+  const before = fetches[onDisk] as Run
+  return `uploads on disk: ${count(before, 404)} of ${before.answers.length} fetches 404; in the object store: ${shared.answers.length} of ${shared.answers.length} served`
+}
 
 const checkpoint: Checkpoint = {
-  expects: 'A visitor who lost the count with sessions in memory, and then one who kept it with Redis.',
+  expects:
+    'With state in the replicas a visitor lost the count and an upload went missing; with Redis and the object store, neither.',
   async verify({ runs }) {
-    const visitors = runs.filter((r) => r.visitors === 1 && r.answers.length >= 10)
-    const broken = visitors.findIndex((r) => lost(r) > 0)
-    if (broken < 0)
-      throw new NotYet(
-        'no visitor lost a visit yet: make up SESSION_STORE=memory, then make traffic visitors=1 n=20',
-      )
-    const kept = visitors.slice(broken + 1).findLast((r) => lost(r) === 0)
-    if (!kept)
-      throw new NotYet('no visitor kept every visit since: make up, then make traffic visitors=1 n=20')
-    const replicas = new Set(kept.answers.map((a) => a.replica))
-    if (replicas.size < 2)
-      throw new NotYet(`the last visitor's ${kept.answers.length} visits all went to one replica: try again`)
-    const before = visitors[broken] as Run
-    return `in memory: ${lost(before)} of ${before.answers.length} visits lost; in Redis: ${kept.answers.length} counted 1 to ${kept.answers.length} by ${[...replicas].sort().join(', ')}`
+    return `${sessions(runs)}; ${files(runs)}`
   },
 }
 export default checkpoint

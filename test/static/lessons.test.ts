@@ -59,6 +59,8 @@ describe('the workshop pages', () => {
                     .trim()
                     .split(/\s+/)
                     .map((arg) => arg.replace(/^'(.*)'$/, '$1'))
+                    // A shell variable ($url) holds what the page made before: a path here.
+                    .map((arg) => arg.replace(/\$\{?(\w+)\}?/g, '/$1'))
                     .filter((arg) => arg && !/^[A-Z_]+=/.test(arg)),
                 ),
               )
