@@ -148,7 +148,9 @@ describe('the lab console in a browser', () => {
     const lines = await page.$$eval('section[data-set="app"] figure[data-chart="share"] polyline', (all) =>
       all.map((line) => line.getAttribute('data-replica')),
     )
-    assert.deepEqual(lines, ['app1', 'app2', 'app3'])
+    // (Replicas gone within the five minutes, a scale-in's, keep their lines until they age out.)
+    for (const name of ['app1', 'app2', 'app3'])
+      assert.ok(lines.includes(name), `no line for ${name}: ${lines}`)
     await shot('app3-back-history')
     lags.push(await paintLag())
   })
