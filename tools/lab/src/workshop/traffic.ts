@@ -25,7 +25,8 @@ export interface TrafficOptions {
   rate: number
   /**
    * Visitors, each with a cookie jar kept across its requests (a browser's), one request after
-   * another, POST /api/visits by default; the n requests are shared among them. 0: no cookies.
+   * another, POST /api/visits by default; the n requests are shared among them. 0: none (each of
+   * the `c` lanes still keeps the cookies it is given, as one client's connection would).
    */
   visitors: number
   /** Each request writes a note (POST path, /api/notes by default) and reads it back at once. */
