@@ -3,6 +3,7 @@
 // make test runs this after `lab up` on the lab's own cluster (test/parts-k8s.ts).
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { kubectlOk } from '../../tools/lab/src/modes/k8s/kubectl.ts'
 import { burst, lab, MODE, SessionClient, shares, stream, TARGETS, until } from '../lib/stack.ts'
 import { pods, probeFailures } from './pods.ts'
 
@@ -28,8 +29,9 @@ for (const { name, base } of TARGETS) {
       for (const pod of expected.filter((p) => now.includes(p)))
         assert.ok(share[pod], `${pod}: ${JSON.stringify(share)}`)
       for (const pod of Object.keys(share)) assert.ok(pod.startsWith(`${set}-`), JSON.stringify(share))
-      // A skew names its cause: per pod, its share and median answer time, and any probe that
-      // failed meanwhile (a pod out of rotation and back through slow start).
+      // A skew names its cause: per pod, its share and median answer time, any probe that failed
+      // meanwhile (a pod out of its Service), and what the balancer said of its servers (HAProxy
+      // logs a server going DOWN or UP, its health checks' or its layer-4 observation's verdict).
       const skewed = Object.entries(share).filter(([, part]) => part > 0.5)
       if (skewed.length) {
         const median = (pod: string) => {
@@ -42,8 +44,14 @@ for (const { name, base } of TARGETS) {
         const perPod = Object.entries(share).map(
           ([pod, part]) => `${pod} ${Math.round(part * 100)}% ${median(pod)} ms`,
         )
+        const balancer = await kubectlOk(['logs', 'deployment/balancer', '--since=2m']).catch((err) =>
+          String(err),
+        )
+        const changes = balancer
+          .split('\n')
+          .filter((line) => /is (DOWN|UP)|no server available|resolution/i.test(line))
         assert.fail(
-          `above 50%: ${perPod.join(', ')}; failed probes: ${(await probeFailures(began)).join('; ') || 'none'}`,
+          `above 50%: ${perPod.join(', ')}; failed probes: ${(await probeFailures(began)).join('; ') || 'none'}; the balancer on its servers: ${changes.slice(-10).join(' | ') || 'nothing'}`,
         )
       }
     })
