@@ -33,7 +33,8 @@ export function printUrls(
   lab console     ${https}/   (self-signed: curl --cacert ${displayPath(devCertificate(mode))})
   prometheus      ${prometheus}/alerts   (targets: ${prometheus}/targets)
 ${[...extra, ...sets].join('\n')}
-  then try        make ps · make kill s=app2 · make logs s=${engine} · make down`)
+  then try        make ps · make kill s=app2 · make logs s=${engine} · make down
+  the workshop    make lesson n=1   (lessons/README.md)`)
 }
 
 /** Runs a verb's work and says how long it took (the figures the README quotes). */
