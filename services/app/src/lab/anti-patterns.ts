@@ -22,7 +22,8 @@ const KEY = /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/
  * /api/media/<key>. The next request for the file, balanced to another replica, finds nothing.
  */
 export function diskMedia(app: FastifyInstance) {
-  const dir = join(tmpdir(), `lb-lab-media-${app.config.REPLICA_ID}`)
+  // Named by its port too: two stacks on one machine (a student's and a test's) have an app2 each.
+  const dir = join(tmpdir(), `lb-lab-media-${app.config.REPLICA_ID}-${app.config.PORT}`)
   app.get<{ Params: { key: string } }>('/api/media/:key', async (request, reply) => {
     const { key } = request.params
     if (!KEY.test(key)) return reply.code(404).send({ error: 'Not Found', message: `no media ${key}` })
