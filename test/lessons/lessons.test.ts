@@ -8,8 +8,8 @@ import { after, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 import { lessons, shellBlocks } from '../../tools/lab/src/workshop/lessons.ts'
-import { differences, startsFromBaseline } from '../lib/baseline.ts'
-import { lab, MODE, until } from '../lib/stack.ts'
+import { backAtBaseline, startsFromBaseline } from '../lib/baseline.ts'
+import { lab, MODE } from '../lib/stack.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -58,15 +58,7 @@ describe('the workshop', () => {
         assert.equal(put.code, 0, `${block}\n${put.out}`)
       }
       // The next lesson starts where this one began.
-      let left: string[] = []
-      await until(
-        'the stack as the lesson found it',
-        async () => {
-          left = await differences()
-          return left.length === 0
-        },
-        20_000,
-      ).catch(() => assert.fail(`Put it back left the stack changed: ${left.join('; ')}`))
+      await backAtBaseline('Put it back left the stack changed')
     })
   }
 })

@@ -26,7 +26,7 @@ interface Shown {
 }
 
 /** How the stack differs from the baseline, as the console sees it (nginx's config, each replica). */
-export async function differences(): Promise<string[]> {
+async function differences(): Promise<string[]> {
   const shown = JSON.parse((await request(`${HTTPS}/console/api/state`)).body) as Shown
   const problems: string[] = []
   if (shown.strategy !== EXPECTED.strategy) problems.push(`strategy ${shown.strategy}`)
@@ -44,22 +44,24 @@ export async function differences(): Promise<string[]> {
 }
 
 /**
- * Registers the check in a suite file: before its first test, the stack must be the baseline.
- * Polled for a while (a replica the last suite restarted may still be out of nginx's rotation
- * for UPSTREAM_FAIL_TIMEOUT), then a failure naming every difference.
+ * Resolves once the stack is the baseline, polled for a while (a replica just restarted may still
+ * be out of nginx's rotation for UPSTREAM_FAIL_TIMEOUT); else fails with `blame` and every difference.
  */
-export function startsFromBaseline(): void {
-  before(async () => {
-    let last: string[] = []
-    await until(
-      'the stack as .env.example sets it up',
-      async () => {
-        last = await differences()
-        return last.length === 0
-      },
-      20_000,
-    ).catch(() => {
-      throw new Error(`a suite before this one left the stack changed: ${last.join('; ')}`)
-    })
+export async function backAtBaseline(blame: string): Promise<void> {
+  let last: string[] = []
+  await until(
+    'the stack as .env.example sets it up',
+    async () => {
+      last = await differences()
+      return last.length === 0
+    },
+    20_000,
+  ).catch(() => {
+    throw new Error(`${blame}: ${last.join('; ')}`)
   })
+}
+
+/** Registers the check in a suite file: before its first test, the stack must be the baseline. */
+export function startsFromBaseline(): void {
+  before(() => backAtBaseline('a suite before this one left the stack changed'))
 }
