@@ -87,7 +87,7 @@ function renderLesson(lesson: LessonView | null): void {
   check.textContent =
     lesson.check === null
       ? `checkpoint: make check n=${lesson.n}`
-      : `${lesson.check.passed ? '✓ checkpoint reached' : '✗ not yet'}: ${lesson.check.said}`
+      : `${lesson.check.passed ? '✓ checkpoint reached: ' : '✗ '}${lesson.check.said}`
 }
 
 // The charts' minutes: the samples the console sent, drawn as an SVG line per replica.

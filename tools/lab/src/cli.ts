@@ -16,7 +16,14 @@ import { rollout, rolloutTargets } from './rollout.ts'
 import { scaleRequest } from './scale.ts'
 import { checkSets, ROOT_SET, SET_NAMES } from './topology.ts'
 import { needTarget, tailOf } from './verb-output.ts'
-import { checkAll, checkLesson, currentLesson, listLessons, startLesson } from './workshop/lessons.ts'
+import {
+  checkAll,
+  checkLesson,
+  currentLesson,
+  describeVerdict,
+  listLessons,
+  startLesson,
+} from './workshop/lessons.ts'
 import { describeRun, recordConform } from './workshop/runs.ts'
 import { parseTraffic, traffic } from './workshop/traffic.ts'
 
@@ -145,7 +152,10 @@ const VERBS: Record<
       const { passed, said } =
         a.target === 'all'
           ? await checkAll(loadLabEnv(), a.mode)
-          : await checkLesson(loadLabEnv(), a.mode, a.target ?? currentLesson())
+          : await checkLesson(loadLabEnv(), a.mode, a.target ?? currentLesson()).then((verdict) => ({
+              passed: verdict.passed,
+              said: describeVerdict(verdict),
+            }))
       console.log(said)
       if (!passed) process.exitCode = 1
     },

@@ -11,15 +11,7 @@ import { repoRoot } from '../paths.ts'
 import { replicasOf } from '../topology.ts'
 import { askConsole } from './console.ts'
 import { type PrometheusQueries, prometheusQueries, replicaStarts } from './prometheus.ts'
-import {
-  type BalancerView,
-  balancerNow,
-  type ConformRecord,
-  conformsSince,
-  type Run,
-  runsSince,
-  WORKSHOP_DIR,
-} from './runs.ts'
+import { type ConformRecord, conformsSince, type Run, runsSince, WORKSHOP_DIR } from './runs.ts'
 
 export const LESSONS_DIR = join(repoRoot, 'lessons')
 const PROGRESS = join(WORKSHOP_DIR, 'progress.json')
@@ -37,14 +29,12 @@ export interface Evidence {
   mode: Mode
   /** When `make lesson n=` began this lesson (ms): the evidence counts from then. */
   since: number
-  /** `make traffic` runs since then, oldest first. */
+  /** `make traffic` runs since then (until the next lesson began), oldest first. */
   runs: Run[]
   /** `make conform` verdicts since then, oldest first. */
   conforms: ConformRecord[]
   /** The lab's Prometheus. */
   prometheus: PrometheusQueries
-  /** The console's view now: the strategy, each replica's state. */
-  balancer(): Promise<BalancerView>
   /** The replicas of a set the stack is meant to run (app1..app3). */
   replicas(set: 'app' | 'py'): string[]
   /** When each replica of a set (re)started since the lesson began, as Prometheus saw it (ms). */
@@ -149,29 +139,41 @@ export function listLessons(): string {
   return `The workshop (lessons/README.md): make lesson n=1 to begin.\n${rows.join('\n')}`
 }
 
+/** A checkpoint's verdict: what it looks for, whether it was reached, and what it saw or misses. */
+export interface Verdict {
+  passed: boolean
+  expects: string
+  said: string
+}
+
 /** `make check n=N`: the lesson's checkpoint against the live stack and the traffic since it began. */
-export async function checkLesson(
-  env: LabEnv,
-  mode: Mode,
-  n: string,
-): Promise<{ passed: boolean; said: string }> {
+export async function checkLesson(env: LabEnv, mode: Mode, n: string): Promise<Verdict> {
   const found = lesson(n)
-  const begun = readProgress().lessons[found.n]
+  const checkpoint = (await import(pathToFileURL(join(found.folder, 'check.ts')).href)).default as Checkpoint
+  const progress = readProgress()
+  const begun = progress.lessons[found.n]
   if (!begun)
     return {
       passed: false,
-      said: `✗ not begun: make lesson n=${found.n} begins it (its evidence counts from then)`,
+      expects: checkpoint.expects,
+      said: `not begun: make lesson n=${found.n} begins it (its evidence counts from then)`,
     }
-  const checkpoint = (await import(pathToFileURL(join(found.folder, 'check.ts')).href)).default as Checkpoint
+  // A lesson's evidence ends where the next lesson begun began: checked later (make check n=all),
+  // lesson 4 must not read lesson 8's overload as its own.
+  const ended = Math.min(
+    ...Object.values(progress.lessons)
+      .map(({ startedAt }) => startedAt)
+      .filter((at) => at > begun.startedAt),
+  )
+  const during = <T extends { at: number }>(records: T[]) => records.filter((r) => r.at < ended)
   const prometheus = prometheusQueries(env)
   const evidence: Evidence = {
     env,
     mode,
     since: begun.startedAt,
-    runs: runsSince(begun.startedAt),
-    conforms: conformsSince(begun.startedAt),
+    runs: during(runsSince(begun.startedAt)),
+    conforms: during(conformsSince(begun.startedAt)),
     prometheus,
-    balancer: () => balancerNow(env, mode),
     replicas: (set) => replicasOf(env, set),
     starts: (set) => replicaStarts(prometheus, set, begun.startedAt),
   }
@@ -180,7 +182,7 @@ export async function checkLesson(
     result = { passed: true, said: await checkpoint.verify(evidence) }
   } catch (err) {
     if (!(err instanceof NotYet)) throw err
-    result = { passed: false, said: err.message }
+    result = { passed: false, said: `not yet: ${err.message}` }
   }
   const latest = readProgress()
   const check = { ...result, at: Date.now() }
@@ -188,11 +190,12 @@ export async function checkLesson(
   writeProgress(latest)
   // The room sees the lesson checked, whichever lesson it is.
   await askConsole(env, mode, 'lesson', { n: found.n, title: found.title, startedAt: begun.startedAt, check })
-  return {
-    passed: result.passed,
-    said: `${checkpoint.expects}\n${result.passed ? '✓' : '✗ not yet:'} ${result.said}`,
-  }
+  return { ...result, expects: checkpoint.expects }
 }
+
+/** A verdict as `make check n=N` prints it. */
+export const describeVerdict = ({ passed, expects, said }: Verdict) =>
+  `${expects}\n${passed ? '✓' : '✗'} ${said}`
 
 /**
  * `make check n=all`: every lesson's checkpoint, a line each, for a trainer walking the room (or a
@@ -203,16 +206,14 @@ export async function checkAll(env: LabEnv, mode: Mode): Promise<{ passed: boole
   const lines: string[] = []
   let passed = true
   for (const l of lessons()) {
+    const number = String(l.n).padStart(2)
     if (!begun[l.n]) {
-      lines.push(`  ${String(l.n).padStart(2)}  –  ${l.title}: not begun`)
+      lines.push(`  ${number}  –  ${l.title}: not begun`)
       continue
     }
-    const result = await checkLesson(env, mode, String(l.n))
-    passed &&= result.passed
-    const verdict = result.said.split('\n').at(-1) ?? ''
-    lines.push(
-      `  ${String(l.n).padStart(2)}  ${verdict.startsWith('✓') ? '✓' : '✗'}  ${l.title}: ${verdict.replace(/^✓ |^✗ (not yet: )?/, '')}`,
-    )
+    const verdict = await checkLesson(env, mode, String(l.n))
+    passed &&= verdict.passed
+    lines.push(`  ${number}  ${verdict.passed ? '✓' : '✗'}  ${l.title}: ${verdict.said}`)
   }
   return { passed, said: lines.join('\n') }
 }

@@ -38,16 +38,9 @@ export interface Run {
   rate: number
   visitors: number
   notes?: boolean
-  /** The balancer's strategy and each replica's state as the console saw them as the run began. */
+  /** The balancer's strategy as the console saw it of the running config as the run began. */
   strategy: string | null
-  replicas: Record<string, string>
   answers: Answer[]
-}
-
-export interface BalancerView {
-  strategy: string | null
-  /** Replica name → serving, down, paused, ... (the console's words). */
-  replicas: Record<string, string>
 }
 
 /** The config version the running balancer answers on its health path (`ok <version>`), whichever engine it is. */
@@ -63,34 +56,22 @@ async function runningVersion(env: LabEnv): Promise<string | undefined> {
 }
 
 /**
- * The console's view of the balancer, once it is of the config the balancer runs: the console
- * re-reads the lab's state each second, so just after `make up LB_STRATEGY=...` it may still tell
- * the last one. Unknown (strategy null) when the two do not agree within a few seconds.
+ * The balancer's strategy, as the console tells it once its view is of the config the balancer
+ * runs: the console re-reads the lab's state each second, so just after `make up LB_STRATEGY=...`
+ * it may still tell the last one. Null (unknown) when the two do not agree within a few seconds.
  */
-export async function balancerNow(env: LabEnv, mode: Mode): Promise<BalancerView> {
+export async function runningStrategy(env: LabEnv, mode: Mode): Promise<string | null> {
   const version = await runningVersion(env)
   for (let tries = 0; tries < 25; tries++) {
-    const view = await consoleView(env, mode)
-    if (view.version === version) return { strategy: view.strategy, replicas: view.replicas }
+    const view = (await askConsole(env, mode, 'state')) as
+      | { strategy: string | null; version: string }
+      | undefined
+    // A console that does not answer: no strategy to tell, and no reason to wait for one.
+    if (!view) return null
+    if (view.version === version) return view.strategy
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
-  return { strategy: null, replicas: (await consoleView(env, mode)).replicas }
-}
-
-/** The console's snapshot, as the strategy, each replica's state and the config version. */
-async function consoleView(env: LabEnv, mode: Mode): Promise<BalancerView & { version?: string }> {
-  const state = (await askConsole(env, mode, 'state')) as
-    | {
-        strategy: string | null
-        version: string
-        sets: Array<{ replicas: Array<{ name: string; state: string }> }>
-      }
-    | undefined
-  if (!state) return { strategy: null, replicas: {} }
-  const replicas = Object.fromEntries(
-    state.sets.flatMap((set) => set.replicas.map((r) => [r.name, r.state] as const)),
-  )
-  return { strategy: state.strategy, replicas, version: state.version }
+  return null
 }
 
 function append(file: string, record: { at: number }): void {

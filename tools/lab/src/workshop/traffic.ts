@@ -4,7 +4,7 @@
 // read: the observation is the student's own traffic, not a request the check makes for them.
 import type { LabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
-import { type Answer, balancerNow, type Run, recordRun } from './runs.ts'
+import { type Answer, type Run, recordRun, runningStrategy } from './runs.ts'
 
 /** Bounds: a lesson's traffic is a short, polite stream, never a load test. */
 const LIMITS = { n: 5000, c: 32, rate: 500, visitors: 32 }
@@ -126,7 +126,7 @@ async function send(base: string, options: TrafficOptions, jar: Jar, i: number):
 
 export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions): Promise<Run> {
   const base = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
-  const balancer = await balancerNow(env, mode)
+  const strategy = await runningStrategy(env, mode)
   const answers: Answer[] = []
   const began = Date.now()
   let sent = 0
@@ -162,8 +162,7 @@ export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions):
     at: began,
     seconds: (Date.now() - began) / 1000,
     ...options,
-    strategy: balancer.strategy,
-    replicas: balancer.replicas,
+    strategy,
     answers,
   }
   recordRun(run)
