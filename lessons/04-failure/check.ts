@@ -1,6 +1,6 @@
 // Lesson 4: app2 died in the middle of the student's traffic, and no request failed.
 import { type Checkpoint, NotYet } from '../../tools/lab/src/workshop/lessons.ts'
-import { failed } from '../../tools/lab/src/workshop/runs.ts'
+import { describeFailures, failed } from '../../tools/lab/src/workshop/runs.ts'
 
 const VICTIM = 'app2'
 
@@ -19,7 +19,7 @@ const checkpoint: Checkpoint = {
     const lost = run.answers.filter(failed)
     if (lost.length)
       throw new NotYet(
-        `${lost.length} of ${run.answers.length} requests failed when ${VICTIM} died (statuses ${[...new Set(lost.map((a) => a.status))].join(', ')})`,
+        `${lost.length} of ${run.answers.length} requests failed when ${VICTIM} died: ${describeFailures(run)}`,
       )
     const last = run.answers.findLastIndex((a) => a.replica === VICTIM) + 1
     return `${VICTIM} answered ${run.answers.filter((a) => a.replica === VICTIM).length} of the first ${last} requests, then none of the last ${run.answers.length - last}; all ${run.answers.length} answered`

@@ -1,6 +1,6 @@
 // Lesson 9: two replicas joined a stream of requests and left another, with no request failing.
 import { type Checkpoint, NotYet } from '../../tools/lab/src/workshop/lessons.ts'
-import { type Answer, failed, type Run } from '../../tools/lab/src/workshop/runs.ts'
+import { type Answer, describeFailures, failed, type Run } from '../../tools/lab/src/workshop/runs.ts'
 
 const ADDED = ['app4', 'app5']
 
@@ -32,7 +32,10 @@ const checkpoint: Checkpoint = {
       ['in', back],
     ] as const) {
       const lost = run.answers.filter(failed).length
-      if (lost) throw new NotYet(`scaling ${what}: ${lost} of ${run.answers.length} requests failed`)
+      if (lost)
+        throw new NotYet(
+          `scaling ${what}: ${lost} of ${run.answers.length} requests failed: ${describeFailures(run)}`,
+        )
     }
     const share = (run: Run) =>
       ADDED.map((r) => `${r} ${run.answers.filter((a) => a.replica === r).length}`).join(', ')

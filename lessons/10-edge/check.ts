@@ -1,6 +1,6 @@
 // Lesson 10: a client in a hurry was turned away at the edge; a polite one was not.
 import { type Checkpoint, NotYet } from '../../tools/lab/src/workshop/lessons.ts'
-import { failed, perReplica } from '../../tools/lab/src/workshop/runs.ts'
+import { describeFailures, failed, perReplica } from '../../tools/lab/src/workshop/runs.ts'
 
 const checkpoint: Checkpoint = {
   expects: 'A hurried client answered 429 by the balancer itself, none failing; a polite one never limited.',
@@ -16,7 +16,9 @@ const checkpoint: Checkpoint = {
     if (turned.some((a) => a.replica !== null))
       throw new NotYet('a 429 came from a replica, not from the balancer')
     if (hurried.answers.some(failed))
-      throw new NotYet(`${hurried.answers.filter(failed).length} requests failed in that run`)
+      throw new NotYet(
+        `${hurried.answers.filter(failed).length} requests failed in that run: ${describeFailures(hurried)}`,
+      )
     const polite = runs
       .slice(limited + 1)
       .findLast(

@@ -1,8 +1,11 @@
 // `make traffic`'s options, read without a stack: what a student may type, its defaults, and a
-// clear refusal (the usage line) for anything outside the bounds a lesson's traffic keeps.
+// clear refusal (the usage line) for anything outside the bounds a lesson's traffic keeps; and how
+// it answers a connection reset under it, against a real server that resets one.
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
-import { parseTraffic } from '../../tools/lab/src/workshop/traffic.ts'
+import { parseTraffic, send } from '../../tools/lab/src/workshop/traffic.ts'
 
 describe('make traffic options', () => {
   it('defaults to 200 GETs of /api/whoami, four at a time', () => {
@@ -41,5 +44,45 @@ describe('make traffic options', () => {
       ['n'],
     ])
       assert.throws(() => parseTraffic(args), /^Error: traffic: path=\/api\/whoami n=200/, args.join(' '))
+  })
+})
+
+/**
+ * A server that resets the connection of the request it is sent `resets` times in a row (as a
+ * reloading balancer closes an idle one the request went out on), then answers.
+ */
+async function resetting(resets: number): Promise<{ base: string; close: () => Promise<void> }> {
+  let left = resets
+  const server = createServer((req, res) => {
+    if (left-- > 0) return req.socket.resetAndDestroy()
+    res.setHeader('x-replica', 'app1')
+    res.end('{}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
+
+describe('make traffic under a reset connection', () => {
+  const options = parseTraffic([])
+
+  it('sends a request again once when its connection was reset before any answer, and says so', async () => {
+    const server = await resetting(1)
+    const answer = await send(server.base, options, new Map(), 0, Date.now())
+    await server.close()
+    assert.equal(answer.status, 200, 'answered on a new connection')
+    assert.equal(answer.replica, 'app1')
+    assert.match(answer.resentAfter ?? '', /ECONNRESET|UND_ERR_SOCKET/)
+  })
+
+  it('counts a request reset twice as failed, with why', async () => {
+    const server = await resetting(2)
+    const answer = await send(server.base, options, new Map(), 0, Date.now())
+    await server.close()
+    assert.equal(answer.status, 0)
+    assert.match(answer.error ?? '', /ECONNRESET|UND_ERR_SOCKET/)
   })
 })

@@ -18,6 +18,8 @@ export interface Answer {
   /** 0: no answer at all (refused, reset, timed out). */
   status: number
   replica: string | null
+  /** When it was sent, in ms after the run began. */
+  sent?: number
   ms: number
   /** POST /api/visits in a session: the count the replica answered. */
   visits?: number
@@ -25,7 +27,10 @@ export interface Answer {
   visitor?: number
   /** With notes: the status of reading the note back at once (0: no answer). */
   readBack?: number
+  /** Without an answer: why, as the client's network stack said it (ECONNRESET, a timeout...). */
   error?: string
+  /** Sent again on a new connection after the first was reset before any answer: why. */
+  resentAfter?: string
 }
 
 export interface Run {
@@ -133,6 +138,21 @@ export function perReplica(
 /** A failed request, as its client sees it: no answer, or a 5xx. */
 export const failed = (answer: Answer): boolean => answer.status === 0 || answer.status >= 500
 
+/**
+ * The first few failed requests, each as its client saw it and when: what tells a reset
+ * connection from a balancer's 502 or a replica's own 503.
+ */
+export function describeFailures(run: Run, most = 3): string {
+  const lost = run.answers.filter(failed)
+  const told = lost.slice(0, most).map((a) => {
+    const what = a.status
+      ? `${a.status} from ${a.replica ?? 'the balancer'}`
+      : `no answer (${a.error ?? 'unknown'})`
+    return a.sent === undefined ? what : `${what} sent at ${(a.sent / 1000).toFixed(1)} s`
+  })
+  return `${told.join('; ')}${lost.length > most ? `; and ${lost.length - most} more` : ''}`
+}
+
 /** The run, as `make traffic` prints it. */
 export function describeRun(run: Run): string {
   const statuses = new Map<string, number>()
@@ -146,6 +166,12 @@ export function describeRun(run: Run): string {
   for (const [replica, r] of perReplica(run))
     lines.push(
       `  ${replica.padEnd(12)} ${String(Math.round(r.share * 100)).padStart(3)}%  ${String(r.count).padStart(5)} answers  p50 ${r.p50} ms  p95 ${r.p95} ms${r.failed ? `  ${r.failed} failed` : ''}`,
+    )
+  if (run.answers.some(failed)) lines.push(`  failed: ${describeFailures(run)}`)
+  const resent = run.answers.filter((a) => a.resentAfter)
+  if (resent.length)
+    lines.push(
+      `  sent again on a new connection: ${resent.length} (${resent[0]?.resentAfter} at ${((resent[0]?.sent ?? 0) / 1000).toFixed(1)} s: a kept-alive connection the balancer closed, as a reload does)`,
     )
   if (run.notes) {
     const written = run.answers.filter((a) => a.readBack !== undefined)

@@ -92,8 +92,33 @@ async function call(base: string, method: string, path: string, jar: Jar, body?:
   return { response, body: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, unknown> }
 }
 
-async function send(base: string, options: TrafficOptions, jar: Jar, i: number): Promise<Answer> {
+/** Why a request had no answer: fetch's own error is a bare "fetch failed"; its cause names the socket's fate. */
+function whyNoAnswer(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause
+  if (cause?.code) return cause.message ? `${cause.code}: ${cause.message}` : cause.code
+  return (err as Error).name === 'TimeoutError'
+    ? 'no answer within 30 s'
+    : String((err as Error).message ?? err)
+}
+
+/**
+ * A kept-alive connection the balancer closed as this request went out on it (a reload closes
+ * its idle connections): the request was never read, and browsers and curl send it again on a
+ * new connection, as HAProxy's docs ask of any client (option idle-close-on-response).
+ */
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+const wasReset = (err: unknown) => RESET.has((err as { cause?: { code?: string } }).cause?.code ?? '')
+
+export async function send(
+  base: string,
+  options: TrafficOptions,
+  jar: Jar,
+  i: number,
+  began: number,
+  resentAfter?: string,
+): Promise<Answer> {
   const started = performance.now()
+  const sent = Date.now() - began
   try {
     const body = options.notes
       ? { text: `make traffic note ${i}` }
@@ -104,7 +129,9 @@ async function send(base: string, options: TrafficOptions, jar: Jar, i: number):
     const answer: Answer = {
       status: response.status,
       replica: response.headers.get('x-replica'),
+      sent,
       ms: Math.round(performance.now() - started),
+      ...(resentAfter ? { resentAfter } : {}),
     }
     if (typeof answered.visits === 'number') answer.visits = answered.visits
     // A note written: read back at once, as the page that wrote it would show it.
@@ -114,12 +141,15 @@ async function send(base: string, options: TrafficOptions, jar: Jar, i: number):
     }
     return answer
   } catch (err) {
+    // Once only: a second reset is the balancer's failure, not a race with its reload.
+    if (!resentAfter && wasReset(err)) return send(base, options, jar, i, began, whyNoAnswer(err))
     // No answer at all (refused, reset, timed out): what a client of a cut connection sees.
     return {
       status: 0,
       replica: null,
+      sent,
       ms: Math.round(performance.now() - started),
-      error: (err as Error).name,
+      error: whyNoAnswer(err),
     }
   }
 }
@@ -136,7 +166,7 @@ export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions):
     while (sent < options.n) {
       const i = sent++
       if (options.rate) await until(began + (i * 1000) / options.rate)
-      const answer = await send(base, options, jar, i)
+      const answer = await send(base, options, jar, i, began)
       answers.push(options.visitors ? { ...answer, visitor } : answer)
     }
   }
@@ -147,7 +177,7 @@ export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions):
     for (let i = 0; i < options.n; i++) {
       await until(began + (i * 1000) / options.rate)
       if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight)
-      const request: Promise<void> = send(base, options, new Map(), i)
+      const request: Promise<void> = send(base, options, new Map(), i, began)
         .then((answer) => {
           answers.push(answer)
         })
