@@ -36,6 +36,12 @@ export default fp(
         query_timeout: c.PG_QUERY_TIMEOUT_MS,
         statement_timeout: c.PG_QUERY_TIMEOUT_MS,
         idleTimeoutMillis: 30_000,
+        // Half the warmed pool stays open however quiet it gets: a rollout's surge otherwise
+        // finds the pool shrunk by idleTimeoutMillis, and the connects it then needs, on two
+        // busy cores, outlast DEPENDENCY_TIMEOUT_MS (a 503 "postgres primary unavailable" in
+        // Docker mode's k6 rollout). Half, not all: at rest each server holds replicas x this of
+        // its 100 connections, and `make scale n=9` (45) beside py's three (30) still fits.
+        min: Math.ceil(c.PG_POOL_MAX / 2),
       })
       // An idle client whose server went away emits 'error' on the pool; unhandled, it kills the process.
       created.on('error', (err) => app.log.warn({ err }, `postgres ${role}: idle client error`))
