@@ -9,7 +9,7 @@ import { replicaNames } from '../../tools/lab/src/topology.ts'
 import { HTTPS, request } from './raw.ts'
 import { until } from './stack.ts'
 
-/** What .env.example sets up: least_conn, its replica counts, every replica serving, no fault. */
+/** What .env.example sets up: least_conn, no setting changed, its replica counts, every replica serving, no fault. */
 const example = exampleEnv()
 const EXPECTED = {
   strategy: example.get('LB_STRATEGY'),
@@ -21,6 +21,7 @@ const EXPECTED = {
 
 interface Shown {
   strategy: string
+  changed: Array<{ name: string; value: string }>
   load: { running: boolean }
   sets: Array<{ name: string; replicas: Array<{ name: string; state: string; faults: object }> }>
 }
@@ -31,6 +32,7 @@ async function differences(): Promise<string[]> {
   const problems: string[] = []
   if (shown.strategy !== EXPECTED.strategy) problems.push(`strategy ${shown.strategy}`)
   if (shown.load.running) problems.push("the console's load generator running")
+  for (const { name, value } of shown.changed ?? []) problems.push(`${name}=${value}`)
   for (const set of shown.sets) {
     const names = set.replicas.map((r) => r.name)
     if (names.join() !== EXPECTED.sets[set.name]?.join()) problems.push(`${set.name} replicas ${names}`)

@@ -2,7 +2,7 @@
 // Prometheus's jobs are rendered per row. Here a made-up third set, `go` under /go/, is handed to
 // the renderers as they are, and the nginx they configure is run for real in front of it.
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,31 +10,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { nginxEngine } from '../../tools/lab/src/engines/nginx/index.ts'
-import { nativePlacement } from '../../tools/lab/src/engines/placement.ts'
 import { LabEnv, loadLabEnv } from '../../tools/lab/src/env.ts'
 import { nativePrometheus, renderPrometheus } from '../../tools/lab/src/prometheus-config.ts'
 import { which } from '../../tools/lab/src/system.ts'
-import { stageNginx } from '../lib/nginx.ts'
+import { runNginx } from '../lib/nginx.ts'
 
 const run = promisify(execFile)
 const GO = { name: 'go', label: 'Go service', prefix: '/go', cookieKey: 'GO_SESSION_COOKIE_NAME' }
-
-/** A port nothing listens on now (the lab's own stack may be running beside this test). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 describe('a third replica set is one row: the renderers serve and scrape it unchanged', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lb-lab-third-set-'))
   // The set's own setting, as its line in .env.example would give it.
   const env = new LabEnv(new Map([...loadLabEnv({}).values, ['GO_SESSION_COOKIE_NAME', 'lab_go_sid']]))
   let go1: Server
-  let nginx: ChildProcess | undefined
+  let stop: (() => Promise<void>) | undefined
   let base = ''
   let files = new Map<string, string>()
 
@@ -48,31 +37,17 @@ describe('a third replica set is one row: the renderers serve and scrape it unch
     await new Promise<void>((resolve) => go1.listen(0, '127.0.0.1', resolve))
     const goAddress = `127.0.0.1:${(go1.address() as AddressInfo).port}`
 
-    const [http, https, status] = [await freePort(), await freePort(), await freePort()]
-    const placement = nativePlacement(env, 'nginx', dir, dir, 'test_tag', nginxEngine.nativeRoot?.())
-    placement.httpListen = `127.0.0.1:${http}`
-    placement.httpsListen = `127.0.0.1:${https}`
-    placement.statusListen = `127.0.0.1:${status}`
-    placement.accessLog = join(dir, 'access.log')
-    placement.tlsCert = join(dir, 'tls/cert.pem')
-    placement.tlsKey = join(dir, 'tls/key.pem')
-    placement.sets = [...placement.sets, { set: GO, servers: [{ name: 'go1', address: goAddress }] }]
-    files = await stageNginx(dir, env, placement)
-
-    const binary = nginxEngine.nativeBinary()
-    await run(binary, nginxEngine.testArgs(dir, dir))
-    nginx = spawn(binary, nginxEngine.runArgs(dir, dir), { stdio: 'ignore' })
-    base = `http://127.0.0.1:${http}`
-    const deadline = Date.now() + 10_000
-    while (!(await fetch(`${base}/nginx-health`).catch(() => undefined))?.ok) {
-      assert.ok(Date.now() < deadline, 'nginx did not answer within 10 s')
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    const nginx = await runNginx(dir, env, (sets) => [
+      ...sets,
+      { set: GO, servers: [{ name: 'go1', address: goAddress }] },
+    ])
+    base = nginx.base
+    files = nginx.files
+    stop = nginx.stop
   })
 
   after(async () => {
-    nginx?.kill('SIGQUIT')
-    if (nginx && nginx.exitCode === null) await new Promise((resolve) => nginx?.once('exit', resolve))
+    await stop?.()
     await new Promise((resolve) => go1.close(resolve))
     rmSync(dir, { recursive: true, force: true })
   })

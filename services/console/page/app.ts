@@ -1,7 +1,7 @@
 // The console page: renders each snapshot the console pushes (server-sent events), and sends
 // the controls (load, faults) as JSON with the X-Lab-Console header the console requires.
 // Plain DOM; loaded as a module from /console/app.js, so it runs under nginx's CSP unchanged.
-import type { HistorySample, LessonView, ReplicaView, Snapshot } from '../src/view.ts'
+import type { ChangedSetting, HistorySample, LessonView, ReplicaView, Snapshot } from '../src/view.ts'
 
 const $ = <T extends Element>(selector: string, root: ParentNode = document): T => {
   const found = root.querySelector<T>(selector)
@@ -75,6 +75,20 @@ function rowFor(set: HTMLElement, replica: string): HTMLTableRowElement {
   $('tbody', set).append(row)
   rows.set(replica, row)
   return row
+}
+
+/** The settings `make up` was given beyond .env.example; a mistake on purpose marked as one. */
+function renderChanged(changed: ChangedSetting[]): void {
+  $<HTMLElement>('#changed').hidden = changed.length === 0
+  $('#changed-list').replaceChildren(
+    ...changed.map(({ name, value, example, mistake }, i) => {
+      const item = document.createElement('span')
+      item.className = mistake ? 'mistake' : 'setting'
+      item.textContent = `${i ? ', ' : ''}${name}=${value}`
+      item.title = mistake ? `a mistake on purpose: ${mistake}` : `.env.example: ${example}`
+      return item
+    }),
+  )
 }
 
 function renderLesson(lesson: LessonView | null): void {
@@ -170,6 +184,7 @@ function renderHistory(): void {
 
 function render(snapshot: Snapshot): void {
   renderLesson(snapshot.lesson)
+  renderChanged(snapshot.changed)
   $('#strategy').textContent = snapshot.strategy ?? '?'
   const main = $('#sets')
   for (const set of snapshot.sets) {

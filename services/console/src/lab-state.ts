@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import type { ChangedSetting } from './view.ts'
 
 /**
  * What nginx runs, written by the lab's renderer beside nginx's own config each time it renders
@@ -13,6 +14,8 @@ export interface LabState {
   drained: string[]
   maxFails: number
   failTimeoutMs: number
+  /** What `make up` was told beyond .env.example (tools/lab/src/switches.ts); absent before it was rendered so. */
+  changed?: ChangedSetting[]
   /** The object store's address (media), which the console asks whether it answers. */
   objectStore?: string
   sets: Record<string, { label: string; base: string; replicas: Array<{ name: string; address: string }> }>

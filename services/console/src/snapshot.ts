@@ -29,6 +29,7 @@ export function snapshot(ctx: Context): Snapshot {
     lesson: ctx.lesson.current,
     strategy: state?.strategy ?? null,
     version: state?.version ?? null,
+    changed: state?.changed ?? [],
     sets: Object.entries(state?.sets ?? {}).map(([name, set]) => ({
       name,
       label: set.label,

@@ -1,6 +1,15 @@
 // What the console pushes to its page: types only, with no import, so the page (a browser
 // module, services/console/page/app.ts) and the service share them.
 
+/** A setting the running stack was given beyond .env.example (tools/lab/src/switches.ts renders them). */
+export interface ChangedSetting {
+  name: string
+  value: string
+  example: string
+  /** Set when the value turns on an anti-pattern switch: what the mistake is. */
+  mistake?: string
+}
+
 export interface ReplicaTraffic {
   /** Requests it answered (its attempt was the last), per second. */
   rps: number
@@ -71,6 +80,8 @@ export interface Snapshot {
   lesson: LessonView | null
   strategy: string | null
   version: string | null
+  /** The settings changed from .env.example, anti-pattern switches among them. */
+  changed: ChangedSetting[]
   sets: Array<{ name: string; label: string; base: string; replicas: ReplicaView[] }>
   load: LoadStatus
   media: MediaView

@@ -14,8 +14,10 @@ import { type RunMode, SERVICE_VERBS, type ServiceVerb } from './modes/run-mode.
 import { devCertificate, displayPath, logFile, stateRoot } from './paths.ts'
 import { rollout, rolloutTargets } from './rollout.ts'
 import { scaleRequest } from './scale.ts'
+import { type Changed, describeChanged } from './switches.ts'
 import { checkSets, ROOT_SET, SET_NAMES } from './topology.ts'
 import { needTarget, tailOf } from './verb-output.ts'
+import { askConsole } from './workshop/console.ts'
 import {
   checkAll,
   checkLesson,
@@ -89,7 +91,14 @@ const VERBS: Record<
   up: { locked: true, run: (m) => m.up() },
   down: { locked: true, run: (m) => m.down() },
   reset: { locked: true, run: (m) => m.reset() },
-  ps: { run: (m) => m.ps() },
+  ps: {
+    run: async (m, a) => {
+      await m.ps()
+      // What the running balancer's config was rendered with, as the console shows it.
+      const state = (await askConsole(loadLabEnv(), a.mode, 'state')) as { changed?: Changed[] } | undefined
+      if (state?.changed) console.log(`settings: ${describeChanged(state.changed)}`)
+    },
+  },
   logs: { run: (m, a) => m.logs(a.target, a.follow) },
   ...Object.fromEntries(
     SERVICE_VERBS.map((verb) => [

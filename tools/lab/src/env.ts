@@ -43,6 +43,13 @@ export class LabEnv {
       .filter(Boolean)
   }
 
+  /** A value that must be one of `choices`. */
+  oneOf<T extends string>(key: string, choices: readonly T[]): T {
+    const value = this.get(key)
+    if (!choices.includes(value as T)) throw new Error(`${key}=${value} is not one of ${choices.join(', ')}`)
+    return value as T
+  }
+
   port(key: string): number {
     const value = this.get(key)
     const port = Number(value)

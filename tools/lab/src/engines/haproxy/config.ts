@@ -139,6 +139,8 @@ export function renderHaproxy(
     S3_BUCKET: env.get('S3_BUCKET'),
     SET_PREFIXES: `(${prefixed.map(({ set }) => set.prefix).join('|')})`,
     ROOT_BACKEND: `${(root[0] as SetServers).set.name}_backend`,
+    SERVER_CLOSE:
+      env.oneOf('UPSTREAM_KEEPALIVE', ['on', 'off']) === 'on' ? '' : '  option http-server-close\n',
     STATIC_FILES: staticFiles
       .flatMap((name) => {
         const type = CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream'

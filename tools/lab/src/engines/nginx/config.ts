@@ -50,6 +50,11 @@ export function nginxVars(env: LabEnv, placement: Placement): Record<string, str
     // answer, and the upstream, within about that.
     RESOLVER: placement.resolver ? `resolver ${placement.resolver} valid=1s ipv6=off;` : '',
     CONSOLE_SYSLOG_TAG: placement.consoleSyslogTag,
+    UPSTREAM_KEEPALIVE_LINES:
+      env.oneOf('UPSTREAM_KEEPALIVE', ['on', 'off']) === 'on'
+        ? `keepalive 32;\n  keepalive_timeout ${env.get('UPSTREAM_KEEPALIVE_TIMEOUT')};`
+        : // Said outright: since 1.29 nginx keeps connections to an upstream alive by default.
+          'keepalive 0; # UPSTREAM_KEEPALIVE=off (an anti-pattern switch): a new connection per request',
   }
   for (const key of [
     'UPSTREAM_MAX_FAILS',
