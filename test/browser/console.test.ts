@@ -173,6 +173,27 @@ describe('the lab console in a browser', () => {
     )
   })
 
+  it('shows what make up was given beyond .env.example, a mistake on purpose marked as one, until put back', async () => {
+    await lab(['up'], { UPSTREAM_KEEPALIVE: 'off', UPSTREAM_READ_TIMEOUT: '3s' })
+    try {
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('#changed')?.hidden === false, {
+        timeout: 10_000,
+      })
+      assert.deepEqual(await page.$$eval('#changed .mistake', (e) => e.map((m) => m.textContent?.trim())), [
+        'UPSTREAM_KEEPALIVE=off',
+      ])
+      assert.deepEqual(await page.$$eval('#changed .setting', (e) => e.map((m) => m.textContent?.trim())), [
+        'UPSTREAM_READ_TIMEOUT=3s',
+      ])
+      await shot('changed-settings')
+    } finally {
+      await lab(['up'])
+    }
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#changed')?.hidden === true, {
+      timeout: 10_000,
+    })
+  })
+
   it('shows the object store up, then down when stopped, and the share of media nginx served from its cache', async () => {
     await shownWithin('the store up', 5000, async () =>
       Boolean(await page.$('#media-store[data-state="up"]')),

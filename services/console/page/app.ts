@@ -81,12 +81,12 @@ function rowFor(set: HTMLElement, replica: string): HTMLTableRowElement {
 function renderChanged(changed: ChangedSetting[]): void {
   $<HTMLElement>('#changed').hidden = changed.length === 0
   $('#changed-list').replaceChildren(
-    ...changed.map(({ name, value, example, mistake }, i) => {
+    ...changed.flatMap(({ name, value, example, mistake }, i) => {
       const item = document.createElement('span')
       item.className = mistake ? 'mistake' : 'setting'
-      item.textContent = `${i ? ', ' : ''}${name}=${value}`
+      item.textContent = `${name}=${value}`
       item.title = mistake ? `a mistake on purpose: ${mistake}` : `.env.example: ${example}`
-      return item
+      return i ? [', ', item] : [item]
     }),
   )
 }
