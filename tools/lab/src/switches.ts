@@ -13,8 +13,11 @@ const BALANCER_ANTI_PATTERNS: Readonly<Record<string, string>> = {
   UPSTREAM_KEEPALIVE: 'off: a new connection to a replica for every request',
 }
 
-/** The balancer's settings a lesson may change at `make up` (each reaches the render in every mode). */
-const BALANCER_SETTINGS = [
+/**
+ * The balancer's settings a lesson may change at `make up`, which its config takes as they are
+ * (each reaches the render in every mode; nginx's renderer reads this list).
+ */
+export const BALANCER_SETTINGS = [
   'UPSTREAM_MAX_FAILS',
   'UPSTREAM_FAIL_TIMEOUT',
   'UPSTREAM_CONNECT_TIMEOUT',
@@ -28,9 +31,10 @@ const BALANCER_SETTINGS = [
   'RATE_LIMIT_NEW_SESSIONS',
   'RATE_LIMIT_NEW_SESSIONS_BURST',
   'RATE_LIMIT_CONN',
-  'RATE_LIMIT_EXEMPT',
   'CLIENT_MAX_BODY_SIZE',
 ]
+/** And the ones each engine renders in a form of its own. */
+const BALANCER_SETTINGS_RENDERED = ['RATE_LIMIT_EXEMPT']
 
 /** A setting whose value is not .env.example's. */
 export interface Changed {
@@ -53,7 +57,8 @@ function replicaAntiPatterns(): Record<string, string> {
 export function changedFromExample(env: LabEnv): Changed[] {
   const example = exampleEnv()
   const switches = { ...replicaAntiPatterns(), ...BALANCER_ANTI_PATTERNS }
-  const names = [...BALANCER_SETTINGS, ...Object.keys(switches).filter((n) => !BALANCER_SETTINGS.includes(n))]
+  const balancer = [...BALANCER_SETTINGS, ...BALANCER_SETTINGS_RENDERED]
+  const names = [...balancer, ...Object.keys(switches).filter((n) => !balancer.includes(n))]
   return names.flatMap((name) => {
     const value = env.values.get(name) ?? ''
     const fallback = example.get(name) ?? String(REPLICA_ENV[name]?.default ?? '')

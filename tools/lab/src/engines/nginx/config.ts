@@ -4,6 +4,7 @@ import type { LabEnv } from '../../env.ts'
 import { repoRoot } from '../../paths.ts'
 import { fingerprint, renderTemplate } from '../../render.ts'
 import type { RoutedSet } from '../../sets/index.ts'
+import { BALANCER_SETTINGS } from '../../switches.ts'
 import type { ReplicaAddress } from '../../topology.ts'
 import { consoleState } from '../console-state.ts'
 import type { Placement, SetServers } from '../placement.ts'
@@ -56,24 +57,7 @@ export function nginxVars(env: LabEnv, placement: Placement): Record<string, str
         : // Said outright: since 1.29 nginx keeps connections to an upstream alive by default.
           'keepalive 0; # UPSTREAM_KEEPALIVE=off (an anti-pattern switch): a new connection per request',
   }
-  for (const key of [
-    'UPSTREAM_MAX_FAILS',
-    'UPSTREAM_FAIL_TIMEOUT',
-    'UPSTREAM_CONNECT_TIMEOUT',
-    'UPSTREAM_READ_TIMEOUT',
-    'UPSTREAM_KEEPALIVE_TIMEOUT',
-    'CLIENT_MAX_BODY_SIZE',
-    'S3_BUCKET',
-    'MEDIA_CACHE_MAX_SIZE',
-    'MEDIA_CACHE_INACTIVE',
-    'RATE_LIMIT_RPS',
-    'RATE_LIMIT_BURST',
-    'RATE_LIMIT_WRITE_RPS',
-    'RATE_LIMIT_WRITE_BURST',
-    'RATE_LIMIT_NEW_SESSIONS',
-    'RATE_LIMIT_NEW_SESSIONS_BURST',
-    'RATE_LIMIT_CONN',
-  ]) {
+  for (const key of [...BALANCER_SETTINGS, 'S3_BUCKET', 'MEDIA_CACHE_MAX_SIZE', 'MEDIA_CACHE_INACTIVE']) {
     vars[key] = env.get(key)
   }
   return { ...vars, ...setVars(env, placement.sets, vars), HTTP_SERVERS: httpServers(placement, vars) }
