@@ -37,8 +37,12 @@ const checkpoint: Checkpoint = {
           `scaling ${what}: ${lost} of ${run.answers.length} requests failed: ${describeFailures(run)}`,
         )
     }
-    const share = (run: Run) =>
-      ADDED.map((r) => `${r} ${run.answers.filter((a) => a.replica === r).length}`).join(', ')
+    // A request sent again after a reload reset its kept-alive connection is answered, and said so.
+    const share = (run: Run) => {
+      const resent = run.answers.filter((a) => a.resentAfter).length
+      const shares = ADDED.map((r) => `${r} ${run.answers.filter((a) => a.replica === r).length}`).join(', ')
+      return resent ? `${shares}; ${resent} sent again on a new connection` : shares
+    }
     return `scaling out: all ${out.answers.length} answered (${share(out)}); scaling in: all ${back.answers.length} answered (${share(back)})`
   },
 }
