@@ -256,6 +256,7 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
     'docker: up',
     'docker: e2e',
     'docker: browser',
+    'docker: workshop',
     'docker: k6',
     'docker: own set',
     'docker haproxy: up',
@@ -322,6 +323,10 @@ export async function dockerPart(recorder: Recorder): Promise<void> {
       ['docker', 'browser'],
       () => nodeTests('docker-browser', ['test/browser/*.test.ts'], env),
       needsChromium,
+    )
+    // The lessons whose steps cross Docker mode's own verbs (their checkpoint's `alsoIn`).
+    await recorder.step('docker: workshop', ['docker'], () =>
+      nodeTests('docker-workshop', ['test/lessons/*.test.ts'], env),
     )
     // The failover and rollouts only: what Docker mode changes under load is how a replica is
     // killed, paused and restarted (a container's signals, Compose's restart), and k6 in its

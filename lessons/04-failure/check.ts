@@ -16,6 +16,8 @@ const held = (r: Run) => r.answers.filter((a) => a.ms >= HELD_MS)
 const slowest = (r: Run) => Math.max(...r.answers.map((a) => a.ms))
 
 const checkpoint: Checkpoint = {
+  // A container killed, paused and started; the balancer's settings re-rendered by Compose.
+  alsoIn: ['docker'],
   expects: `${VICTIM} killed during a stream of requests, none failing; frozen, requests held under the tutorial's timeouts and none under the lab's.`,
   async verify({ runs }) {
     const frozen = runs.findIndex((r) => held(r).length > 0)

@@ -14,6 +14,8 @@ const left = (run: Run) =>
   ADDED.every((r) => answeredBy(run.answers, r) && !answeredBy(run.answers.slice(-tenth(run)), r))
 
 const checkpoint: Checkpoint = {
+  // Compose scales the service; the balancer follows its containers' addresses.
+  alsoIn: ['docker'],
   expects: `${ADDED.join(' and ')} joined a stream of requests and left another, and no request failed.`,
   async verify({ runs }) {
     const streams = runs.filter((r) => r.answers.length >= 300)

@@ -46,6 +46,16 @@ export interface Checkpoint {
   expects: string
   /** Resolves with what it saw; throws NotYet saying what is missing. */
   verify(evidence: Evidence): Promise<string>
+  /**
+   * The other run modes whose own verbs its steps cross (a container killed, paused, scaled, the
+   * balancer re-rendered by Compose): `make test` types its page there too. Native always.
+   */
+  alsoIn?: Mode[]
+}
+
+/** A lesson's checkpoint, as its folder's check.ts exports it. */
+export async function checkpointOf(lesson: Lesson): Promise<Checkpoint> {
+  return (await import(pathToFileURL(join(lesson.folder, 'check.ts')).href)).default as Checkpoint
 }
 
 /** A checkpoint not reached: the message says what the student has not yet done or seen. */
@@ -149,7 +159,7 @@ export interface Verdict {
 /** `make check n=N`: the lesson's checkpoint against the live stack and the traffic since it began. */
 export async function checkLesson(env: LabEnv, mode: Mode, n: string): Promise<Verdict> {
   const found = lesson(n)
-  const checkpoint = (await import(pathToFileURL(join(found.folder, 'check.ts')).href)).default as Checkpoint
+  const checkpoint = await checkpointOf(found)
   const progress = readProgress()
   const begun = progress.lessons[found.n]
   if (!begun)
