@@ -74,6 +74,23 @@ function composeCli(): string[] {
   ]
 }
 
+/**
+ * `docker compose ps` lines of `{{.Service}} {{.Name}} {{.Health}}`, each with the name the lab gives it: a
+ * replica of a scaled service by its number (app3 for lb-lab-app-3), any other by its service.
+ */
+function psTargets(
+  lines: string,
+): Array<{ service: string; container: string; target: string; health: string }> {
+  return lines
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [service = '', container = '', health = ''] = line.split(' ')
+      const target = SET_NAMES.includes(service) ? `${service}${/-(\d+)$/.exec(container)?.[1]}` : service
+      return { service, container, target, health }
+    })
+}
+
 /** Docker mode: the lab's verbs as Compose's, on compose.yaml as users run it. */
 export class ComposeStack {
   /**
@@ -139,21 +156,23 @@ export class ComposeStack {
   /** Brings the stack up; resolves with the services left out because their image cannot be had. */
   async up(): Promise<string[]> {
     // `up` means every service serving: a paused one would pass for running and stay frozen.
-    const paused = await this.run(['ps', '--status', 'paused', '--format', '{{.Service}} {{.Name}}'], {
-      capture: true,
-    })
-    for (const [service = '', container = ''] of paused
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(' '))) {
-      // One replica of a scaled service, or a whole service.
-      const target = SET_NAMES.includes(service) ? `${service}${/-(\d+)$/.exec(container)?.[1]}` : service
+    const listed = (filter: string[]) =>
+      this.run(['ps', ...filter, '--format', '{{.Service}} {{.Name}} {{.Health}}'], { capture: true }).then(
+        psTargets,
+      )
+    for (const { service, container, target } of await listed(['--status', 'paused'])) {
       console.log(`lab: ${target} was paused; unpausing it`)
       if (target === service) await this.run(['unpause', service], { capture: true })
       else await dockerCli(['unpause', container])
       // Still "unhealthy" until its next check, which `up --wait` would take for a failure.
       await waitHealthy(this, target)
     }
+    // So is one unpaused a moment ago (`make unpause`, then `make up`, as lesson 4 types them).
+    for (const { target, health } of await listed(['--status', 'running']))
+      if (health === 'unhealthy') {
+        console.log(`lab: ${target} is unhealthy; waiting for its next check`)
+        await waitHealthy(this, target)
+      }
     await this.retireOtherEngines(loadLabEnv())
     const { names, missing } = await this.startable()
     await this.run([
