@@ -78,6 +78,24 @@ describe('make traffic under a reset connection', () => {
     assert.match(answer.resentAfter ?? '', /ECONNRESET|UND_ERR_SOCKET/)
   })
 
+  it('never sends again a request whose answer had begun: it was read, and a write would count twice', async () => {
+    let requests = 0
+    const server = createServer((req, res) => {
+      requests++
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"visits":')
+      setTimeout(() => req.socket.resetAndDestroy(), 20)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const answer = await send(`http://127.0.0.1:${port}`, options, new Map(), 0, Date.now())
+    await new Promise((resolve) => server.close(resolve))
+    assert.equal(requests, 1)
+    assert.equal(answer.status, 0)
+    assert.equal(answer.resentAfter, undefined)
+    assert.match(answer.error ?? '', /ECONNRESET|UND_ERR_SOCKET/)
+  })
+
   it('counts a request reset twice as failed, with why', async () => {
     const server = await resetting(2)
     const answer = await send(server.base, options, new Map(), 0, Date.now())

@@ -83,7 +83,10 @@ async function call(base: string, method: string, path: string, jar: Jar, body?:
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   })
-  const text = await response.text()
+  // Cut once its answer began: the request was read, so it is never sent again (wasReset).
+  const text = await response.text().catch((err: Error) => {
+    throw Object.assign(err, { answerBegan: true })
+  })
   for (const cookie of response.headers.getSetCookie()) {
     const [pair = ''] = cookie.split(';')
     const at = pair.indexOf('=')
@@ -107,7 +110,10 @@ function whyNoAnswer(err: unknown): string {
  * new connection, as HAProxy's docs ask of any client (option idle-close-on-response).
  */
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
-const wasReset = (err: unknown) => RESET.has((err as { cause?: { code?: string } }).cause?.code ?? '')
+const wasReset = (err: unknown) => {
+  const { cause, answerBegan } = err as { cause?: { code?: string }; answerBegan?: boolean }
+  return !answerBegan && RESET.has(cause?.code ?? '')
+}
 
 export async function send(
   base: string,
