@@ -1,7 +1,7 @@
-// What the running stack was told beyond .env.example, as the console and `make ps` show it and
-// the suites check is gone: the balancer's settings a lesson changes at `make up`, and every
-// anti-pattern switch (a mistake on purpose), the balancer's and the replicas'. Rendered with
-// the balancer's config (console.json), so it is what runs, in every mode.
+// What the running stack was told beyond .env.example: the console and `make ps` show it, and the
+// suites' baseline requires none. The balancer's settings a lesson changes at `make up`, and every
+// anti-pattern switch (a mistake on purpose), the balancer's and the replicas'. Rendered with the
+// balancer's config (console.json), so it is what runs, in every mode.
 import { REPLICA_ENV } from './contract.ts'
 import { exampleEnv, type LabEnv } from './env.ts'
 
