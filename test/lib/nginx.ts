@@ -40,13 +40,13 @@ export async function freePort(): Promise<number> {
 /**
  * The machine's nginx run for real from `dir`, configured as native mode would for `env`, on
  * free ports of 127.0.0.1, in front of the replicas `sets` gives (given the lab's own sets):
- * its base URL, what was rendered, and a stop.
+ * its base URLs (its certificate is `dir`/tls/cert.pem), what was rendered, and a stop.
  */
 export async function runNginx(
   dir: string,
   env: LabEnv,
   sets: (lab: SetServers[]) => SetServers[],
-): Promise<{ base: string; files: Map<string, string>; stop: () => Promise<void> }> {
+): Promise<{ base: string; httpsBase: string; files: Map<string, string>; stop: () => Promise<void> }> {
   const [http, https, status] = [await freePort(), await freePort(), await freePort()]
   const placement = nativePlacement(env, 'nginx', dir, dir, 'test_tag', nginxEngine.nativeRoot?.())
   placement.httpListen = `127.0.0.1:${http}`
@@ -74,5 +74,5 @@ export async function runNginx(
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  return { base, files, stop }
+  return { base, httpsBase: `https://127.0.0.1:${https}`, files, stop }
 }

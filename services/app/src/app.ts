@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, LogController } from 'fastify'
 import type { Config } from './config.ts'
+import { serveStaticFiles } from './lab/anti-patterns.ts' // lab-only
 import labInstruments from './lab/index.ts' // lab-only
 import configPlugin from './plugins/core/config.ts'
 import deadlinePlugin from './plugins/core/deadline.ts'
@@ -85,6 +86,8 @@ export async function buildApp(config: Config, options: FastifyHttpOptions<Serve
     await scope.register(notesRoutes)
   })
   await app.register(mediaRoutes)
+  // STATIC_FILES=replicas, an anti-pattern switch of the lab's (lab/anti-patterns.ts).
+  if (config.STATIC_FILES === 'replicas') serveStaticFiles(app) // lab-only
   return app
 }
 

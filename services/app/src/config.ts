@@ -66,12 +66,13 @@ export const ConfigSchema = Type.Object({
 
   // The lab's anti-pattern switches (contract/README.md): each turns on a mistake a replica
   // behind a balancer must not make, so that people see what it costs and `make conform` fails
-  // its line. The defaults are the right way; a service copied from this one drops all three.
+  // its line. The defaults are the right way; a service copied from this one drops them all.
   SESSION_STORE: Type.Enum(['redis', 'memory'], { default: 'redis' }), // lab-only
   MEDIA_STORE: Type.Enum(['objectstore', 'disk'], { default: 'objectstore' }), // lab-only
   SHUTDOWN_DRAIN: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
   LOAD_SHEDDING: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
   READ_YOUR_WRITES: Type.Enum(['on', 'off'], { default: 'on' }), // lab-only
+  STATIC_FILES: Type.Enum(['balancer', 'replicas'], { default: 'balancer' }), // lab-only
 })
 
 export type Config = Static<typeof ConfigSchema>

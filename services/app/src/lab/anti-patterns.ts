@@ -1,13 +1,14 @@
 // The lab's anti-pattern switches (contract/README.md): the mistakes a replica behind a balancer
 // must not make, written out so that people can switch one on, watch it fail, and see
 // `make conform` name it. Each is off by default; a service copied from this one drops this file
-// and the three places that call it (plugins/core/session.ts, plugins/core/objectstore.ts,
-// server.ts).
+// and the places that call it (plugins/core/session.ts, plugins/core/objectstore.ts, server.ts,
+// app.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import session from '@fastify/session'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 
 /**
  * SESSION_STORE=memory: sessions in this process's memory, as a framework's default store keeps
@@ -54,4 +55,35 @@ export function useDiskMedia(app: FastifyInstance): void {
  */
 export function withoutDrain(): void {
   process.removeAllListeners('SIGTERM')
+}
+
+/** The lab's static/ folder: at the repository's root natively, mounted at the same place in Docker mode. */
+const STATIC_DIR = fileURLToPath(new URL('../../../../static/', import.meta.url))
+const STATIC_TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  md: 'text/markdown; charset=utf-8',
+}
+const STATIC_NAME = /^[A-Za-z0-9_-]+\.([a-z]+)$/
+
+/**
+ * STATIC_FILES=replicas: the balancer passes /static/ on (it serves the files itself otherwise),
+ * and this replica reads each file from its disk per request, as a framework's static plugin
+ * would. Every page's files then take a replica's time and a share of its capacity.
+ */
+export function serveStaticFiles(app: FastifyInstance): void {
+  const serve = async (name: string, reply: FastifyReply) => {
+    const type = STATIC_TYPES[STATIC_NAME.exec(name)?.[1] ?? '']
+    const bytes = type ? await readFile(join(STATIC_DIR, name)).catch(() => undefined) : undefined
+    if (!type || !bytes)
+      return reply.code(404).send({ error: 'Not Found', message: `no static file ${name}` })
+    return reply.type(type).send(bytes)
+  }
+  app.get('/static/', (_request, reply) => serve('index.html', reply))
+  app.get<{ Params: { name: string } }>('/static/:name', (request, reply) =>
+    serve(request.params.name, reply),
+  )
 }

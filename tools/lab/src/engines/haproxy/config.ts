@@ -141,13 +141,17 @@ export function renderHaproxy(
     ROOT_BACKEND: `${(root[0] as SetServers).set.name}_backend`,
     SERVER_CLOSE:
       env.oneOf('UPSTREAM_KEEPALIVE', ['on', 'off']) === 'on' ? '' : '  option http-server-close\n',
-    STATIC_FILES: staticFiles
-      .flatMap((name) => {
-        const type = CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream'
-        const paths = name === 'index.html' ? `/static/${name} /static/` : `/static/${name}`
-        return `  http-request return status 200 content-type "${type}" file ${placement.staticRoot}/${name} hdr Cache-Control "max-age=3600" if https { path ${paths} }`
-      })
-      .join('\n'),
+    STATIC_RETURNS:
+      env.oneOf('STATIC_FILES', ['balancer', 'replicas']) === 'replicas'
+        ? '  # STATIC_FILES=replicas (an anti-pattern switch): /static/ goes on to the replicas, like any path.'
+        : [
+            ...staticFiles.map((name) => {
+              const type = CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream'
+              const paths = name === 'index.html' ? `/static/${name} /static/` : `/static/${name}`
+              return `  http-request return status 200 content-type "${type}" file ${placement.staticRoot}/${name} hdr Cache-Control "max-age=3600" if https { path ${paths} }`
+            }),
+            '  http-request deny deny_status 404 if { path_beg /static/ }',
+          ].join('\n'),
   }
   for (const key of [
     'UPSTREAM_MAX_FAILS',

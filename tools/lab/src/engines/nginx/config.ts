@@ -38,7 +38,7 @@ export function nginxVars(env: LabEnv, placement: Placement): Record<string, str
     NGINX_ACCESS_LOG: placement.accessLog,
     TLS_CERT: placement.tlsCert,
     TLS_KEY: placement.tlsKey,
-    STATIC_ROOT: placement.staticRoot,
+    STATIC_LOCATION: staticLocation(env, placement),
     NGINX_PID_FILE: placement.pidFile,
     NGINX_TEMP_DIR: placement.tempDir,
     RATE_LIMIT_EXEMPT: placement.rateLimitExempt.map((cidr) => `${cidr} 1;`).join('\n  '),
@@ -61,6 +61,14 @@ export function nginxVars(env: LabEnv, placement: Placement): Record<string, str
     vars[key] = env.get(key)
   }
   return { ...vars, ...setVars(env, placement.sets, vars), HTTP_SERVERS: httpServers(placement, vars) }
+}
+
+/** Who serves /static/: nginx from disk, or (STATIC_FILES=replicas, an anti-pattern switch) the replicas. */
+function staticLocation(env: LabEnv, placement: Placement): string {
+  const file = join(TEMPLATES, 'static', `${env.oneOf('STATIC_FILES', ['balancer', 'replicas'])}.template`)
+  return renderTemplate(readFileSync(file, 'utf8'), { STATIC_ROOT: placement.staticRoot }, file)
+    .trim()
+    .replaceAll('\n', '\n  ')
 }
 
 /** The plain-HTTP server (servers/http.template): this machine's, and the Gateway's in Kubernetes mode. */

@@ -87,6 +87,10 @@ export const k8sMode: RunMode = {
       throw new Error(
         `SETS=${declared.join(',')}: a set declared under sets/ runs in native and Docker modes; Kubernetes mode has no manifests for one yet (sets/README.md)`,
       )
+    if (env.oneOf('STATIC_FILES', ['balancer', 'replicas']) === 'replicas')
+      throw new Error(
+        'STATIC_FILES=replicas: a switch of native and Docker modes; on Kubernetes the replicas have no static/ folder to serve (the balancer has it, as a ConfigMap)',
+      )
     rememberCounts(env)
     const started = performance.now()
     const cluster = await askCluster()
