@@ -76,8 +76,8 @@ clear: ## Used as `make fault s=app2 clear`: clears that replica's faults
 	@:
 
 # The workshop (lessons/README.md). `n` is the lesson's number (as it is scale's count).
-traffic: deps ## Requests through the balancer, per replica: path=/api/whoami n=200 c=4 rate=0 method=GET visitors=0
-	@$(LAB) traffic $(foreach k,path n c rate method visitors notes,$(if $($(k)),$(k)=$($(k))))
+traffic: deps ## Requests through the balancer, per replica: path=/api/whoami n=200 c=4 rate=0 method=GET visitors=0 https=0
+	@$(LAB) traffic $(foreach k,path n c rate method visitors notes https,$(if $($(k)),$(k)=$($(k))))
 
 cert: deps ## Print the path of the certificate the balancer serves (for curl --cacert)
 	@$(LAB) cert

@@ -1,5 +1,6 @@
-// Lesson 5: with state in the replica a visitor lost the count and an upload went missing; with
-// Redis and the object store, neither.
+// Lesson 5: with state in the replica a visitor lost the count and an upload went missing, and
+// static files cost the replicas a request each; with Redis, the object store and the balancer's
+// disk, none of it.
 import { type Checkpoint, NotYet } from '../../tools/lab/src/workshop/lessons.ts'
 import { lostVisits, type Run } from '../../tools/lab/src/workshop/runs.ts'
 
@@ -43,11 +44,37 @@ function files(runs: Run[]): string {
   return `uploads on disk: ${count(before, 404)} of ${before.answers.length} fetches 404; in the object store: ${shared.answers.length} of ${shared.answers.length} served`
 }
 
+const median = (run: Run) => {
+  const ms = run.answers.map((a) => a.ms).sort((a, b) => a - b)
+  return ms[Math.floor(ms.length / 2)] ?? 0
+}
+
+function staticFiles(runs: Run[]): string {
+  // Every answer a 200: a run cut short by a restart says nothing about either way.
+  const fetches = runs.filter(
+    (r) => r.path.startsWith('/static/') && r.answers.length >= 100 && count(r, 200) === r.answers.length,
+  )
+  const byReplicas = fetches.findIndex((r) => r.answers.every((a) => a.replica !== null))
+  if (byReplicas < 0)
+    throw new NotYet(
+      'no static file answered by the replicas yet: make up STATIC_FILES=replicas, then make traffic path=/static/lab.css n=2000 c=8 https=1',
+    )
+  const byBalancer = fetches.slice(byReplicas + 1).findLast((r) => r.answers.every((a) => a.replica === null))
+  if (!byBalancer)
+    throw new NotYet(
+      'no static file answered by the balancer alone since: make up, then make traffic path=/static/lab.css n=2000 c=8 https=1',
+    )
+  const before = fetches[byReplicas] as Run
+  const replicas = new Set(before.answers.map((a) => a.replica))
+  const took = (run: Run) => `in ${run.seconds.toFixed(1)} s, median ${median(run)} ms`
+  return `static files from the replicas: ${before.answers.length} requests to ${[...replicas].sort().join(', ')} ${took(before)}; from the balancer: ${byBalancer.answers.length} to none ${took(byBalancer)}`
+}
+
 const checkpoint: Checkpoint = {
   expects:
-    'With state in the replicas a visitor lost the count and an upload went missing; with Redis and the object store, neither.',
+    'With state in the replicas a visitor lost the count, an upload went missing and static files cost the replicas a request each; with Redis, the object store and the balancer serving /static/, none of it.',
   async verify({ runs }) {
-    return `${sessions(runs)}; ${files(runs)}`
+    return `${sessions(runs)}; ${files(runs)}; ${staticFiles(runs)}`
   },
 }
 export default checkpoint

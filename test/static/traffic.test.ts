@@ -17,6 +17,7 @@ describe('make traffic options', () => {
       rate: 0,
       visitors: 0,
       notes: false,
+      https: false,
     })
   })
 

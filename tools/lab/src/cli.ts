@@ -55,6 +55,7 @@ const HELP = `usage: lab <verb> [service]
                       c=4 rate=0 (per second; 0: as fast as c allows) method=GET|POST visitors=0
                       (that many cookie jars, each POSTing /api/visits in turn: the counts)
                       notes=1 (each request writes a note, then reads it back at once)
+                      https=1 (to the HTTPS port, as a browser for /static/ and the console)
   cert                the path of the certificate the balancer serves (curl --cacert $(make -s cert))
   lesson [n]          the workshop's lessons (lessons/README.md); with n, lesson n's page, begun
   check [n|all]       whether lesson n's checkpoint (default: the lesson in progress) was reached;

@@ -20,6 +20,7 @@ export interface Answer {
   replica: string | null
   /** When it was sent, in ms after the run began. */
   sent?: number
+  /** How long the answer took, to a tenth of a millisecond. */
   ms: number
   /** POST /api/visits in a session: the count the replica answered. */
   visits?: number
@@ -43,6 +44,8 @@ export interface Run {
   rate: number
   visitors: number
   notes?: boolean
+  /** Sent to the balancer's HTTPS port. */
+  https?: boolean
   /** The balancer's strategy as the console saw it of the running config as the run began. */
   strategy: string | null
   answers: Answer[]
@@ -161,7 +164,7 @@ export function describeRun(run: Run): string {
     statuses.set(key, (statuses.get(key) ?? 0) + 1)
   }
   const lines = [
-    `${run.answers.length} × ${run.method} ${run.path} in ${run.seconds.toFixed(1)} s (strategy ${run.strategy ?? 'unknown'}): ${[...statuses].map(([s, n]) => `${n} × ${s}`).join(', ')}`,
+    `${run.answers.length} × ${run.method} ${run.path}${run.https ? ' (HTTPS)' : ''} in ${run.seconds.toFixed(1)} s (strategy ${run.strategy ?? 'unknown'}): ${[...statuses].map(([s, n]) => `${n} × ${s}`).join(', ')}`,
   ]
   for (const [replica, r] of perReplica(run))
     lines.push(

@@ -2,8 +2,11 @@
 // summed up per replica (share, statuses, median and p95). Each run is also written down
 // (runs.ts), with what the console said the balancer was doing, for a lesson's checkpoint to
 // read: the observation is the student's own traffic, not a request the check makes for them.
+import { readFileSync } from 'node:fs'
+import { getCACertificates, setDefaultCACertificates } from 'node:tls'
 import type { LabEnv } from '../env.ts'
 import type { Mode } from '../mode.ts'
+import { devCertificate } from '../paths.ts'
 import { type Answer, type Run, recordRun, runningStrategy } from './runs.ts'
 
 /** Bounds: a lesson's traffic is a short, polite stream, never a load test. */
@@ -31,10 +34,15 @@ export interface TrafficOptions {
   visitors: number
   /** Each request writes a note (POST path, /api/notes by default) and reads it back at once. */
   notes: boolean
+  /**
+   * To the balancer's HTTPS port, trusting the lab's certificate: where a browser goes for the
+   * console and /static/ (plain HTTP redirects those there).
+   */
+  https: boolean
 }
 
 const USAGE =
-  'traffic: path=/api/whoami n=200 c=4 rate=0 method=GET|POST visitors=0 notes=0 (n<=5000, c and visitors<=32, rate<=500 per second)'
+  'traffic: path=/api/whoami n=200 c=4 rate=0 method=GET|POST visitors=0 notes=0 https=0 (n<=5000, c and visitors<=32, rate<=500 per second)'
 
 export function parseTraffic(args: string[]): TrafficOptions {
   const given = new Map<string, string>()
@@ -44,7 +52,7 @@ export function parseTraffic(args: string[]): TrafficOptions {
     if (
       !key ||
       value === undefined ||
-      !['path', 'n', 'c', 'rate', 'method', 'visitors', 'notes'].includes(key)
+      !['path', 'n', 'c', 'rate', 'method', 'visitors', 'notes', 'https'].includes(key)
     )
       throw new Error(`${USAGE}; not ${arg}`)
     given.set(key, value)
@@ -67,7 +75,17 @@ export function parseTraffic(args: string[]): TrafficOptions {
   if (method !== 'GET' && method !== 'POST') throw new Error(`${USAGE}; not method=${method}`)
   if (notes && (method !== 'POST' || visitors))
     throw new Error(`${USAGE}; notes=1 writes with POST, without visitors`)
-  return { path, method, n: count('n', 200), c: count('c', 4), rate: count('rate', 0), visitors, notes }
+  const https = given.get('https') === '1'
+  return {
+    path,
+    method,
+    n: count('n', 200),
+    c: count('c', 4),
+    rate: count('rate', 0),
+    visitors,
+    notes,
+    https,
+  }
 }
 
 /** A browser's cookies for the lab's origin: every cookie a replica set, sent back on each request. */
@@ -81,6 +99,8 @@ async function call(base: string, method: string, path: string, jar: Jar, body?:
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
+    // A redirect is the answer (plain HTTP sends /static/ and the console to HTTPS), as curl counts it.
+    redirect: 'manual',
     signal: AbortSignal.timeout(30_000),
   })
   // Cut once its answer began: the request was read, so it is never sent again (wasReset).
@@ -115,6 +135,9 @@ const wasReset = (err: unknown) => {
   return !answerBegan && RESET.has(cause?.code ?? '')
 }
 
+/** Milliseconds to a tenth: a file from the balancer's disk takes well under one. */
+const tenths = (ms: number) => Math.round(ms * 10) / 10
+
 export async function send(
   base: string,
   options: TrafficOptions,
@@ -136,7 +159,7 @@ export async function send(
       status: response.status,
       replica: response.headers.get('x-replica'),
       sent,
-      ms: Math.round(performance.now() - started),
+      ms: tenths(performance.now() - started),
       ...(resentAfter ? { resentAfter } : {}),
     }
     if (typeof answered.visits === 'number') answer.visits = answered.visits
@@ -154,14 +177,22 @@ export async function send(
       status: 0,
       replica: null,
       sent,
-      ms: Math.round(performance.now() - started),
+      ms: tenths(performance.now() - started),
       error: whyNoAnswer(err),
     }
   }
 }
 
+/** The balancer's HTTPS port, its self-signed certificate trusted by this process's requests from now on. */
+function trustLabCertificate(env: LabEnv, mode: Mode): number {
+  setDefaultCACertificates([...getCACertificates('default'), readFileSync(devCertificate(mode), 'utf8')])
+  return env.port('NGINX_HTTPS_PORT')
+}
+
 export async function traffic(env: LabEnv, mode: Mode, options: TrafficOptions): Promise<Run> {
-  const base = `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
+  const base = options.https
+    ? `https://127.0.0.1:${trustLabCertificate(env, mode)}`
+    : `http://127.0.0.1:${env.port('NGINX_HTTP_PORT')}`
   const strategy = await runningStrategy(env, mode)
   const answers: Answer[] = []
   const began = Date.now()
