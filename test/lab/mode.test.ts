@@ -121,4 +121,10 @@ describe('settings that only make sense together', () => {
       { REQUEST_DEADLINE_MS: '1300' },
       /REQUEST_DEADLINE_MS \+ DEPENDENCY_TIMEOUT_MS \(2050 ms\) must stay under UPSTREAM_READ_TIMEOUT \(2000 ms\)/,
     ))
+
+  it('refuses STATIC_FILES=replicas on Kubernetes, whose replicas have no static/ folder to serve', () =>
+    refused(
+      { MODE: 'k8s', STATIC_FILES: 'replicas' },
+      /STATIC_FILES=replicas: a switch of native and Docker modes; on Kubernetes the replicas have no static\/ folder/,
+    ))
 })
