@@ -8,7 +8,7 @@ import { appFor } from './helpers.ts'
 const STATIC = new URL('../../../static/', import.meta.url)
 
 describe('STATIC_FILES', () => {
-  it('replicas: each file of static/ read from this replica's disk, named as its answer', async (t) => {
+  it("replicas: each file of static/ read from this replica's disk, named as its answer", async (t) => {
     const app = await appFor(t, { STATIC_FILES: 'replicas' })
     const css = await app.inject({ url: '/static/lab.css' })
     assert.equal(css.statusCode, 200)
