@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import pg from 'pg'
 import { startsFromBaseline } from '../lib/baseline.ts'
-import { hit, lab, pgLogin, replicaUrl, SessionClient, TARGETS, until } from '../lib/stack.ts'
+import { hit, lab, pgLogin, replicaCodeTargets, replicaUrl, SessionClient, until } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -31,7 +31,7 @@ const replicaUptimes = async (replicas: readonly string[]): Promise<number[]> =>
 /** A replica's own /ready, asked directly (nginx passes /ready to whichever replica it picks). */
 const readiness = (replica: string) => new SessionClient().send(`${replicaUrl(replica)}/ready`)
 
-for (const { name, base, replicas } of TARGETS) {
+for (const { name, base, replicas } of replicaCodeTargets()) {
   describe(`dependency failures through nginx: explicit, fast, and over by themselves (${name} replicas)`, () => {
     // Whatever a story did, the next one starts with every dependency back.
     afterEach(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { startsFromBaseline } from '../lib/baseline.ts'
-import { pgLogin, SessionClient, TARGETS } from '../lib/stack.ts'
+import { pgLogin, replicaCodeTargets, SessionClient } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -12,7 +12,7 @@ const countNotes = async () => Number((await primary.query('SELECT count(*) FROM
 
 after(() => primary.end())
 
-for (const { name, base } of TARGETS) {
+for (const { name, base } of replicaCodeTargets()) {
   describe(`notes through nginx: writes on the primary, reads from the replica (${name} replicas)`, () => {
     it('read-your-writes: 1,000 notes each read back at once in its session, none missed', async (t) => {
       const sessions = Array.from({ length: 4 }, () => new SessionClient())

@@ -4,7 +4,7 @@ import { after, afterEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { startsFromBaseline } from '../lib/baseline.ts'
-import { lab, pgLogin, SessionClient, TARGETS, until } from '../lib/stack.ts'
+import { lab, pgLogin, replicaCodeTargets, SessionClient, until } from '../lib/stack.ts'
 
 // The stack as .env.example sets it up, checked before the first test (lib/baseline.ts).
 startsFromBaseline()
@@ -25,7 +25,7 @@ const runningStatements = async () =>
     ).rows[0].count,
   )
 
-for (const { name, base } of TARGETS) {
+for (const { name, base } of replicaCodeTargets()) {
   describe(`a write's answer says what happened to it (${name} replicas)`, () => {
     afterEach(async () => {
       for (const service of ['redis', 'pg-primary']) await lab(['unpause', service]).catch(() => {})
