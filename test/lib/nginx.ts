@@ -1,9 +1,10 @@
 // nginx's config as a run mode would lay it out, in a scratch folder: for the tests that render
 // it with placements of their own and test it (or run it) with the machine's nginx.
 import { execFile, spawn } from 'node:child_process'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { nginxEngine } from '../../tools/lab/src/engines/nginx/index.ts'
@@ -75,4 +76,34 @@ export async function runNginx(
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return { base, httpsBase: `https://127.0.0.1:${https}`, files, stop }
+}
+
+/**
+ * The machine's nginx as native mode configures it for `env`, in front of one replica of the app
+ * set: `app1`, a server of the test's own (listened on here). Runs `use` with nginx's base URLs
+ * and its folder (its certificate is tls/cert.pem there), then stops nginx and the replica.
+ */
+export async function inFrontOfApp1<T>(
+  env: LabEnv,
+  app1: Server,
+  use: (nginx: { base: string; httpsBase: string; dir: string }) => Promise<T>,
+): Promise<T> {
+  await new Promise<void>((resolve) => app1.listen(0, '127.0.0.1', resolve))
+  const address = `127.0.0.1:${(app1.address() as AddressInfo).port}`
+  const dir = mkdtempSync(join(tmpdir(), 'lb-lab-nginx-'))
+  try {
+    const nginx = await runNginx(dir, env, (sets) =>
+      sets.map((each) =>
+        each.set.name === 'app' ? { ...each, servers: [{ name: 'app1', address }] } : each,
+      ),
+    )
+    try {
+      return await use({ base: nginx.base, httpsBase: nginx.httpsBase, dir })
+    } finally {
+      await nginx.stop()
+    }
+  } finally {
+    await new Promise((resolve) => app1.close(resolve))
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

@@ -1,16 +1,14 @@
 // STATIC_FILES, the anti-pattern switch of lessons/05-state: the machine's nginx, run as native
 // mode configures it, in front of a replica that notes every path it is asked for.
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { get } from 'node:https'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { LabEnv, loadLabEnv } from '../../tools/lab/src/env.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
-import { runNginx } from '../lib/nginx.ts'
+import { inFrontOfApp1 } from '../lib/nginx.ts'
 
 interface Fetched {
   status: number
@@ -26,32 +24,25 @@ async function styleSheet(staticFiles: string): Promise<{ answer: Fetched; repli
     res.setHeader('X-Replica', 'app1')
     res.end('from app1')
   })
-  await new Promise<void>((resolve) => app1.listen(0, '127.0.0.1', resolve))
-  const address = `127.0.0.1:${(app1.address() as AddressInfo).port}`
-  const dir = mkdtempSync(join(tmpdir(), 'lb-lab-static-'))
   const env = new LabEnv(new Map([...loadLabEnv({}).values, ['STATIC_FILES', staticFiles]]))
-  const nginx = await runNginx(dir, env, (sets) =>
-    sets.map((each) => (each.set.name === 'app' ? { ...each, servers: [{ name: 'app1', address }] } : each)),
+  const answer = await inFrontOfApp1(
+    env,
+    app1,
+    ({ httpsBase, dir }) =>
+      new Promise<Fetched>((resolve, reject) =>
+        get(`${httpsBase}/static/lab.css`, { ca: readFileSync(join(dir, 'tls/cert.pem')) }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk) => {
+            body += chunk
+          })
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, replica: res.headers['x-replica'] as string, body }),
+          )
+        }).on('error', reject),
+      ),
   )
-  try {
-    const answer = await new Promise<Fetched>((resolve, reject) =>
-      get(`${nginx.httpsBase}/static/lab.css`, { ca: readFileSync(join(dir, 'tls/cert.pem')) }, (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk) => {
-          body += chunk
-        })
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, replica: res.headers['x-replica'] as string, body }),
-        )
-      }).on('error', reject),
-    )
-    return { answer, replicaSaw }
-  } finally {
-    await nginx.stop()
-    await new Promise((resolve) => app1.close(resolve))
-    rmSync(dir, { recursive: true, force: true })
-  }
+  return { answer, replicaSaw }
 }
 
 describe('STATIC_FILES: who serves /static/', () => {
