@@ -12,7 +12,7 @@ import { kubectlOk } from '../../tools/lab/src/modes/k8s/kubectl.ts'
 import { writeOverlay } from '../../tools/lab/src/modes/k8s/overlay.ts'
 import { activeTargets, assertEveryJobUp, emptyPanels, panelQueries, query } from '../lib/prometheus.ts'
 import { burst, ENGINE, env, MODE, TARGETS, until } from '../lib/stack.ts'
-import { pods } from './pods.ts'
+import { autoscalerAtRest, pods } from './pods.ts'
 
 assert.equal(MODE, 'k8s', 'this suite runs against MODE=k8s')
 
@@ -47,6 +47,8 @@ describe('monitoring on Kubernetes', () => {
   })
 
   it('follows the pods: a deleted pod leaves the targets, its replacement joins under its own name', async (t) => {
+    // The set's size must be the ReplicaSet's doing alone while this waits for it.
+    const rested = await autoscalerAtRest('py')
     const before = await pods('py')
     const victim = before[0] as string
     await kubectlOk(['delete', 'pod', victim, '--wait=false'])
@@ -66,7 +68,7 @@ describe('monitoring on Kubernetes', () => {
       90_000,
     ).catch(() => assert.fail(last))
     t.diagnostic(
-      `${victim} deleted; its replacement scraped and ${victim} gone ${seconds.toFixed(1)} s later`,
+      `${victim} deleted (the autoscaler at rest after ${rested.toFixed(1)} s); its replacement scraped and ${victim} gone ${seconds.toFixed(1)} s later`,
     )
   })
 

@@ -33,3 +33,35 @@ export async function probeFailures(since: Date): Promise<string[]> {
   ]).catch((err) => String(err))
   return out.split('\n').filter((line) => line && new Date(line.split(' ')[0] as string) >= since)
 }
+
+interface Autoscaler {
+  spec: { minReplicas: number; metrics: { resource: { target: { averageUtilization: number } } }[] }
+  status: {
+    currentReplicas?: number
+    desiredReplicas?: number
+    currentMetrics?: { resource?: { current?: { averageUtilization?: number } } }[] | null
+  }
+}
+
+/**
+ * Waits until the set's autoscaler rests: at its floor, and seeing the CPU under its target, so
+ * that no scale-out is on its way. The suites before one that counts pods leave load behind, and
+ * the autoscaler acts on it up to half a minute late (CI run 51: a py pod's replacement took 85 s
+ * to count, the set grown and shrunk meanwhile; 9 s the run before). Resolves with the seconds it
+ * waited; rejects after `timeoutMs` with what the autoscaler said last.
+ */
+export async function autoscalerAtRest(set: string, timeoutMs = 120_000): Promise<number> {
+  const started = performance.now()
+  let last = 'nothing'
+  while (performance.now() - started < timeoutMs) {
+    const hpa = JSON.parse(await kubectlOk(['get', 'hpa', set, '-o', 'json'])) as Autoscaler
+    const { currentReplicas: current, desiredReplicas: desired } = hpa.status
+    const cpu = hpa.status.currentMetrics?.[0]?.resource?.current?.averageUtilization
+    const target = hpa.spec.metrics[0]?.resource.target.averageUtilization ?? 0
+    last = `${current} pods, ${desired} wanted (floor ${hpa.spec.minReplicas}), CPU ${cpu ?? '?'}% of a ${target}% target`
+    if (current === hpa.spec.minReplicas && desired === current && cpu !== undefined && cpu < target)
+      return (performance.now() - started) / 1000
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+  throw new Error(`${set}'s autoscaler not at rest within ${timeoutMs / 1000} s: ${last}`)
+}
