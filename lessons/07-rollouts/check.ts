@@ -3,6 +3,8 @@ import { type Checkpoint, NotYet } from '../../tools/lab/src/workshop/lessons.ts
 import { failed, type Run } from '../../tools/lab/src/workshop/runs.ts'
 
 const checkpoint: Checkpoint = {
+  // Each replica's container stopped by Docker (its SIGTERM through init) and started by Compose.
+  alsoIn: ['docker'],
   expects:
     'Every app replica restarted under a stream of POSTs twice: without a drain writes failed, with it none did.',
   async verify({ runs, replicas, starts }) {
