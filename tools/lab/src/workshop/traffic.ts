@@ -135,7 +135,7 @@ const wasReset = (err: unknown) => {
   return !answerBegan && RESET.has(cause?.code ?? '')
 }
 
-/** Milliseconds to a tenth: a file from the balancer's disk takes well under one. */
+/** Milliseconds to a tenth: a static file from the balancer takes two or three, and the difference counts. */
 const tenths = (ms: number) => Math.round(ms * 10) / 10
 
 export async function send(
