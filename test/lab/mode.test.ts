@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { exampleEnv, parseEnvFile } from '../../tools/lab/src/env.ts'
+import { exampleEnv, LabEnv, loadLabEnv, parseEnvFile } from '../../tools/lab/src/env.ts'
 import { ensureDotEnv, isSecret } from '../../tools/lab/src/modes/docker/dotenv.ts'
+import { refuseStaticOnReplicas } from '../../tools/lab/src/modes/k8s/index.ts'
 import { repoRoot } from '../../tools/lab/src/paths.ts'
 
 const run = promisify(execFile)
@@ -122,9 +123,13 @@ describe('settings that only make sense together', () => {
       /REQUEST_DEADLINE_MS \+ DEPENDENCY_TIMEOUT_MS \(2050 ms\) must stay under UPSTREAM_READ_TIMEOUT \(2000 ms\)/,
     ))
 
-  it('refuses STATIC_FILES=replicas on Kubernetes, whose replicas have no static/ folder to serve', () =>
-    refused(
-      { MODE: 'k8s', STATIC_FILES: 'replicas' },
+  // Not through `up`: Kubernetes mode's up writes a .env first (the repository's), as a user's would.
+  it('refuses STATIC_FILES=replicas on Kubernetes, whose replicas have no static/ folder to serve', () => {
+    const env = (value: string) => new LabEnv(new Map([...loadLabEnv({}).values, ['STATIC_FILES', value]]))
+    assert.throws(
+      () => refuseStaticOnReplicas(env('replicas')),
       /STATIC_FILES=replicas: a switch of native and Docker modes; on Kubernetes the replicas have no static\/ folder/,
-    ))
+    )
+    assert.doesNotThrow(() => refuseStaticOnReplicas(env('balancer')))
+  })
 })

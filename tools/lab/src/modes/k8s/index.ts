@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ENGINES } from '../../engines/index.ts'
-import { loadLabEnv, scaleFile } from '../../env.ts'
+import { type LabEnv, loadLabEnv, scaleFile } from '../../env.ts'
 import { k6Args } from '../../k6-args.ts'
 import { repoRoot } from '../../paths.ts'
 import { rememberCount, rememberCounts } from '../../scale.ts'
@@ -72,6 +72,14 @@ async function waitReady(): Promise<void> {
     await kubectlOk(['wait', '--for=condition=Programmed', `gateway/${GATEWAY}`, '--timeout=60s'])
 }
 
+/** STATIC_FILES=replicas is refused here: the replicas' pods have no static/ folder (the balancer has it, as a ConfigMap). */
+export function refuseStaticOnReplicas(env: LabEnv): void {
+  if (env.oneOf('STATIC_FILES', ['balancer', 'replicas']) === 'replicas')
+    throw new Error(
+      'STATIC_FILES=replicas: a switch of native and Docker modes; on Kubernetes the replicas have no static/ folder to serve (the balancer has it, as a ConfigMap)',
+    )
+}
+
 export const k8sMode: RunMode = {
   async running() {
     return (await kubectl(['get', 'namespace', NAMESPACE], { timeoutMs: 10_000 })).code === 0
@@ -87,10 +95,7 @@ export const k8sMode: RunMode = {
       throw new Error(
         `SETS=${declared.join(',')}: a set declared under sets/ runs in native and Docker modes; Kubernetes mode has no manifests for one yet (sets/README.md)`,
       )
-    if (env.oneOf('STATIC_FILES', ['balancer', 'replicas']) === 'replicas')
-      throw new Error(
-        'STATIC_FILES=replicas: a switch of native and Docker modes; on Kubernetes the replicas have no static/ folder to serve (the balancer has it, as a ConfigMap)',
-      )
+    refuseStaticOnReplicas(env)
     rememberCounts(env)
     const started = performance.now()
     const cluster = await askCluster()
