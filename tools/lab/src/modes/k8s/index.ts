@@ -26,13 +26,14 @@ import {
 } from './gateway.ts'
 import { buildSetImages, clusterScript, haveImage, imagesOf } from './images.ts'
 import { kubectl, kubectlOk, labCluster, NAMESPACE } from './kubectl.ts'
-import { GRAFANA_IMAGE } from './monitoring.ts'
+import { GRAFANA_IMAGE, grafanaReady } from './monitoring.ts'
 import { writeOverlay } from './overlay.ts'
 import { maxReplicas } from './sets.ts'
 
 /** The data services, ready before the migration and the replicas (StatefulSets, one pod each). */
 const DATA = ['redis', 'pg-primary', 'pg-replica', 'objectstore']
-const WAIT = '300s'
+const WAIT_MS = 300_000
+const WAIT = `${WAIT_MS / 1000}s`
 
 interface Pod {
   metadata: { name: string; creationTimestamp: string; deletionTimestamp?: string }
@@ -65,9 +66,8 @@ async function waitReady(): Promise<void> {
   const present = async (name: string) => (await kubectl(['get', name], { timeoutMs: 10_000 })).code === 0
   for (const name of [...SET_NAMES, 'balancer', 'prometheus'])
     await kubectlOk(['rollout', 'status', `deployment/${name}`, `--timeout=${WAIT}`])
-  for (const name of ['grafana', CANARY])
-    if (await present(`deployment/${name}`))
-      await kubectlOk(['rollout', 'status', `deployment/${name}`, `--timeout=${WAIT}`])
+  if (await present(`deployment/${CANARY}`))
+    await kubectlOk(['rollout', 'status', `deployment/${CANARY}`, `--timeout=${WAIT}`])
   if (await present(`gateway/${GATEWAY}`))
     await kubectlOk(['wait', '--for=condition=Programmed', `gateway/${GATEWAY}`, '--timeout=60s'])
 }
@@ -121,11 +121,14 @@ export const k8sMode: RunMode = {
       await kubectlOk(['delete', kinds, '-l', CANARY_SELECTOR, '--ignore-not-found', '--timeout=120s'])
     }
     await waitReady()
+    const grafanaPulled = grafana && (await grafanaReady(WAIT_MS))
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     printUrls(env, 'k8s', seconds, [
-      grafana
+      grafanaPulled
         ? `  grafana         http://127.0.0.1:${env.port('GRAFANA_PORT')}/   (the Load balancing dashboard)`
-        : `  grafana         not started: its image cannot be had here (see tools/docker/README.md)`,
+        : grafana
+          ? `  grafana         not running: this cluster's nodes cannot pull ${GRAFANA_IMAGE} (kubectl -n ${NAMESPACE} describe pods -l app.kubernetes.io/name=grafana); the rest does not need it`
+          : `  grafana         not started: its image cannot be had here (see tools/docker/README.md)`,
       withGateway
         ? `  gateway         ${await gatewayUrl()}/api/whoami   (GatewayClass ${env.get('GATEWAY_CLASS')}${canaryWeight(env) > 0 ? `; ${canaryWeight(env)}% of /api to ${CANARY}` : ''})`
         : `  gateway         not set up: this cluster has no GatewayClass ${env.get('GATEWAY_CLASS')} (k8s/README.md)`,

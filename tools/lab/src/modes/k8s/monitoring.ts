@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { LabEnv } from '../../env.ts'
 import { repoRoot } from '../../paths.ts'
 import { k8sPrometheus, renderPrometheus } from '../../prometheus-config.ts'
-import { NAMESPACE } from './kubectl.ts'
+import { kubectl, NAMESPACE } from './kubectl.ts'
 import { hostPorts, type OverlayParts, type OverlayWriter } from './overlay-writer.ts'
 
 /** Grafana's image, as its manifest names it (the lab's cluster leaves Grafana out without it). */
@@ -43,4 +43,36 @@ export function monitoring(out: OverlayWriter, env: LabEnv, withGrafana: boolean
   out.write('grafana-admin.env', `GRAFANA_ADMIN_PASSWORD=${env.get('GRAFANA_ADMIN_PASSWORD')}\n`, 0o600)
   parts.secrets.push({ name: 'grafana-admin', envs: ['grafana-admin.env'] })
   return parts
+}
+
+/**
+ * Waits for Grafana's rollout: true when it is ready, false when the cluster's nodes cannot pull
+ * its image (a cluster with no way to a registry; this machine's own, reached by a kubeconfig of
+ * the user's). Grafana only shows what Prometheus holds: no request passes it, so its absence is
+ * said by `up` rather than failing the lab after the whole wait.
+ */
+export async function grafanaReady(waitMs: number): Promise<boolean> {
+  const until = Date.now() + waitMs
+  while (Date.now() < until) {
+    const rollout = await kubectl(['rollout', 'status', 'deployment/grafana', '--timeout=5s'], {
+      timeoutMs: 30_000,
+    })
+    if (rollout.code === 0) return true
+    // The back-off follows a pull that failed (a slow pull shows no reason): the kubelet has tried.
+    const waiting = await kubectl(
+      [
+        'get',
+        'pods',
+        '-l',
+        'app.kubernetes.io/name=grafana',
+        '-o',
+        'jsonpath={.items[*].status.containerStatuses[*].state.waiting.reason}',
+      ],
+      { timeoutMs: 30_000 },
+    )
+    if (/\b(ImagePullBackOff|InvalidImageName)\b/.test(waiting.stdout)) return false
+  }
+  throw new Error(
+    `deployment/grafana: not ready within ${waitMs / 1000} s (kubectl -n ${NAMESPACE} describe pods -l app.kubernetes.io/name=grafana)`,
+  )
 }
