@@ -56,9 +56,9 @@ export async function emptyPanels(queries: Array<{ panel: string; expr: string }
   return empty
 }
 
-/** Every target Prometheus scrapes is up, and its jobs are the lab's, no more, no fewer. Returns how many. */
-export async function assertEveryJobUp(): Promise<number> {
-  const targets = await activeTargets()
+/** Every target Prometheus scrapes (or those of `seen`, one look) is up, and its jobs are the lab's, no more, no fewer. Returns how many. */
+export async function assertEveryJobUp(seen?: ActiveTarget[]): Promise<number> {
+  const targets = seen ?? (await activeTargets())
   assert.deepEqual(
     targets.filter((target) => target.health !== 'up').map((t) => `${t.labels.job}: ${t.lastError}`),
     [],
