@@ -20,7 +20,7 @@ startsFromBaseline()
 const useStrategy = (strategy: string, more: Record<string, string> = {}) =>
   lab(['up'], { LB_STRATEGY: strategy, ...more })
 
-for (const { name, base, replicas } of TARGETS) {
+for (const { name, base, set, replicas } of TARGETS) {
   const assertSpread = (label: string, spread: Record<string, number>) => {
     for (const replica of replicas) {
       const share = spread[replica] ?? 0
@@ -134,7 +134,7 @@ for (const { name, base, replicas } of TARGETS) {
 
     it('sticky_cookie keeps each client on the replica its cookie names, and spreads new clients', async () => {
       await useStrategy('sticky_cookie')
-      const route = `lb_route_${base ? 'py' : 'app'}`
+      const route = `lb_route_${set}`
       // Twelve clients with no cookie of the app's: the balancer's own cookie is what binds them.
       const clients = Array.from({ length: 12 }, () => new SessionClient())
       const seen = await Promise.all(

@@ -35,9 +35,9 @@ describe('k6: the promises, measured with real traffic', () => {
     assert.match(output, /first answers after `make scale n=5`: app4 [\d.]+ s, app5 [\d.]+ s/)
   })
 
-  for (const { name, base } of TARGETS) {
+  for (const { name, set } of TARGETS) {
     it(`media: uploads through ${name} replicas and fetches from nginx in a mix, one replica killed mid-run; none fails`, async (t) => {
-      const { code, output } = await runner('media', base ? 'py' : 'app')
+      const { code, output } = await runner('media', set)
       t.diagnostic(report(output))
       keep(`media-${name}`, output)
       assert.equal(code, 0, output)

@@ -20,9 +20,9 @@ describe('k6: failover and rollouts under load, no request failing', () => {
     assert.equal(code, 0, output)
   })
 
-  for (const { name, base } of TARGETS) {
+  for (const { name, set } of TARGETS) {
     it(`rollout: every ${name} replica restarted one at a time under load with POSTs, none of any method failing`, async (t) => {
-      const { code, output } = await runner('rollout', base ? 'py' : 'app')
+      const { code, output } = await runner('rollout', set)
       t.diagnostic(report(output))
       keep(`rollout-${name}`, output)
       assert.equal(code, 0, output)

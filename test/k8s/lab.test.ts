@@ -9,9 +9,7 @@ import { pods, probeFailures } from './pods.ts'
 
 assert.equal(MODE, 'k8s', 'this suite runs against MODE=k8s')
 
-for (const { name, base } of TARGETS) {
-  const set = base ? 'py' : 'app'
-
+for (const { name, base, set } of TARGETS) {
   describe(`the lab on Kubernetes (${name} replicas)`, () => {
     // The autoscaler may add a pod meanwhile (this suite's own load is CPU): every ready pod counts.
     it('least_conn spreads 150 requests over every pod of the set, more than half only to the fastest', async () => {

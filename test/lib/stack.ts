@@ -85,13 +85,21 @@ export const REPLICAS = replicasOf(env, 'app')
  */
 export interface Target {
   name: string
+  /** The replica set's name (the topology's, Kubernetes' Deployment and autoscaler). */
+  set: 'app' | 'py'
   base: string
   replicas: readonly string[]
   cookie: string
 }
 export const TARGETS: readonly Target[] = [
-  { name: 'TypeScript', base: '', replicas: REPLICAS, cookie: env.get('SESSION_COOKIE_NAME') },
-  { name: 'Python', base: '/py', replicas: replicasOf(env, 'py'), cookie: env.get('PY_SESSION_COOKIE_NAME') },
+  { name: 'TypeScript', set: 'app', base: '', replicas: REPLICAS, cookie: env.get('SESSION_COOKIE_NAME') },
+  {
+    name: 'Python',
+    set: 'py',
+    base: '/py',
+    replicas: replicasOf(env, 'py'),
+    cookie: env.get('PY_SESSION_COOKIE_NAME'),
+  },
 ]
 
 /**
