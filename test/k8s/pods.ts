@@ -35,7 +35,11 @@ export async function probeFailures(since: Date): Promise<string[]> {
 }
 
 interface Autoscaler {
-  spec: { minReplicas: number; metrics: { resource: { target: { averageUtilization: number } } }[] }
+  spec: {
+    minReplicas: number
+    maxReplicas: number
+    metrics: { resource: { target: { averageUtilization: number } } }[]
+  }
   status: {
     currentReplicas?: number
     desiredReplicas?: number
@@ -64,4 +68,38 @@ export async function autoscalerAtRest(set: string, timeoutMs = 120_000): Promis
     await new Promise((resolve) => setTimeout(resolve, 1000))
   }
   throw new Error(`${set}'s autoscaler not at rest within ${timeoutMs / 1000} s: ${last}`)
+}
+
+/**
+ * Holds the sets' autoscalers at their floors (each ceiling lowered to it, once each rests
+ * there) until `release`. For a story that is not the autoscaler's: a rolling update's own load
+ * lifts the CPU past the target, and three pods more booting at once mid-rollout took this
+ * machine's two cores from everything (on the user's-cluster check: the py set went 3 to 6
+ * during its rollout, and 3 requests waited over a second for a Postgres connection, 503; the app
+ * set, not the one rolled, went 3 to 6 meanwhile too). Scale-out under load is
+ * autoscale.test.ts's story. (Interrupted, the ceilings stay lowered until the next `make up`
+ * applies the manifests again.) `rested`: the seconds the autoscalers took to rest.
+ */
+export async function holdAutoscalers(
+  sets: readonly string[],
+): Promise<{ rested: number; release: () => Promise<void> }> {
+  let rested = 0
+  for (const set of sets) rested += await autoscalerAtRest(set)
+  const ceilings = new Map<string, number>()
+  const ceiling = (set: string, max: number) =>
+    kubectlOk(['patch', 'hpa', set, '--type=merge', '-p', JSON.stringify({ spec: { maxReplicas: max } })])
+  const release = async () => {
+    for (const [set, max] of ceilings) await ceiling(set, max)
+  }
+  try {
+    for (const set of sets) {
+      const hpa = JSON.parse(await kubectlOk(['get', 'hpa', set, '-o', 'json'])) as Autoscaler
+      ceilings.set(set, hpa.spec.maxReplicas)
+      await ceiling(set, hpa.spec.minReplicas)
+    }
+  } catch (err) {
+    await release()
+    throw err
+  }
+  return { rested, release }
 }
